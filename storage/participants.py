@@ -1,0 +1,305 @@
+"""Participants and their platform identities (one person may have a Telegram and a Slack one)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.engine import Database
+from storage.sql import utcnow
+from storage.tables import cities, identities, participant_sdgs, participants
+
+ROLES = ("participant", "coordinator", "admin")
+ACTIVITY_RESOLUTION = timedelta(minutes=10)  # last_active_at is kept to this precision
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: int
+    participant_id: int
+    platform: str
+    user_id: str
+    chat_id: str | None
+    username: str | None
+    display_name: str | None
+    language_code: str | None
+    blocked_at: datetime | None
+    created_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    name: str
+    city_id: int | None
+    department: str | None
+    language: str | None
+    timezone: str | None
+    role: str
+    digest_weekday: int
+    digest_minute: int
+    digest_enabled: bool
+    deliver_platform: str | None
+    is_demo: bool
+    created_at: datetime
+    registered_at: datetime | None
+    last_active_at: datetime | None
+    city_name: str | None = None
+    country: str | None = None
+    city_timezone: str | None = None
+    sdgs: tuple[int, ...] = ()
+
+    @property
+    def registered(self) -> bool:
+        """A person counts as registered once city and department are set."""
+        return self.city_id is not None and self.department is not None
+
+    @property
+    def effective_timezone(self) -> str | None:
+        return self.timezone or self.city_timezone
+
+    def has_role(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+_PARTICIPANT_COLUMNS = [c for c in participants.c]
+_SELECT_PARTICIPANT = select(
+    *_PARTICIPANT_COLUMNS,
+    cities.c.name.label("city_name"),
+    cities.c.country,
+    cities.c.timezone.label("city_timezone"),
+).select_from(participants.outerjoin(cities, cities.c.id == participants.c.city_id))
+_IDENTITY_FIELDS = {f.name for f in fields(Identity)}
+
+
+def _identity(row: Row[Any]) -> Identity:
+    return Identity(**{k: v for k, v in row._mapping.items() if k in _IDENTITY_FIELDS})
+
+
+async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Participant]:
+    """Participants with city and SDGs, by id (missing ids are left out)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    result: dict[int, dict[str, Any]] = {}
+    for chunk_start in range(0, len(wanted), 500):
+        chunk = wanted[chunk_start : chunk_start + 500]
+        rows = await conn.execute(_SELECT_PARTICIPANT.where(participants.c.id.in_(chunk)))
+        for row in rows:
+            result[row.id] = dict(row._mapping)
+        sdg_rows = await conn.execute(
+            select(participant_sdgs.c.participant_id, participant_sdgs.c.sdg)
+            .where(participant_sdgs.c.participant_id.in_(chunk))
+            .order_by(participant_sdgs.c.sdg)
+        )
+        for pid, sdg in sdg_rows:
+            if pid in result:
+                result[pid].setdefault("sdgs", []).append(sdg)
+    return {
+        pid: Participant(**{**data, "sdgs": tuple(data.get("sdgs", ()))})
+        for pid, data in result.items()
+    }
+
+
+async def _registration_stamp(conn: AsyncConnection, participant_id: int) -> None:
+    """Set registered_at the first time city and department are both set."""
+    await conn.execute(
+        update(participants)
+        .where(
+            participants.c.id == participant_id,
+            participants.c.registered_at.is_(None),
+            participants.c.city_id.is_not(None),
+            participants.c.department.is_not(None),
+        )
+        .values(registered_at=utcnow())
+    )
+
+
+class ParticipantRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, participant_id: int) -> Participant | None:
+        async with self.db.read() as conn:
+            return (await load_participants(conn, [participant_id])).get(participant_id)
+
+    async def get_many(self, ids: Iterable[int]) -> dict[int, Participant]:
+        async with self.db.read() as conn:
+            return await load_participants(conn, ids)
+
+    async def identity(self, platform: str, user_id: str) -> Identity | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(identities).where(
+                        identities.c.platform == platform, identities.c.user_id == user_id
+                    )
+                )
+            ).first()
+            return _identity(row) if row else None
+
+    async def identities(self, participant_id: int) -> list[Identity]:
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(identities)
+                .where(identities.c.participant_id == participant_id)
+                .order_by(identities.c.id)
+            )
+            return [_identity(r) for r in rows]
+
+    async def by_identity(self, platform: str, user_id: str) -> Participant | None:
+        ident = await self.identity(platform, user_id)
+        return await self.get(ident.participant_id) if ident else None
+
+    async def touch(
+        self,
+        platform: str,
+        user_id: str,
+        *,
+        display_name: str = "",
+        username: str | None = None,
+        language_code: str | None = None,
+        chat_id: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[Participant, Identity]:
+        """The participant behind a platform identity, created on first contact.
+
+        Keeps the identity's platform details current, clears a delivery block (the person wrote
+        again) and records activity; writes only when something changed.
+        """
+        now = now or utcnow()
+        ident = await self.identity(platform, user_id)
+        if ident is not None:
+            participant = await self.get(ident.participant_id)
+            assert participant is not None
+            changes: dict[str, Any] = {}
+            for name, value in (
+                ("display_name", display_name or ident.display_name),
+                ("username", username or ident.username),
+                ("language_code", language_code or ident.language_code),
+                ("chat_id", chat_id or ident.chat_id),
+            ):
+                if value != getattr(ident, name):
+                    changes[name] = value
+            if ident.blocked_at is not None:
+                changes["blocked_at"] = None
+            stale = (
+                participant.last_active_at is None
+                or now - participant.last_active_at >= ACTIVITY_RESOLUTION
+            )
+            if not changes and not stale:
+                return participant, ident
+            async with self.db.write() as conn:
+                if changes:
+                    await conn.execute(
+                        update(identities).where(identities.c.id == ident.id).values(**changes)
+                    )
+                if stale:
+                    await conn.execute(
+                        update(participants)
+                        .where(participants.c.id == participant.id)
+                        .values(last_active_at=now)
+                    )
+            refreshed = await self.get(participant.id)
+            assert refreshed is not None
+            return refreshed, await self.identity(platform, user_id) or ident
+        async with self.db.write() as conn:
+            pid = await self._create(conn, name=display_name or user_id, now=now)
+            await conn.execute(
+                identities.insert().values(
+                    participant_id=pid,
+                    platform=platform,
+                    user_id=user_id,
+                    chat_id=chat_id,
+                    username=username,
+                    display_name=display_name or None,
+                    language_code=language_code,
+                    created_at=now,
+                )
+            )
+        created = await self.get(pid)
+        new_ident = await self.identity(platform, user_id)
+        assert created is not None and new_ident is not None
+        return created, new_ident
+
+    @staticmethod
+    async def _create(conn: AsyncConnection, *, name: str, now: datetime, **values: Any) -> int:
+        result = await conn.execute(
+            participants.insert().values(name=name, created_at=now, last_active_at=now, **values)
+        )
+        pk = result.inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
+
+    async def create_profile(
+        self,
+        *,
+        name: str,
+        city_id: int | None,
+        department: str | None,
+        sdgs: Iterable[int] = (),
+        language: str | None = None,
+        is_demo: bool = False,
+        now: datetime | None = None,
+    ) -> int:
+        """A participant without a platform identity yet (demo people, pre-registration)."""
+        now = now or utcnow()
+        async with self.db.write() as conn:
+            pid = await self._create(
+                conn,
+                name=name,
+                now=now,
+                city_id=city_id,
+                department=department,
+                language=language,
+                is_demo=is_demo,
+            )
+            chosen = sorted(set(sdgs))
+            if chosen:
+                await conn.execute(
+                    participant_sdgs.insert(), [{"participant_id": pid, "sdg": n} for n in chosen]
+                )
+            await _registration_stamp(conn, pid)
+        return pid
+
+    async def demo_names(self) -> set[str]:
+        async with self.db.read() as conn:
+            rows = await conn.execute(select(participants.c.name).where(participants.c.is_demo))
+            return set(rows.scalars())
+
+    async def update(self, participant_id: int, **values: Any) -> Participant:
+        """Set profile fields (name, city_id, department, language, timezone, role,
+        digest_weekday, digest_minute, digest_enabled, deliver_platform)."""
+        async with self.db.write() as conn:
+            if values:
+                await conn.execute(
+                    update(participants).where(participants.c.id == participant_id).values(**values)
+                )
+            await _registration_stamp(conn, participant_id)
+        participant = await self.get(participant_id)
+        assert participant is not None
+        return participant
+
+    async def set_sdgs(self, participant_id: int, sdgs: Iterable[int]) -> Participant:
+        chosen = sorted(set(sdgs))
+        async with self.db.write() as conn:
+            await conn.execute(
+                delete(participant_sdgs).where(participant_sdgs.c.participant_id == participant_id)
+            )
+            if chosen:
+                await conn.execute(
+                    participant_sdgs.insert(),
+                    [{"participant_id": participant_id, "sdg": n} for n in chosen],
+                )
+        participant = await self.get(participant_id)
+        assert participant is not None
+        return participant

@@ -1,0 +1,32 @@
+"""All repositories over one database."""
+
+from __future__ import annotations
+
+from storage.cities import CityRepository
+from storage.conversations import ConversationRepository
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.outbox import OutboxRepository
+from storage.participants import ParticipantRepository
+from storage.updates import ProcessedUpdateRepository
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.cities = CityRepository(db)
+        self.participants = ParticipantRepository(db)
+        self.conversations = ConversationRepository(db)
+        self.updates = ProcessedUpdateRepository(db)
+        self.outbox = OutboxRepository(db)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def open_store(url: str, *, migrate: bool = True, schema: str | None = None) -> Store:
+    """Connect to an async SQLAlchemy URL and (by default) bring the schema up to date."""
+    db = Database.from_url(url, schema=schema)
+    if migrate:
+        await upgrade(db)
+    return Store(db)

@@ -1,0 +1,38 @@
+"""Platform updates already handled (Telegram update_id, Slack event_id): a retry is processed
+once, even across processes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from storage.engine import Database
+from storage.sql import insert, utcnow
+from storage.tables import processed_updates
+
+KEEP_FOR = timedelta(days=2)
+
+
+class ProcessedUpdateRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def first_time(self, platform: str, update_key: str, now: datetime | None = None) -> bool:
+        """Record the update; False when it was recorded before."""
+        stmt = (
+            insert(self.db.dialect, processed_updates)
+            .values(platform=platform, update_key=update_key, created_at=now or utcnow())
+            .on_conflict_do_nothing()
+        )
+        async with self.db.write() as conn:
+            result = await conn.execute(stmt)
+            return bool(result.rowcount)
+
+    async def prune(self, now: datetime | None = None) -> int:
+        cutoff = (now or utcnow()) - KEEP_FOR
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                delete(processed_updates).where(processed_updates.c.created_at < cutoff)
+            )
+            return int(result.rowcount)

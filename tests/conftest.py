@@ -1,0 +1,155 @@
+"""Fixtures: real SQLite files (migrated once, copied per test) and, when
+UDX_TEST_DATABASE_URL is set, the real PostgreSQL with each test in its own schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from handlers import build_router
+from storage import Store, open_store
+from tests.support import Chat, FakeClock, person
+from udx_bot.config import Settings, normalize_database_url
+from udx_bot.context import Services
+from udx_bot.demo import seed_demo
+
+T = TypeVar("T")
+PG_URL = os.environ.get("UDX_TEST_DATABASE_URL")
+PG_SKIP_REASON = (
+    "PostgreSQL suite skipped: set UDX_TEST_DATABASE_URL "
+    "(e.g. postgresql://postgres@127.0.0.1:5432/test) to run it"
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, demo-seeded SQLite file; tests get copies, so migrations run once."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+
+    async def build() -> None:
+        store = await open_store(f"sqlite+aiosqlite:///{path}")
+        await seed_demo(store)
+        await store.close()
+
+    run_in_thread(build)
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "udx.sqlite3"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+def run_in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """(async URL, schema): a fresh schema in the test PostgreSQL, dropped afterwards."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    url = normalize_database_url(PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+
+    async def execute(sql: str) -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    run_in_thread(lambda: execute(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url, schema
+    finally:
+        run_in_thread(lambda: execute(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    """(async URL, schema or None) of a demo-seeded database: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url"), None
+    url, schema = request.getfixturevalue("pg_schema")
+
+    async def seed() -> None:
+        store = await open_store(url, schema=schema)
+        await seed_demo(store)
+        await store.close()
+
+    run_in_thread(seed)
+    return url, schema
+
+
+@pytest.fixture
+async def any_store(database: tuple[str, str | None]) -> AsyncIterator[Store]:
+    """The same test against SQLite and PostgreSQL (storage contract tests)."""
+    url, schema = database
+    store = await open_store(url, schema=schema)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def store(sqlite_url: str) -> AsyncIterator[Store]:
+    store = await open_store(sqlite_url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return Settings(database_url=sqlite_url)
+
+
+@pytest.fixture
+def services(store: Store, clock: FakeClock, settings: Settings) -> Services:
+    return Services(settings=settings, store=store, router=build_router(), clock=clock)
+
+
+@pytest.fixture
+def any_services(any_store: Store, clock: FakeClock) -> Services:
+    """Services on SQLite and on PostgreSQL, for handler tests that must hold on both."""
+    return Services(settings=Settings(), store=any_store, router=build_router(), clock=clock)
+
+
+@pytest.fixture
+def chat(services: Services) -> Callable[..., Chat]:
+    """``chat("42", language="de")`` -> a person talking to the bot through the real router."""
+
+    def make(user_id: str, **kwargs: object) -> Chat:
+        return Chat(services, person(user_id, **kwargs))  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests build their own settings; platform tokens from the developer's shell stay out."""
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "SLACK_")) or name in ("DATABASE_URL", "UDX_ADMINS"):
+            monkeypatch.delenv(name, raising=False)
+    yield

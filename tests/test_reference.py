@@ -1,0 +1,87 @@
+import pytest
+
+from udx_bot import reference
+from udx_bot.reference import match_department, match_name, parse_sdg, slug
+
+
+def test_seventeen_sdgs_in_both_languages() -> None:
+    titles = reference.sdg_titles()
+    assert sorted(titles) == list(range(1, 18))
+    assert titles[11]["de"] == "Nachhaltige Städte und Gemeinden"
+    assert titles[17]["en"] == "Partnerships for the Goals"
+    assert reference.sdgs_in_display_order()[:3] == [11, 16, 17]
+
+
+def test_taxonomy_has_about_twenty_departments_with_both_names() -> None:
+    deps = reference.departments()
+    assert 18 <= len(deps) <= 25
+    for dep in deps.values():
+        assert dep.names["de"] and dep.names["en"] and dep.aliases
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Umweltamt", "environment"),
+        ("Office of Sustainability", "sustainability"),
+        ("mobility", "mobility"),
+        ("Mobilität", "mobility"),
+        ("mobilitaet", "mobility"),
+        ("Stadtplanungsamt", "planning"),
+        ("Department of City Planning", "planning"),
+        ("Jugendamt", "youth"),
+        ("Children's Services", "youth"),
+        ("Sozialamt", "social"),
+        ("Wirtschaftsförderung", "economy"),
+        ("Regeneration", "economy"),
+        ("Umweltamtt", "environment"),  # typo
+        ("Stadtplanugsamt", "planning"),  # typo
+        ("Quartiersmanagement", "neighbourhood"),
+        ("youth council", "youth_council"),
+    ],
+)
+def test_departments_are_matched_forgivingly(typed: str, key: str) -> None:
+    match = match_department(typed)
+    assert match.department is not None, match.closest
+    assert match.department.key == key
+
+
+def test_unmatched_department_offers_the_closest() -> None:
+    match = match_department("Feuerwehrhauptwache")
+    assert match.department is None
+    match = match_department("xyz")
+    assert match.department is None
+
+
+CITIES = ["Tübingen", "Durham County", "St. Louis", "Esslingen am Neckar", "Kingston upon Thames"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("#Tuebingen", "Tübingen"),
+        ("tubingen", "Tübingen"),
+        ("#DurhamCounty", "Durham County"),
+        ("durham county", "Durham County"),
+        ("#StLouis", "St. Louis"),
+        ("Esslingen", "Esslingen am Neckar"),
+        ("KingstonUponThames", "Kingston upon Thames"),
+    ],
+)
+def test_city_names_ignore_case_spaces_punctuation_and_umlauts(typed: str, name: str) -> None:
+    assert match_name(typed.lstrip("#"), CITIES) == name
+
+
+def test_unknown_city_is_none() -> None:
+    assert match_name("Atlantis", CITIES) is None
+    assert slug("Tübingen") == "tuebingen"
+
+
+def test_sdg_tokens() -> None:
+    assert parse_sdg("sdg13") == 13
+    assert parse_sdg("#SDG11") == 11
+    assert parse_sdg("17") == 17
+    assert parse_sdg("mobility") is None
+    for bad in ("sdg0", "sdg18", "99"):
+        with pytest.raises(ValueError):
+            parse_sdg(bad)

@@ -1,0 +1,30 @@
+"""Wiring: settings -> store (migrated) -> router -> services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from handlers import build_router
+from storage import open_store
+from storage.sql import utcnow
+from udx_bot.config import Settings
+from udx_bot.context import Services
+
+
+async def create_services(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, schema: str | None = None
+) -> Services:
+    """Open the database (bringing its schema up to date) and build the bot's services."""
+    store = await open_store(settings.database_url, schema=schema)
+    return Services(settings=settings, store=store, router=build_router(), clock=clock)
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Services]:
+    services = await create_services(settings)
+    try:
+        yield services
+    finally:
+        await services.store.close()

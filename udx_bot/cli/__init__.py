@@ -1,0 +1,56 @@
+"""The ``udx-bot`` command line. Each group of subcommands lives in its own module here and
+registers itself with :func:`register` (see COMMAND_MODULES)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from udx_bot.config import ConfigError, Settings
+
+COMMAND_MODULES = (
+    "udx_bot.cli.chat",  # demo, console
+    "udx_bot.cli.data",  # migrate, import
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="udx-bot",
+        description="Chat bot for the Urban Diplomacy Exchange partner-city network. "
+        "Configuration comes from the environment (DATABASE_URL, TELEGRAM_BOT_TOKEN, "
+        "SLACK_BOT_TOKEN, UDX_*; see README.md).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (DEBUG)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else getattr(args, "log_level", logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"udx-bot: {error}", file=sys.stderr)
+        return 2
+    try:
+        code: int = asyncio.run(args.run(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

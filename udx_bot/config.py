@@ -1,0 +1,175 @@
+"""Configuration from the environment only, validated once at start-up.
+
+A missing or malformed setting raises :class:`ConfigError` whose message is one line naming the
+variable; the CLI prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("de", "en")
+_ID_RE = re.compile(r"^(telegram|slack|console):[A-Za-z0-9_.@-]+$")
+_SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///udx.sqlite3"
+    port: int = 8080
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    network_name: str = "Urban Diplomacy Exchange"
+    admins: tuple[str, ...] = ()
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    telegram_rate: float = 30.0  # messages per second, overall
+    slack_rate: float = 1.0  # messages per second, per channel
+    digest_catchup_hours: float = 24.0
+    digest_empty: str = "skip"  # "skip" or "send"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        def number(name: str, default: float, *, minimum: float = 0.0) -> float:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+            if value <= minimum:
+                raise ConfigError(f"{name} must be greater than {minimum:g}, got {raw!r}")
+            return value
+
+        database_url = normalize_database_url(get("DATABASE_URL") or cls.database_url)
+
+        port_raw = get("PORT")
+        port = cls.port
+        if port_raw is not None:
+            if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+                raise ConfigError(f"PORT must be a TCP port number (1-65535), got {port_raw!r}")
+            port = int(port_raw)
+
+        language = (get("UDX_DEFAULT_LANGUAGE") or cls.default_language).lower()
+        if language not in LANGUAGES:
+            raise ConfigError(f"UDX_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+
+        timezone = get("UDX_DEFAULT_TIMEZONE") or cls.default_timezone
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                "UDX_DEFAULT_TIMEZONE must be an IANA timezone like Europe/Berlin, "
+                f"got {timezone!r}"
+            ) from None
+
+        admins = tuple(a.strip() for a in (get("UDX_ADMINS") or "").split(",") if a.strip())
+        for admin in admins:
+            if not _ID_RE.match(admin):
+                raise ConfigError(
+                    f"UDX_ADMINS must list ids like telegram:123456789 or slack:U024BE7LH, "
+                    f"got {admin!r}"
+                )
+
+        webhook_url = get("TELEGRAM_WEBHOOK_URL")
+        webhook_secret = get("TELEGRAM_WEBHOOK_SECRET")
+        if webhook_url is not None:
+            _require_url("TELEGRAM_WEBHOOK_URL", webhook_url)
+            if webhook_secret is None:
+                raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL")
+        if webhook_secret is not None and not _SECRET_TOKEN_RE.match(webhook_secret):
+            raise ConfigError(
+                "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+
+        telegram_base = get("TELEGRAM_API_BASE_URL") or cls.telegram_api_base_url
+        _require_url("TELEGRAM_API_BASE_URL", telegram_base)
+        slack_api = get("SLACK_API_URL") or cls.slack_api_url
+        _require_url("SLACK_API_URL", slack_api)
+        if not slack_api.endswith("/"):
+            slack_api += "/"
+
+        digest_empty = (get("UDX_DIGEST_EMPTY") or "skip").lower()
+        if digest_empty not in ("skip", "send"):
+            raise ConfigError(f"UDX_DIGEST_EMPTY must be skip or send, got {digest_empty!r}")
+
+        return cls(
+            database_url=database_url,
+            port=port,
+            default_language=language,
+            default_timezone=timezone,
+            network_name=get("UDX_NETWORK_NAME") or cls.network_name,
+            admins=admins,
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_base_url=telegram_base,
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=webhook_secret,
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_app_token=app_token,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_api_url=slack_api,
+            telegram_rate=number("UDX_TELEGRAM_RATE", cls.telegram_rate),
+            slack_rate=number("UDX_SLACK_RATE", cls.slack_rate),
+            digest_catchup_hours=number("UDX_DIGEST_CATCHUP_HOURS", cls.digest_catchup_hours),
+            digest_empty=digest_empty,
+        )
+
+
+def _require_url(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+
+
+def normalize_database_url(url: str) -> str:
+    """Turn a user-facing DATABASE_URL into the SQLAlchemy async URL.
+
+    Accepts ``sqlite:///relative``, ``sqlite:////absolute``, ``postgresql://…`` and Heroku's
+    ``postgres://…``; already-qualified driver URLs pass through.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(
+            f"DATABASE_URL must look like sqlite:///udx.sqlite3 or postgresql://…, got {url!r}"
+        )
+    scheme = scheme.lower()
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        if not rest.startswith("/") or rest == "/":
+            raise ConfigError(
+                "DATABASE_URL for SQLite must be sqlite:///relative/path or "
+                f"sqlite:////absolute/path, got {url!r}"
+            )
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        if not rest or (rest.startswith("/") and len(rest) == 1):
+            raise ConfigError("DATABASE_URL for PostgreSQL needs a host or a database name")
+        return f"postgresql+asyncpg://{rest}"
+    raise ConfigError(
+        f"DATABASE_URL must start with sqlite://, postgresql:// or postgres://, got {scheme}://"
+    )

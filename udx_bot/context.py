@@ -1,0 +1,110 @@
+"""What a handler gets: the services of the running bot and the context of one update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from storage import Store
+from storage.participants import Identity, Participant
+from storage.sql import utcnow
+from udx_bot.config import Settings
+from udx_bot.i18n import Translator, babel_locale, normalize_language
+from udx_bot.outbox import Outbox
+from udx_bot.types import Actor, Incoming
+
+if TYPE_CHECKING:
+    from udx_bot.router import Router
+
+
+class UserError(Exception):
+    """A problem with what the person asked for; the message is already in their language and is
+    shown to them as it is. Raising it means nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Services:
+    """Everything a running bot shares, whichever platforms it serves."""
+
+    settings: Settings
+    store: Store
+    router: Router
+    clock: Callable[[], datetime] = field(default=utcnow)
+    outbox: Outbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outbox = Outbox(self.store, self.clock)
+
+    def translator_for(
+        self, participant: Participant | None, actor: Actor | Identity | None = None
+    ) -> Translator:
+        """The reader's translator: their chosen language, else the platform's, else the
+        default; their locale from language and city; their timezone (the city's by default)."""
+        language_code = actor.language_code if actor is not None else None
+        language = (
+            (participant.language if participant else None)
+            or normalize_language(language_code)
+            or self.settings.default_language
+        )
+        locale = babel_locale(language, participant.country if participant else None, language_code)
+        tz = (participant.effective_timezone if participant else None) or (
+            self.settings.default_timezone
+        )
+        return Translator(language, locale, tz)
+
+
+@dataclass
+class Context:
+    """One update being handled: who, in which language, and what they asked."""
+
+    services: Services
+    incoming: Incoming
+    participant: Participant
+    identity: Identity
+    t: Translator
+    command: str | None = None  # the command's name, without the slash
+    args: str = ""  # the text after the command, a callback's data after its prefix, or the input
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def actor(self) -> Actor:
+        return self.incoming.actor
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    # Shortcuts so handlers read like gettext code (and Babel extracts ``ctx._("…")``).
+    def _(self, message: str) -> str:
+        return self.t._(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.t.ngettext(singular, plural, n)
+
+    async def reload(self) -> Participant:
+        """Fetch the participant again after a change, and rebind the translator."""
+        participant = await self.store.participants.get(self.participant.id)
+        if participant is None:
+            raise LookupError("participant vanished")  # erased while handling: not expected
+        self.participant = participant
+        self.t = self.services.translator_for(participant, self.actor)
+        return participant
+
+    async def wait_for(self, state: str, data: dict[str, object] | None = None) -> None:
+        """Take the person's next plain message as input for ``state`` (see Router.input)."""
+        await self.store.conversations.set(self.participant.id, state, dict(data or {}))
+
+    async def stop_waiting(self) -> None:
+        await self.store.conversations.clear(self.participant.id)

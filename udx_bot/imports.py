@@ -1,0 +1,177 @@
+"""CSV imports for operators: cities and partnerships (participants join in the participants
+feature). A file is validated as a whole first; any bad row refuses the whole file with line
+numbers and reasons, and nothing is written. Re-importing updates instead of duplicating."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from zoneinfo import available_timezones
+
+from babel import Locale
+
+from storage import Store
+from storage.cities import CityRow, ImportResult, PartnershipRow
+from udx_bot.config import LANGUAGES
+from udx_bot.reference import slug
+
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
+PROGRESS_EVERY = 1000
+MAX_ERRORS_SHOWN = 20
+
+
+@dataclass
+class ImportFailed(Exception):
+    """The file was refused; ``errors`` are "line N: reason" strings."""
+
+    path: str
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        shown = self.errors[:MAX_ERRORS_SHOWN]
+        more = len(self.errors) - len(shown)
+        tail = [f"… and {more} more problems"] if more > 0 else []
+        return "\n".join([f"{self.path}: refused, nothing was imported", *shown, *tail])
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (Babel's territories, without regions like "150")."""
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
+
+
+@cache
+def timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def read_rows(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; checks the header first."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise ImportFailed(str(path), [f"cannot read the file: {error.strerror}"]) from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in reader.fieldnames or []]
+        if not header:
+            raise ImportFailed(str(path), ["line 1: the file is empty (no header)"])
+        allowed = set(required) | set(optional)
+        problems = [f"line 1: unknown column {h!r}" for h in header if h not in allowed]
+        problems += [f"line 1: missing column {c!r}" for c in required if c not in header]
+        duplicated = {h for h in header if header.count(h) > 1}
+        problems += [f"line 1: column {h!r} appears twice" for h in sorted(duplicated)]
+        if problems:
+            expected = ",".join((*required, *optional))
+            raise ImportFailed(str(path), [*problems, f"expected header: {expected}"])
+        reader.fieldnames = header
+        try:
+            for row in reader:
+                if None in row:
+                    raise ImportFailed(
+                        str(path), [f"line {reader.line_num}: more values than columns"]
+                    )
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+        except UnicodeDecodeError:
+            raise ImportFailed(str(path), ["the file is not UTF-8 text"]) from None
+        except csv.Error as error:
+            raise ImportFailed(str(path), [f"line {reader.line_num}: {error}"]) from None
+
+
+def parse_cities(path: Path, progress: Progress | None = None) -> list[CityRow]:
+    rows: list[CityRow] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    lines = list(read_rows(path, ("name", "country", "timezone", "language")))
+    for done, (line, row) in enumerate(lines, start=1):
+        name, country = row["name"], row["country"].upper()
+        timezone, language = row["timezone"], row["language"].lower()
+        problems = []
+        key = slug(name)
+        if not name or not key:
+            problems.append("the name is empty")
+        elif key in seen:
+            problems.append(f"duplicate row: {name!r} is already on line {seen[key]}")
+        if country not in country_codes():
+            problems.append(
+                f"unknown country {row['country']!r} (use ISO 3166 codes like DE, US, GB)"
+            )
+        if timezone not in timezones():
+            problems.append(f"unknown timezone {timezone!r} (use IANA names like Europe/Berlin)")
+        if language not in LANGUAGES:
+            problems.append(f"unknown language {row['language']!r} (use de or en)")
+        if problems:
+            errors.extend(f"line {line}: {p}" for p in problems)
+        else:
+            seen[key] = line
+            rows.append(CityRow(name, key, country, timezone, language))
+        _report(progress, done, len(lines))
+    if errors:
+        raise ImportFailed(str(path), errors)
+    return rows
+
+
+def parse_partnerships(
+    path: Path, known_slugs: dict[str, str], progress: Progress | None = None
+) -> list[PartnershipRow]:
+    """``known_slugs`` maps each known city's slug to its name."""
+    rows: list[PartnershipRow] = []
+    errors: list[str] = []
+    seen: dict[frozenset[str], int] = {}
+    this_year = date.today().year
+    lines = list(read_rows(path, ("city", "partner_city"), ("since",)))
+    for done, (line, row) in enumerate(lines, start=1):
+        problems = []
+        slugs = []
+        for column in ("city", "partner_city"):
+            key = slug(row[column])
+            if key not in known_slugs:
+                problems.append(
+                    f"unknown city {row[column]!r} in {column} (import it with "
+                    "`udx-bot import cities` first)"
+                )
+            slugs.append(key)
+        since: int | None = None
+        if row.get("since"):
+            raw = row["since"]
+            if not raw.isdigit() or not 1900 <= int(raw) <= this_year:
+                problems.append(f"since must be a year between 1900 and {this_year}, got {raw!r}")
+            else:
+                since = int(raw)
+        pair = frozenset(slugs)
+        if not problems and len(pair) == 1:
+            problems.append("a city cannot be its own partner")
+        elif not problems and pair in seen:
+            problems.append(f"duplicate row: the same partnership is on line {seen[pair]}")
+        if problems:
+            errors.extend(f"line {line}: {p}" for p in problems)
+        else:
+            seen[pair] = line
+            rows.append(PartnershipRow(slugs[0], slugs[1], since))
+        _report(progress, done, len(lines))
+    if errors:
+        raise ImportFailed(str(path), errors)
+    return rows
+
+
+async def import_cities(store: Store, path: Path, progress: Progress | None = None) -> ImportResult:
+    return await store.cities.upsert_cities(parse_cities(path, progress))
+
+
+async def import_partnerships(
+    store: Store, path: Path, progress: Progress | None = None
+) -> ImportResult:
+    known = {c.slug: c.name for c in await store.cities.all()}
+    return await store.cities.upsert_partnerships(parse_partnerships(path, known, progress))
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+        progress(done, total)

@@ -1,0 +1,103 @@
+"""A line-based chat on stdin/stdout through the same router as Telegram and Slack.
+
+Buttons are shown as numbered choices; typing the number or the button's label presses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import locale
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from udx_bot.context import Services
+from udx_bot.types import Actor, Button, Incoming, Reply
+
+
+def console_actor(name: str | None = None) -> Actor:
+    user = name or getpass.getuser()
+    language = (locale.getlocale()[0] or "").split("_")[0] or None
+    return Actor("console", user, display_name=user, username=user, language_code=language)
+
+
+def render(reply: Reply) -> tuple[str, list[Button]]:
+    """Plain text with numbered choices; returns the text and the buttons in number order."""
+    lines = []
+    for section in reply.sections:
+        if section.heading:
+            lines.append(f"== {section.heading} ==")
+        lines.append(section.text)
+        lines.append("")
+    choices: list[Button] = []
+    if reply.multi_select is not None:
+        ms = reply.multi_select
+        for option in ms.options:
+            mark = "[x]" if option.value in ms.selected else "[ ]"
+            choices.append(Button(f"{mark} {option.label}", ms.toggle_data(option.value)))
+    choices.extend(reply.all_buttons())
+    for number, button in enumerate(choices, start=1):
+        lines.append(f"  [{number}] {button.label}")
+    if reply.document is not None:
+        lines.append(f"(file {reply.document.filename}:)")
+        lines.append(reply.document.content.decode("utf-8", "replace"))
+    return "\n".join(lines).rstrip() + "\n", choices
+
+
+def press(line: str, choices: list[Button]) -> str | None:
+    """The callback data of the button meant by ``line`` (its number or its label), if any."""
+    text = line.strip()
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1].data
+    for button in choices:
+        label = button.label.removeprefix("[x] ").removeprefix("[ ] ")
+        if text.casefold() in (button.label.casefold(), label.casefold()):
+            return button.data
+    return None
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        services: Services,
+        actor: Actor,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.services = services
+        self.actor = actor
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.choices: list[Button] = []
+
+    async def send(self, text: str) -> list[Reply]:
+        """Handle one line as the console user typed it; prints and returns the replies."""
+        data = press(text, self.choices) if self.choices else None
+        incoming = Incoming(self.actor, callback=data) if data else Incoming(self.actor, text=text)
+        replies = await self.services.router.dispatch(self.services, incoming)
+        for reply in replies:
+            shown, choices = render(reply)
+            self.stdout.write(shown)
+            self.choices = choices
+        self.stdout.flush()
+        return replies
+
+    async def run(self, *, prompt: str = "> ", banner: str | None = None) -> None:
+        """Read lines until end of input."""
+        if banner:
+            self.stdout.write(banner + "\n")
+        interactive = self.stdin.isatty()
+        read: Callable[[], str] = self.stdin.readline
+        while True:
+            if interactive:
+                self.stdout.write(prompt)
+                self.stdout.flush()
+            line = await asyncio.to_thread(read)
+            if not line:
+                break
+            if line.strip():
+                await self.send(line.rstrip("\n"))
+        if interactive:
+            self.stdout.write("\n")

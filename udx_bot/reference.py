@@ -1,0 +1,199 @@
+"""Reference data shipped with the bot: the 17 SDGs and the department taxonomy, plus the
+forgiving matching people expect when they type a department or a city.
+
+The data lives in udx_bot/data/*.json (from ../shared/reference); both languages are in the data,
+so these names need no gettext catalog.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+SDG_RANGE = range(1, 18)
+FOCUS_SDGS = (11, 16, 17)  # the Urban Diplomacy Exchange's own focus, shown first
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe"})
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Tübingen" -> "tubingen"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def slug_variants(text: str) -> set[str]:
+    """Matching keys ignoring case, spaces, punctuation and umlaut spellings.
+
+    "Tübingen" -> {"tuebingen", "tubingen"}; "St. Louis" -> {"stlouis"}.
+    """
+    lowered = text.casefold()
+    variants = {lowered.translate(_UMLAUTS), lowered}
+    return {re.sub(r"[^0-9a-z]+", "", fold(v)) for v in variants} - {""}
+
+
+def slug(text: str) -> str:
+    """The canonical matching key (umlauts spelled out): "Tübingen" -> "tuebingen"."""
+    return re.sub(r"[^0-9a-z]+", "", fold(text.casefold().translate(_UMLAUTS)))
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    group: str  # departments in one group are "related" (environment, built, social, ...)
+    names: dict[str, str]  # language -> display name
+    aliases: tuple[str, ...]
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names["en"]
+
+    def all_names(self) -> tuple[str, ...]:
+        return (self.key, *self.names.values(), *self.aliases)
+
+
+@dataclass(frozen=True)
+class DepartmentMatch:
+    department: Department | None  # the match, or None when nothing is close enough
+    closest: tuple[Department, ...]  # suggestions when there is no match
+
+
+def _load(name: str) -> object:
+    return json.loads(resources.files("udx_bot").joinpath("data", name).read_text("utf-8"))
+
+
+@cache
+def sdg_titles() -> dict[int, dict[str, str]]:
+    raw = _load("sdgs.json")
+    assert isinstance(raw, dict)
+    return {int(k): v for k, v in raw.items()}
+
+
+def sdg_title(number: int, language: str) -> str:
+    titles = sdg_titles()[number]
+    return titles.get(language) or titles["en"]
+
+
+def sdgs_in_display_order() -> list[int]:
+    """All 17, the network's focus goals first."""
+    return [*FOCUS_SDGS, *(n for n in SDG_RANGE if n not in FOCUS_SDGS)]
+
+
+@cache
+def departments() -> dict[str, Department]:
+    raw = _load("departments.json")
+    assert isinstance(raw, list)
+    result = {}
+    for item in raw:
+        result[item["key"]] = Department(
+            key=item["key"],
+            group=item["group"],
+            names={"de": item["de"], "en": item["en"]},
+            aliases=tuple(item["aliases"]),
+        )
+    return result
+
+
+def department(key: str | None) -> Department | None:
+    return departments().get(key) if key else None
+
+
+@cache
+def _department_index() -> list[tuple[str, Department]]:
+    index = []
+    for dep in departments().values():
+        for name in dep.all_names():
+            for variant in slug_variants(name):
+                index.append((variant, dep))
+    return index
+
+
+def match_department(text: str) -> DepartmentMatch:
+    """Find the department someone meant, in German or English, forgiving typos.
+
+    An exact name or alias wins; then a name that contains what was typed or is contained in it
+    (at least four letters, one department only); then the closest spelling.
+    """
+    keys = slug_variants(text)
+    if not keys:
+        return DepartmentMatch(None, ())
+    index = _department_index()
+    for key in keys:
+        exact = {dep.key: dep for variant, dep in index if variant == key}
+        if len(exact) == 1:
+            return DepartmentMatch(next(iter(exact.values())), ())
+    for key in keys:
+        if len(key) < 4:
+            continue
+        contained = {
+            dep.key: dep
+            for variant, dep in index
+            if (key in variant or (len(variant) >= 4 and variant in key))
+        }
+        if len(contained) == 1:
+            return DepartmentMatch(next(iter(contained.values())), ())
+    scores: dict[str, float] = {}
+    for variant, dep in index:
+        for key in keys:
+            ratio = difflib.SequenceMatcher(None, key, variant).ratio()
+            scores[dep.key] = max(scores.get(dep.key, 0.0), ratio)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best_key, best = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if best >= 0.82 and best - runner_up >= 0.04:
+        return DepartmentMatch(departments()[best_key], ())
+    return DepartmentMatch(None, tuple(departments()[k] for k, score in ranked[:3] if score > 0.3))
+
+
+def closest_names(text: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """The names most like ``text`` ("did you mean …"), compared by their matching keys."""
+    by_slug: dict[str, str] = {}
+    for name in names:
+        for variant in slug_variants(name):
+            by_slug.setdefault(variant, name)
+    typed = slug(text)
+    found = difflib.get_close_matches(typed, list(by_slug), n=n * 2, cutoff=0.5)
+    result: list[str] = []
+    for key in found:
+        if by_slug[key] not in result:
+            result.append(by_slug[key])
+    return result[:n]
+
+
+def match_name(text: str, names: Sequence[str]) -> str | None:
+    """The one name that ``text`` means: same matching key, else a unique prefix (4+ letters).
+
+    Used for cities: "#Tuebingen", "#DurhamCounty", "#StLouis", "Esslingen".
+    """
+    typed = slug_variants(text)
+    if not typed:
+        return None
+    for name in names:
+        if typed & slug_variants(name):
+            return name
+    prefixed = {
+        name
+        for name in names
+        for key in typed
+        if len(key) >= 4 and any(v.startswith(key) for v in slug_variants(name))
+    }
+    return next(iter(prefixed)) if len(prefixed) == 1 else None
+
+
+def parse_sdg(token: str) -> int | None:
+    """ "sdg13", "SDG13", "#sdg13", "13" -> 13; None when it is not an SDG token at all.
+
+    A token that looks like an SDG but is outside 1–17 raises ValueError(number).
+    """
+    m = re.fullmatch(r"#?(?:sdg)?\s*(\d{1,3})", token.strip(), flags=re.IGNORECASE)
+    if not m:
+        return None
+    number = int(m.group(1))
+    if number not in SDG_RANGE:
+        raise ValueError(number)
+    return number

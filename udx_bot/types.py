@@ -1,0 +1,167 @@
+"""The neutral message model every platform adapter translates to and from.
+
+An adapter turns a platform update into an :class:`Incoming` (who speaks, where, in which
+language, what they typed or pressed), hands it to the router and renders the :class:`Reply`
+objects it gets back natively (Telegram HTML and inline keyboards, Slack Block Kit, console text).
+Nothing here knows about a platform library.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit, the tightest of the platforms
+
+ButtonStyle = Literal["default", "primary", "danger"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person on one platform: the identity that sent an update."""
+
+    platform: str  # "telegram", "slack", "console"
+    user_id: str  # the platform's id for the person
+    display_name: str = ""
+    username: str | None = None  # Telegram @username, Slack handle
+    language_code: str | None = None  # the platform's language code ("de", "en-GB", ...)
+    chat_id: str | None = None  # where direct messages to this person go, if known
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did: typed text (a command or an answer) or pressed a button."""
+
+    actor: Actor
+    text: str = ""
+    callback: str | None = None  # the pressed button's data
+    values: tuple[str, ...] | None = None  # a multi-select submitted as a whole (Slack)
+    update_id: str | None = None  # the platform's id of the update, for de-duplication
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # "<feature>:<action>[:<args>]", at most 64 bytes
+    style: ButtonStyle = "default"
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > CALLBACK_DATA_MAX_BYTES:
+            raise ValueError(f"callback data over {CALLBACK_DATA_MAX_BYTES} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MultiSelect:
+    """A choice of several options.
+
+    Telegram and the console render it as toggle buttons whose data is ``f"{action}:{value}"``
+    (a press toggles one value); Slack renders a multi-select menu that submits the whole
+    selection as ``Incoming(callback=action, values=(...))``.
+    """
+
+    action: str
+    options: tuple[Option, ...]
+    selected: frozenset[str] = frozenset()
+    placeholder: str = ""
+    columns: int = 3
+
+    def toggle_data(self, value: str) -> str:
+        return f"{self.action}:{value}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block of plain text with an optional heading; adapters escape and format it."""
+
+    text: str
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file sent to the person (for example their data export)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/json"
+
+
+@dataclass
+class Reply:
+    """What a handler answers; rendered natively by the adapter that received the update."""
+
+    sections: list[Section] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
+    multi_select: MultiSelect | None = None
+    edit: bool = False  # replace the message whose button was pressed instead of sending anew
+    document: Document | None = None
+    ephemeral: bool = True  # Slack: only the person sees it (always true in a DM)
+
+    @classmethod
+    def text(
+        cls,
+        text: str,
+        *,
+        heading: str | None = None,
+        buttons: list[list[Button]] | None = None,
+        edit: bool = False,
+    ) -> Reply:
+        return cls(sections=[Section(text, heading)], buttons=buttons or [], edit=edit)
+
+    @property
+    def plain_text(self) -> str:
+        """All text as one plain string (headings on their own line)."""
+        parts = []
+        for s in self.sections:
+            parts.append(f"{s.heading}\n{s.text}" if s.heading else s.text)
+        return "\n\n".join(p for p in parts if p)
+
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+    # Serialisation, for messages kept in the outbox until they are delivered.
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "sections": [{"text": s.text, "heading": s.heading} for s in self.sections],
+            "buttons": [[[b.label, b.data, b.style] for b in row] for row in self.buttons],
+        }
+        if self.multi_select is not None:
+            ms = self.multi_select
+            data["multi_select"] = {
+                "action": ms.action,
+                "options": [[o.value, o.label] for o in ms.options],
+                "selected": sorted(ms.selected),
+                "placeholder": ms.placeholder,
+                "columns": ms.columns,
+            }
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Reply:
+        data = json.loads(raw)
+        ms = data.get("multi_select")
+        return cls(
+            sections=[Section(s["text"], s.get("heading")) for s in data.get("sections", [])],
+            buttons=[[Button(b[0], b[1], b[2]) for b in row] for row in data.get("buttons", [])],
+            multi_select=MultiSelect(
+                action=ms["action"],
+                options=tuple(Option(v, label) for v, label in ms["options"]),
+                selected=frozenset(ms["selected"]),
+                placeholder=ms.get("placeholder", ""),
+                columns=ms.get("columns", 3),
+            )
+            if ms
+            else None,
+            ephemeral=False,
+        )
