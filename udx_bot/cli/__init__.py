@@ -15,6 +15,7 @@ from udx_bot.config import ConfigError, Settings
 COMMAND_MODULES = (
     "udx_bot.cli.chat",  # demo, console
     "udx_bot.cli.data",  # migrate, import
+    "udx_bot.cli.run",  # run
 )
 
 

@@ -1,0 +1,94 @@
+"""``udx-bot run``: every platform whose settings are present, plus the background workers,
+in one process; stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from udx_bot.app import create_services
+from udx_bot.config import Settings
+from udx_bot.context import Services
+from udx_bot.service import Service, ServiceFactory
+from udx_bot.web import build_app, start_server
+
+log = logging.getLogger(__name__)
+
+# "module:factory" of each platform adapter; a factory returns None when its settings are absent.
+PLATFORMS: tuple[str, ...] = ()
+# Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
+WORKERS: tuple[str, ...] = ()
+STOP_TIMEOUT_S = 10.0
+
+NO_PLATFORM = (
+    "no platform configured: set TELEGRAM_BOT_TOKEN (Telegram), or SLACK_BOT_TOKEN with "
+    "SLACK_APP_TOKEN (Slack Socket Mode) or with SLACK_SIGNING_SECRET (Slack over HTTP)"
+)
+
+
+def load(paths: Sequence[str]) -> list[ServiceFactory]:
+    factories = []
+    for path in paths:
+        module, _, name = path.partition(":")
+        factories.append(getattr(importlib.import_module(module), name))
+    return factories
+
+
+def build_services(
+    services: Services,
+    platforms: Sequence[str] = PLATFORMS,
+    workers: Sequence[str] = WORKERS,
+) -> tuple[list[Service], list[Service]]:
+    found = [s for f in load(platforms) if (s := f(services)) is not None]
+    background = [s for f in load(workers) if (s := f(services)) is not None] if found else []
+    return found, background
+
+
+async def serve(services: Services, stop: asyncio.Event, *, port: int | None = None) -> int:
+    """Run until ``stop`` is set; returns the exit status."""
+    platforms, workers = build_services(services)
+    if not platforms:
+        print(f"udx-bot: {NO_PLATFORM}", file=sys.stderr)
+        return 2
+    everything = [*workers, *platforms]
+    routes = [route for s in everything for route in s.routes()]
+    runner = None
+    if routes:
+        runner, bound = await start_server(
+            build_app(routes), services.settings.port if port is None else port
+        )
+        log.info("web server listening on port %s", bound)
+    started: list[Service] = []
+    try:
+        for service in everything:
+            await service.start()
+            started.append(service)
+            log.info("%s started", service.name)
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                for service in reversed(started):
+                    await service.stop()
+                if runner is not None:
+                    await runner.cleanup()
+        except TimeoutError:
+            log.error("services did not stop within %.0f s", STOP_TIMEOUT_S)
+    return 0
+
+
+async def run(settings: Settings) -> int:
+    services = await create_services(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await serve(services, stop)
+    finally:
+        await services.store.close()
