@@ -24,6 +24,8 @@ from udx_bot.context import Services
 from udx_bot.demo import seed_demo
 
 T = TypeVar("T")
+# PTB 22 warns (an error under filterwarnings=error) unless durations are timedeltas.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 PG_URL = os.environ.get("UDX_TEST_DATABASE_URL")
 PG_SKIP_REASON = (
     "PostgreSQL suite skipped: set UDX_TEST_DATABASE_URL "
