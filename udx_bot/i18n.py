@@ -122,9 +122,7 @@ class Translator:
         values: Sequence[str] = list(items)
         return format_list(values, style=style, locale=self.locale) if values else ""
 
-    def weekday(
-        self, index: int, width: Literal["abbreviated", "short", "wide"] = "wide"
-    ) -> str:
+    def weekday(self, index: int, width: Literal["abbreviated", "short", "wide"] = "wide") -> str:
         """Monday is 0."""
         return str(get_day_names(width, locale=self.locale)[index])
 
