@@ -97,6 +97,20 @@ class Document:
     mime_type: str = "application/json"
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """The bot waits for free text from the person (after ``ctx.wait_for(state)``).
+
+    Chat platforms just show the question; Slack may open a modal with a text field whose
+    submission arrives as an ordinary text message (and so reaches the awaited input handler).
+    """
+
+    title: str  # short, e.g. "New note" (a Slack modal title: at most 24 characters)
+    label: str  # the field's label
+    multiline: bool = False
+    max_length: int = 3000
+
+
 @dataclass
 class Reply:
     """What a handler answers; rendered natively by the adapter that received the update."""
@@ -106,6 +120,7 @@ class Reply:
     multi_select: MultiSelect | None = None
     edit: bool = False  # replace the message whose button was pressed instead of sending anew
     document: Document | None = None
+    prompt: Prompt | None = None  # the bot now waits for free text (see Prompt)
     ephemeral: bool = True  # Slack: only the person sees it (always true in a DM)
 
     @classmethod
