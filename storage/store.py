@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
+from storage.digests import DigestRepository
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.outbox import OutboxRepository
@@ -19,6 +20,7 @@ class Store:
         self.conversations = ConversationRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
+        self.digests = DigestRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

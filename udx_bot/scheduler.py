@@ -1,0 +1,72 @@
+"""The periodic jobs of a running bot, on APScheduler's AsyncIOScheduler: the digest tick every
+minute (and whatever else must happen on the clock)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from udx_bot.context import Services
+from udx_bot.digest_runner import tick
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Services], Awaitable[object]]
+
+
+async def digest_job(services: Services) -> None:
+    report = await tick(services)
+    if report.enqueued or report.skipped:
+        log.info(
+            "digests: %d enqueued, %d empty, %d skipped",
+            len(report.enqueued), len(report.empty), len(report.skipped),
+        )  # fmt: skip
+
+
+# (name, job, seconds between runs)
+JOBS: list[tuple[str, Job, float]] = [("digest", digest_job, 60.0)]
+
+
+class SchedulerService:
+    name = "scheduler"
+
+    def __init__(
+        self, services: Services, jobs: list[tuple[str, Job, float]] | None = None
+    ) -> None:
+        self.services = services
+        self.jobs = JOBS if jobs is None else jobs
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def start(self) -> None:
+        for name, job, seconds in self.jobs:
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=seconds,
+                args=[name, job],
+                id=name,
+                coalesce=True,  # after a pause, run once, not once per missed interval
+                max_instances=1,
+                next_run_time=self.services.clock(),  # first run at start-up: catch up at once
+            )
+        self.scheduler.start()
+
+    async def _run(self, name: str, job: Job) -> None:
+        try:
+            await job(self.services)
+        except Exception:
+            log.exception("scheduled job %s failed", name)
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def service(services: Services) -> SchedulerService:
+    return SchedulerService(services)
