@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE = "udx_write"
@@ -38,7 +37,6 @@ class Database:
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
         elif schema is not None:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
-            kwargs["poolclass"] = NullPool
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
