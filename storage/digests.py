@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from storage.engine import Database
 from storage.sql import insert
-from storage.tables import cities, digest_runs, identities, participants
+from storage.tables import (
+    announcements,
+    cities,
+    digest_runs,
+    identities,
+    introductions,
+    note_cities,
+    note_sdgs,
+    notes,
+    participants,
+    partnerships,
+)
 
 
 @dataclass(frozen=True)
@@ -84,3 +95,161 @@ class DigestRepository:
                     )
                 )
             ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class DigestNote:
+    id: int
+    author_id: int
+    author_name: str
+    city_id: int | None
+    city_name: str | None
+    department: str | None
+    text: str
+    created_at: datetime
+    sdgs: tuple[int, ...]
+    tagged_city_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DigestAnnouncement:
+    id: int
+    author_name: str
+    text_de: str | None
+    text_en: str | None
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class OpenIntroduction:
+    id: int
+    requester_id: int
+    target_id: int
+    created_at: datetime
+
+
+@dataclass
+class WeekData:
+    """Everything new between ``since`` and ``until``, loaded once for all digests of a run."""
+
+    since: datetime
+    until: datetime
+    notes: list[DigestNote]
+    joined: list[int]  # participants registered in the window
+    announcements: list[DigestAnnouncement]
+    introductions: list[OpenIntroduction]
+    partners: dict[int, set[int]]  # city id -> partner city ids
+
+
+class DigestReadRepository:
+    """The read model behind digests: bulk queries, so building 10,000 digests does not cost
+    10,000 rounds of queries."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def week(self, since: datetime, until: datetime, intro_ttl_days: int = 14) -> WeekData:
+        async with self.db.read() as conn:
+            note_rows = (
+                await conn.execute(
+                    select(
+                        notes.c.id,
+                        notes.c.author_id,
+                        participants.c.name,
+                        notes.c.city_id,
+                        cities.c.name,
+                        notes.c.department,
+                        notes.c.text,
+                        notes.c.created_at,
+                    )
+                    .select_from(
+                        notes.join(participants, participants.c.id == notes.c.author_id).outerjoin(
+                            cities, cities.c.id == notes.c.city_id
+                        )
+                    )
+                    .where(notes.c.created_at >= since, notes.c.created_at < until)
+                    .order_by(notes.c.created_at.desc(), notes.c.id.desc())
+                )
+            ).all()
+            ids = [row[0] for row in note_rows]
+            sdgs: dict[int, list[int]] = {}
+            tagged: dict[int, list[int]] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for note_id, sdg in await conn.execute(
+                    select(note_sdgs.c.note_id, note_sdgs.c.sdg).where(
+                        note_sdgs.c.note_id.in_(chunk)
+                    )
+                ):
+                    sdgs.setdefault(note_id, []).append(sdg)
+                for note_id, city_id in await conn.execute(
+                    select(note_cities.c.note_id, note_cities.c.city_id).where(
+                        note_cities.c.note_id.in_(chunk)
+                    )
+                ):
+                    tagged.setdefault(note_id, []).append(city_id)
+            joined = list(
+                (
+                    await conn.execute(
+                        select(participants.c.id).where(
+                            participants.c.registered_at >= since,
+                            participants.c.registered_at < until,
+                        )
+                    )
+                ).scalars()
+            )
+            announcement_rows = (
+                await conn.execute(
+                    select(
+                        announcements.c.id,
+                        announcements.c.author_name,
+                        announcements.c.text_de,
+                        announcements.c.text_en,
+                        announcements.c.sent_at,
+                    )
+                    .where(
+                        announcements.c.sent_at >= since,
+                        announcements.c.sent_at < until,
+                        announcements.c.status == "sent",
+                    )
+                    .order_by(announcements.c.sent_at)
+                )
+            ).all()
+            intro_rows = (
+                await conn.execute(
+                    select(
+                        introductions.c.id,
+                        introductions.c.requester_id,
+                        introductions.c.target_id,
+                        introductions.c.created_at,
+                    )
+                    .where(
+                        introductions.c.status == "open",
+                        introductions.c.created_at >= until - timedelta(days=intro_ttl_days),
+                    )
+                    .order_by(introductions.c.created_at)
+                )
+            ).all()
+            partners: dict[int, set[int]] = {}
+            for a, b in await conn.execute(
+                select(partnerships.c.city_id, partnerships.c.partner_city_id)
+            ):
+                partners.setdefault(a, set()).add(b)
+                partners.setdefault(b, set()).add(a)
+        return WeekData(
+            since=since,
+            until=until,
+            notes=[
+                DigestNote(
+                    *row[:7],
+                    row[7],
+                    tuple(sorted(sdgs.get(row[0], ()))),
+                    tuple(tagged.get(row[0], ())),
+                )
+                for row in note_rows
+            ],
+            joined=joined,
+            announcements=[DigestAnnouncement(*row) for row in announcement_rows],
+            introductions=[OpenIntroduction(*row) for row in intro_rows],
+            partners=partners,
+        )

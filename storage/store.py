@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
-from storage.digests import DigestRepository
+from storage.digests import DigestReadRepository, DigestRepository
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.outbox import OutboxRepository
@@ -21,6 +21,7 @@ class Store:
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
         self.digests = DigestRepository(db)
+        self.digest_reads = DigestReadRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -48,7 +48,7 @@ def test_digest_send_twice_sends_nothing_the_second_time(sqlite_url: str) -> Non
     preview = cli(
         "digest", "preview", "telegram:77", url=sqlite_url, extra={"UDX_DIGEST_EMPTY": "send"}
     )
-    assert preview.returncode == 0 and "quiet week" in preview.stdout
+    assert preview.returncode == 0 and "Your weekly digest" in preview.stdout
     unknown = cli("digest", "preview", "telegram:404", url=sqlite_url)
     assert unknown.returncode == 1 and "no registered participant" in unknown.stderr
     bad = cli("digest", "preview", "nonsense", url=sqlite_url)

@@ -182,6 +182,7 @@ async def test_scheduler_runs_the_tick_at_start_up(
 
 
 async def test_digest_command_in_both_languages(services: Services, chat, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    clock.set(utc(2027, 6, 1, 12))  # long after the demo people joined
     en = chat("d1", language="en")
     await make_person(services.store, "Charlotte", "d1")
     answer = await en.send("/digest")

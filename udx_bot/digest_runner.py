@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from udx_bot.context import Services
-from udx_bot.digest import build_digest
+from udx_bot.digest import DigestRun, build_digest
 from udx_bot.digest_schedule import Slot, slot, window
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,13 @@ async def tick(
     report = TickReport()
     catchup = timedelta(hours=services.settings.digest_catchup_hours)
     store = services.store
-    for participant_id, this_week in await pending_slots(services, now, due_only=not force):
+    pending = await pending_slots(services, now, due_only=not force)
+    if not pending:
+        return report
+    people = await store.participants.get_many(pid for pid, _ in pending)
+    earliest = min(window(min(s.at, now))[0] for _, s in pending)
+    run = await DigestRun.load(services, earliest, now)
+    for participant_id, this_week in pending:
         if not force and now - this_week.at > catchup:
             if await store.digests.record(participant_id, this_week.week, "skipped", now):
                 log.warning(
@@ -61,11 +67,11 @@ async def tick(
                 )  # fmt: skip
                 report.skipped.append(participant_id)
             continue
-        participant = await store.participants.get(participant_id)
+        participant = people.get(participant_id)
         if participant is None or not participant.registered:
             continue
         since, _ = window(min(this_week.at, now))
-        replies = await build_digest(services, participant, since=since, until=now)
+        replies = await build_digest(services, participant, since=since, until=now, run=run)
         if replies is None:
             if await store.digests.record(participant_id, this_week.week, "empty", now):
                 report.empty.append(participant_id)
