@@ -463,3 +463,49 @@ async def test_socket_mode_is_wired_to_the_same_app(
         last_response(fake_slack, "socket")["blocks"][1]["text"]["text"]
     )
     await handler.client.close()
+
+
+async def test_closing_the_modal_cancels_the_waiting(h: SlackHarness) -> None:
+    await h.command(ENGLISH, "ask")
+    await h.settle()
+    (opened,) = h.fake.calls_to("views.open", ok_only=True)
+    view = h.fake.views[opened.response["view"]["id"]]
+    assert view["notify_on_close"] is True
+    payload = {
+        "type": "view_closed",
+        "team": {"id": "T0UDXTEST"},
+        "user": {"id": ENGLISH, "username": "uen", "team_id": "T0UDXTEST"},
+        "api_app_id": "A0UDX",
+        "token": "legacy",
+        "view": view,
+        "is_cleared": False,
+    }
+    assert (await h.interaction(payload)).status == 200
+    await h.settle()
+    assert "OK, cancelled" in shown(last_response(h.fake, ENGLISH))
+    await h.dm(ENGLISH, "forty-two")  # no longer taken as the answer
+    await h.settle()
+    assert "didn't understand" in h.fake.texts(f"D{ENGLISH}")[-1]
+
+
+async def test_rate_limited_posts_are_retried(services: Services) -> None:
+    async with FakeSlack(
+        token=TOKEN, per_channel_rate=1, per_channel_burst=1, retry_after=1
+    ) as fake:
+        async for h in harness(services, fake):
+            await h.dm(ENGLISH, "help")
+            await h.dm(ENGLISH, "help")
+            await h.settle()
+            assert fake.count_429 == 1
+            assert len(fake.calls_to("chat.postMessage", ok_only=True)) == 2
+
+
+def test_the_manifest_matches_the_adapter() -> None:
+    from pathlib import Path
+
+    manifest = (Path(__file__).parent.parent / "slack-manifest.yaml").read_text("utf-8")
+    assert f"command: {slack_platform.SLASH_COMMAND}\n" in manifest
+    assert manifest.count(f"https://YOUR-HOST{slack_platform.EVENTS_PATH}\n") == 3
+    for needed in ("app_home_opened", "message.im", "home_tab_enabled: true", "users:read"):
+        assert needed in manifest
+    assert "socket_mode_enabled: false" in manifest

@@ -56,6 +56,7 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 SLASH_COMMAND = "/udx"
 PROMPT_CALLBACK_ID = "udx:prompt"
+CANCEL_COMMAND = "cancel"  # run when a prompt's modal is closed without sending
 PROMPT_BLOCK_ID = "udx_input"
 PROMPT_ACTION_ID = "value"
 MAX_VIEW_BLOCKS = 100  # App Home and modals
@@ -201,6 +202,11 @@ class SlackService:
             await ack()  # closes the modal
             self._spawn(_user_id(body), self._on_submit(body, view))
 
+        @app.view_closed(PROMPT_CALLBACK_ID)
+        async def on_close(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+            await ack()
+            self._spawn(_user_id(body), self._on_close(body, view))
+
     def _spawn(self, user_id: str, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(self._one_at_a_time(user_id, work))
         self._tasks.add(task)
@@ -292,21 +298,21 @@ class SlackService:
         await self._handle(Incoming(actor, callback=callback, values=values), origin)
 
     async def _on_submit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = str((body.get("user") or {})["id"])
+        user_id = _user_id(body)
         values = (view.get("state") or {}).get("values") or {}
         text = str(((values.get(PROMPT_BLOCK_ID) or {}).get(PROMPT_ACTION_ID) or {}).get("value"))
-        try:
-            where = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            where = {}
         actor = await self.actor(user_id)
-        origin = Origin(
-            user_id,
-            channel=where.get("c") or (None if where.get("r") else user_id),
-            response_url=where.get("r"),
-            trigger_id=body.get("trigger_id"),
-        )
+        origin = _modal_origin(user_id, view, body.get("trigger_id"))
         await self._handle(Incoming(actor, text=text), origin)
+
+    async def _on_close(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Closing the modal cancels what the bot was waiting for (as /cancel would)."""
+        if self.services.router.resolve(CANCEL_COMMAND) is None:
+            return
+        user_id = _user_id(body)
+        actor = await self.actor(user_id)
+        origin = _modal_origin(user_id, view, None)
+        await self._handle(Incoming(actor, text=f"/{CANCEL_COMMAND}"), origin)
 
     async def _handle(self, incoming: Incoming, origin: Origin) -> None:
         replies = await self.services.router.dispatch(self.services, incoming)
@@ -473,6 +479,7 @@ class SlackService:
             "submit": slack_render.plain_text(t._(_SEND), MAX_MODAL_TITLE),
             "close": slack_render.plain_text(t._(_CANCEL), MAX_MODAL_TITLE),
             "private_metadata": metadata,
+            "notify_on_close": True,
             "blocks": blocks,
         }
         try:
@@ -501,6 +508,22 @@ class SlackService:
 
 def _escape(text: str) -> str:
     return slack_render.escape(text)
+
+
+def _modal_origin(user_id: str, view: dict[str, Any], trigger_id: str | None) -> Origin:
+    """Where the modal was opened from (kept in its private_metadata), else the DM."""
+    try:
+        where = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        where = {}
+    if not isinstance(where, dict):
+        where = {}
+    return Origin(
+        user_id,
+        channel=where.get("c") or (None if where.get("r") else user_id),
+        response_url=where.get("r"),
+        trigger_id=trigger_id,
+    )
 
 
 def _user_id(body: dict[str, Any]) -> str:
