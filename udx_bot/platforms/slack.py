@@ -21,7 +21,8 @@ through ``response_url`` (ephemeral); a direct message and a button on a message
 ``chat.postMessage`` into the DM; ``Reply.edit`` replaces the pressed message (``response_url``
 with ``replace_original`` for ephemeral messages, ``chat.update`` otherwise); a button on the App
 Home answers in the DM. ``Reply.prompt`` opens a modal when Slack gave a ``trigger_id`` (slash
-command, button); its submission reaches the router as an ordinary text message. A
+command, button); its submission reaches the router as an ordinary text message, and closing it
+runs ``/cancel`` so the bot stops waiting. A
 ``Reply.document`` is posted as a preformatted snippet (files are not uploaded).
 """
 
