@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+import importlib
+
 from udx_bot.router import Router
+
+FEATURES = (
+    "help",
+    "digest",
+    "home",
+)
 
 
 def build_router() -> Router:
     """One router with every feature's commands."""
-    from handlers import digest, help
-
     root = Router()
-    for module in (help, digest):
+    for name in FEATURES:
+        module = importlib.import_module(f"handlers.{name}")
         root.include(module.router)
     return root
