@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
@@ -212,20 +213,30 @@ class ParticipantRepository:
             refreshed = await self.get(participant.id)
             assert refreshed is not None
             return refreshed, await self.identity(platform, user_id) or ident
-        async with self.db.write() as conn:
-            pid = await self._create(conn, name=display_name or user_id, now=now)
-            await conn.execute(
-                identities.insert().values(
-                    participant_id=pid,
-                    platform=platform,
-                    user_id=user_id,
-                    chat_id=chat_id,
-                    username=username,
-                    display_name=display_name or None,
-                    language_code=language_code,
-                    created_at=now,
+        try:
+            async with self.db.write() as conn:
+                pid = await self._create(conn, name=display_name or user_id, now=now)
+                await conn.execute(
+                    identities.insert().values(
+                        participant_id=pid,
+                        platform=platform,
+                        user_id=user_id,
+                        chat_id=chat_id,
+                        username=username,
+                        display_name=display_name or None,
+                        language_code=language_code,
+                        created_at=now,
+                    )
                 )
-            )
+        except IntegrityError:
+            # Two first updates of one person at once (or two processes): the other one
+            # created the identity; use it.
+            existing = await self.identity(platform, user_id)
+            if existing is None:
+                raise
+            participant = await self.get(existing.participant_id)
+            assert participant is not None
+            return participant, existing
         created = await self.get(pid)
         new_ident = await self.identity(platform, user_id)
         assert created is not None and new_ident is not None

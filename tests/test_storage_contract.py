@@ -109,3 +109,10 @@ async def test_concurrent_writers_do_not_fail(any_store: Store) -> None:
     for n in range(20):
         participant = await any_store.participants.by_identity("console", f"w{n}")
         assert participant is not None and participant.sdgs == (n % 17 + 1,)
+
+
+async def test_first_contact_twice_at_once_makes_one_participant(any_store: Store) -> None:
+    results = await asyncio.gather(
+        *(any_store.participants.touch("telegram", "race", display_name="R") for _ in range(5))
+    )
+    assert len({p.id for p, _ in results}) == 1
