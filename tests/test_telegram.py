@@ -112,6 +112,22 @@ async def test_a_press_is_answered_even_when_sending_fails(
     assert "Commands" in (await tg.send(ALICE, "/help"))[0]
 
 
+async def test_a_short_flood_wait_is_waited_out(tg: TelegramHarness) -> None:
+    tg.fake.fail_next(ALICE, 429)  # "retry after 1"
+    assert "Commands" in (await tg.send(ALICE, "/help"))[0]
+    assert tg.fake.count_429 == 1
+
+
+async def test_a_user_who_blocked_the_bot_is_not_an_error(
+    tg: TelegramHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    tg.fake.fail[ALICE] = 403
+    assert await tg.send(ALICE, "/help") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    del tg.fake.fail[ALICE]
+    assert "Commands" in (await tg.send(ALICE, "/help"))[0]
+
+
 async def test_stale_button_gets_a_new_message(tg: TelegramHarness) -> None:
     await tg.send(BERND, "/help", language="de")
     update = tg.fake.push_callback(BERND, "gone:away", language_code="de")

@@ -128,6 +128,7 @@ def build_application(settings: Settings) -> TelegramApp:
         .token(settings.telegram_bot_token)
         .base_url(base)
         .base_file_url(files)
+        .job_queue(None)  # scheduling is udx_bot.scheduler's job, for every platform
         .build()
     )
 
