@@ -361,7 +361,8 @@ class TelegramService:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
-            self._failed.add(update.update_id)
+            if self.webhook_mode:  # read (and forgotten) by handle_webhook
+                self._failed.add(update.update_id)
             log.error(
                 "telegram: handling update %s failed", update.update_id, exc_info=context.error
             )
