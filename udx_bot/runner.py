@@ -19,7 +19,10 @@ from udx_bot.web import build_app, start_server
 log = logging.getLogger(__name__)
 
 # "module:factory" of each platform adapter; a factory returns None when its settings are absent.
-PLATFORMS: tuple[str, ...] = ("udx_bot.platforms.slack:service",)
+PLATFORMS: tuple[str, ...] = (
+    "udx_bot.platforms.telegram:service",
+    "udx_bot.platforms.slack:service",
+)
 # Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
 WORKERS: tuple[str, ...] = ("udx_bot.scheduler:service",)
 STOP_TIMEOUT_S = 10.0
