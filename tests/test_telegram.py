@@ -275,6 +275,18 @@ async def test_udx_bot_run_serves_telegram_and_stops(services: Services) -> None
     assert fake.calls_to("getMe") and fake.calls_to("setMyCommands")
 
 
+async def test_a_refused_token_stops_run_with_one_line(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with FakeTelegram(token="the-right-token") as fake:
+        with_telegram(services, fake)  # configured with another token
+        code = await asyncio.wait_for(runner.serve(services, asyncio.Event(), port=0), 10)
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("udx-bot: telegram could not start") and "\n" not in err
+    assert TOKEN not in err
+
+
 async def test_stop_finishes_fetched_updates_and_confirms_them(services: Services) -> None:
     gate, started = asyncio.Event(), asyncio.Event()
     services.router.include(feature_router(gate, started))

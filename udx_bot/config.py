@@ -140,6 +140,19 @@ class Settings:
             digest_empty=digest_empty,
         )
 
+    def redact(self, text: str) -> str:
+        """``text`` with every configured token and secret replaced by ***."""
+        for secret in (
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+        ):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
 
 def _require_url(name: str, value: str) -> None:
     parts = urlsplit(value)

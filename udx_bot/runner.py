@@ -68,7 +68,14 @@ async def serve(services: Services, stop: asyncio.Event, *, port: int | None = N
     started: list[Service] = []
     try:
         for service in everything:
-            await service.start()
+            try:
+                await service.start()
+            except Exception as error:
+                # e.g. a token the platform refuses: one clear line, not a traceback
+                log.debug("starting %s failed", service.name, exc_info=True)
+                reason = services.settings.redact(str(error))
+                print(f"udx-bot: {service.name} could not start: {reason}", file=sys.stderr)
+                return 1
             started.append(service)
             log.info("%s started", service.name)
         await stop.wait()
