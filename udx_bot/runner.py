@@ -68,6 +68,7 @@ async def serve(services: Services, stop: asyncio.Event, *, port: int | None = N
     started: list[Service] = []
     try:
         for service in everything:
+            started.append(service)  # stopped in the end even if it fails half-way through start
             try:
                 await service.start()
             except Exception as error:
@@ -76,7 +77,6 @@ async def serve(services: Services, stop: asyncio.Event, *, port: int | None = N
                 reason = services.settings.redact(str(error))
                 print(f"udx-bot: {service.name} could not start: {reason}", file=sys.stderr)
                 return 1
-            started.append(service)
             log.info("%s started", service.name)
         await stop.wait()
     finally:

@@ -256,6 +256,9 @@ class TelegramService:
         if app.running:
             await app.stop()
         await app.shutdown()
+        # If initialize() failed half-way (a refused token), Application.shutdown skipped the
+        # bot; this closes its HTTP clients (and does nothing when they are closed already).
+        await app.bot.shutdown()
 
     async def register_commands(self) -> None:
         """The command menu for the default, German and English language codes."""
