@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
+from storage.counterparts import CounterpartRepository
 from storage.engine import Database
+from storage.introductions import IntroductionRepository
 from storage.migrate import upgrade
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
@@ -19,6 +21,8 @@ class Store:
         self.conversations = ConversationRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
+        self.counterparts = CounterpartRepository(db)
+        self.introductions = IntroductionRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()
