@@ -70,7 +70,7 @@ def profile_lines(t: Translator, person: Participant) -> str:
 
 
 def display_name(t: Translator, person: Participant) -> str:
-    if person.is_demo:
+    if person.is_demo and "demo" not in person.name.casefold():
         return t._("{name} (demo profile)").format(name=person.name)
     return person.name
 
