@@ -9,6 +9,8 @@ from udx_bot.router import Router
 
 FEATURES = (
     "help",
+    "counterparts",
+    "introductions",
     "digest",
     "home",
 )

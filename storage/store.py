@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
+from storage.counterparts import CounterpartRepository
 from storage.digests import DigestReadRepository, DigestRepository
 from storage.engine import Database
+from storage.introductions import IntroductionRepository
 from storage.migrate import upgrade
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
@@ -22,6 +24,8 @@ class Store:
         self.outbox = OutboxRepository(db)
         self.digests = DigestRepository(db)
         self.digest_reads = DigestReadRepository(db)
+        self.counterparts = CounterpartRepository(db)
+        self.introductions = IntroductionRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -109,7 +109,8 @@ participants = Table(
     CheckConstraint("role in ('participant', 'coordinator', 'admin')", name="role"),
 )
 Index("ix_participants_city", participants.c.city_id)
-Index("ix_participants_department", participants.c.department)
+# department first: /find reads "this department in these cities" (storage/counterparts.py)
+Index("ix_participants_department_city", participants.c.department, participants.c.city_id)
 
 participant_sdgs = Table(
     "participant_sdgs",

@@ -57,7 +57,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.create_index('ix_participants_city', ['city_id'], unique=False)
-        batch_op.create_index('ix_participants_department', ['department'], unique=False)
+        batch_op.create_index('ix_participants_department_city', ['department', 'city_id'], unique=False)
 
     op.create_table('partnerships',
     sa.Column('city_id', sa.Integer(), nullable=False),
@@ -266,7 +266,7 @@ def downgrade() -> None:
 
     op.drop_table('partnerships')
     with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_index('ix_participants_department')
+        batch_op.drop_index('ix_participants_department_city')
         batch_op.drop_index('ix_participants_city')
 
     op.drop_table('participants')

@@ -1,0 +1,318 @@
+"""Introductions with consent: "Introduce me" (or /intro <number>) asks the counterpart, on their
+own platform and in their own language, to Accept or Decline. Contact details are shared only
+after Accept; a decline is passed on kindly; unanswered requests expire after 14 days.
+
+Buttons: ``intro:r:<participant id>`` (request), ``meet:a:<introduction id>`` (accept),
+``meet:d:<introduction id>`` (decline). Replies to the person pressing come back directly; the
+other person hears from the bot through the outbox.
+"""
+
+from __future__ import annotations
+
+from handlers.counterparts import profile_lines
+from storage.introductions import (
+    MAX_OPEN,
+    AlreadyRequested,
+    Introduction,
+    TooManyOpen,
+)
+from storage.participants import Identity, Participant
+from udx_bot.context import Context, UserError
+from udx_bot.i18n import N_, Translator
+from udx_bot.outbox import delivery_identity
+from udx_bot.router import Router
+from udx_bot.types import Button, Reply, Section
+
+router = Router()
+
+
+def contact_lines(t: Translator, person: Participant, identities: list[Identity]) -> str:
+    """How to reach ``person``: a Telegram username or link, a Slack mention, else the name."""
+    lines = []
+    for ident in identities:
+        if ident.platform == "telegram":
+            handle = f"@{ident.username}" if ident.username else f"tg://user?id={ident.user_id}"
+            lines.append(t._("Telegram: {handle}").format(handle=handle))
+        elif ident.platform == "slack":
+            lines.append(t._("Slack: {handle}").format(handle=f"<@{ident.user_id}>"))
+    if not lines:
+        lines.append(person.name)
+    return "\n".join(lines)
+
+
+def suggested_message(t: Translator, writer: Participant, other: Participant) -> str:
+    """A first message ``writer`` could send ``other``, in ``t``'s language."""
+    shared = [n for n in writer.sdgs if n in other.sdgs]
+    topic = t.sdg(shared[0]) if shared else t.department(other.department)
+    return t._(
+        "Hello {name}, the Urban Diplomacy Exchange bot introduced us. I work in {department} "
+        "in {city} and would like to hear how you approach {topic}. "
+        "Would you have time for a short call in the coming weeks?"
+    ).format(
+        name=other.name,
+        department=t.department(writer.department),
+        city=writer.city_name or "",
+        topic=topic,
+    )
+
+
+async def _target(ctx: Context, raw: str) -> tuple[Participant, Identity]:
+    """The person to introduce the reader to, or a UserError saying why not."""
+    try:
+        target_id = int(raw.strip().lstrip("#"))
+    except ValueError:
+        raise UserError(
+            ctx._("Please give the number of a person from /find, e.g. /intro 42.")
+        ) from None
+    if target_id == ctx.participant.id:
+        raise UserError(ctx._("That's you! Pick someone else from /find."))
+    target = await ctx.store.participants.get(target_id)
+    if target is None:
+        raise UserError(
+            ctx._(
+                "There is no one with the number {number}. Send /find to see the numbers."
+            ).format(number=target_id)
+        )
+    if target.is_demo:
+        raise UserError(
+            ctx._(
+                "{name} is a demo profile that shows how the network works; demo people "
+                "can't be contacted. Send /find to see real counterparts."
+            ).format(name=target.name)
+        )
+    if not target.registered:
+        raise UserError(
+            ctx._(
+                "{name} has not (or no longer) registered with the network, so I can't "
+                "introduce you."
+            ).format(name=target.name)
+        )
+    identity = delivery_identity(target, await ctx.store.participants.identities(target.id))
+    if identity is None:
+        raise UserError(
+            ctx._("I can't reach {name} on any platform at the moment, sorry.").format(
+                name=target.name
+            )
+        )
+    return target, identity
+
+
+def _answer_buttons(t: Translator, intro_id: int) -> list[list[Button]]:
+    return [
+        [
+            Button(t._("Accept"), f"meet:a:{intro_id}", "primary"),
+            Button(t._("Decline"), f"meet:d:{intro_id}"),
+        ]
+    ]
+
+
+def _request_message(
+    t: Translator, requester: Participant, target: Participant, intro: Introduction
+) -> Reply:
+    lines = [
+        t._("{name} would like to be introduced to you.").format(name=requester.name),
+        profile_lines(t, requester),
+    ]
+    if requester.sdgs:
+        lines.append(
+            t._("Works on: {goals}").format(
+                goals=t.fmt_list(t.sdg_label(n) for n in requester.sdgs)
+            )
+        )
+    lines.append("")
+    lines.append(
+        t._(
+            "If you accept, you both get each other's contact. If you decline, {name} is told "
+            "kindly and sees nothing of yours. The request expires on {date}."
+        ).format(name=requester.name, date=t.fmt_date(intro.expires_at()))
+    )
+    return Reply(
+        sections=[Section("\n".join(lines), heading=t._("Introduction request"))],
+        buttons=_answer_buttons(t, intro.id),
+        ephemeral=False,
+    )
+
+
+async def request_introduction(ctx: Context, raw: str) -> Reply:
+    target, identity = await _target(ctx, raw)
+    me = ctx.participant
+    now = ctx.now()
+    # They asked first: answering is the quickest way to meet.
+    for earlier in await ctx.store.introductions.between(me.id, target.id, now):
+        if earlier.requester_id == target.id and earlier.status == "open":
+            return Reply.text(
+                ctx._("{name} has already asked to be introduced to you. Accept?").format(
+                    name=target.name
+                ),
+                buttons=_answer_buttons(ctx.t, earlier.id),
+            )
+        if earlier.status == "accepted":
+            return await _already_connected(ctx, target)
+    try:
+        intro = await ctx.store.introductions.request(me.id, target.id, now)
+    except AlreadyRequested as error:
+        if error.existing.status == "open":
+            raise UserError(
+                ctx._(
+                    "You have already asked {name}; their answer is still open (until {date})."
+                ).format(name=target.name, date=ctx.t.fmt_date(error.existing.expires_at()))
+            ) from None
+        raise UserError(
+            ctx._(
+                "You asked {name} before and they could not take it on. "
+                "Send /find for other counterparts."
+            ).format(name=target.name)
+        ) from None
+    except TooManyOpen:
+        raise UserError(
+            ctx.ngettext(
+                "You already have {count} open request. Please wait for an answer first.",
+                "You already have {count} open requests. Please wait for answers first "
+                "(they expire after 14 days).",
+                MAX_OPEN,
+            ).format(count=MAX_OPEN)
+        ) from None
+    t = ctx.services.translator_for(target, identity)
+    await ctx.services.outbox.send(
+        target,
+        [_request_message(t, me, target, intro)],
+        key=f"intro:{intro.id}:request",
+        kind="introduction",
+        ref_id=intro.id,
+    )
+    return Reply.text(
+        ctx._(
+            "I've asked {name} whether they'd like to be introduced. If they accept, you both "
+            "get each other's contact; the request expires on {date}."
+        ).format(name=target.name, date=ctx.t.fmt_date(intro.expires_at()))
+    )
+
+
+async def _already_connected(ctx: Context, other: Participant) -> Reply:
+    identities = await ctx.store.participants.identities(other.id)
+    return Reply.text(
+        ctx._("You are already connected with {name}:").format(name=other.name)
+        + "\n"
+        + contact_lines(ctx.t, other, identities)
+    )
+
+
+@router.command(
+    "intro",
+    help=N_("Ask to be introduced to someone from /find"),
+    usage=N_("/intro <number>"),
+    aliases=("vorstellen",),
+)
+async def intro_command(ctx: Context) -> Reply:
+    if not ctx.args.strip():
+        raise UserError(ctx._("Please give the number of a person from /find, e.g. /intro 42."))
+    return await request_introduction(ctx, ctx.args)
+
+
+@router.callback("intro")
+async def intro_button(ctx: Context) -> Reply:
+    action, _, rest = ctx.args.partition(":")
+    if action != "r":
+        return Reply.text(ctx._("That button is no longer active. Send /find to start again."))
+    return await request_introduction(ctx, rest)
+
+
+@router.callback("meet", registered=False)
+async def answer(ctx: Context) -> Reply:
+    action, _, rest = ctx.args.partition(":")
+    now = ctx.now()
+    try:
+        intro_id = int(rest)
+    except ValueError:
+        intro_id = 0
+    intro = await ctx.store.introductions.get(intro_id, now) if intro_id else None
+    if action not in ("a", "d") or intro is None:
+        return Reply.text(ctx._("This request no longer exists."), edit=True)
+    if intro.target_id != ctx.participant.id:
+        return Reply.text(ctx._("This request is addressed to someone else."))
+    if intro.status == "expired":
+        return Reply.text(
+            ctx._("This request expired on {date}.").format(
+                date=ctx.t.fmt_date(intro.expires_at())
+            ),
+            edit=True,
+        )
+    if intro.status != "open":
+        return Reply.text(ctx._("You have already answered this request."), edit=True)
+    requester = await ctx.store.participants.get(intro.requester_id)
+    if requester is None or not requester.registered:
+        return Reply.text(ctx._("This request no longer exists."), edit=True)
+    decided = await ctx.store.introductions.decide(
+        intro.id, "accepted" if action == "a" else "declined", now
+    )
+    if decided is None:
+        return Reply.text(ctx._("You have already answered this request."), edit=True)
+    me = ctx.participant
+    identities = await ctx.store.participants.identities(requester.id)
+    their_identity = delivery_identity(requester, identities)
+    t = ctx.services.translator_for(requester, their_identity)
+    if decided.status == "declined":
+        await ctx.services.outbox.send(
+            requester,
+            [
+                Reply.text(
+                    t._(
+                        "{name} can't take on an introduction at the moment — thank you for "
+                        "asking. Send /find to meet other counterparts."
+                    ).format(name=me.name),
+                    heading=t._("Introduction request"),
+                )
+            ],
+            key=f"intro:{intro.id}:declined",
+            kind="introduction",
+            ref_id=intro.id,
+        )
+        return Reply.text(
+            ctx._(
+                "Declined. I've let {name} know kindly; none of your details were shared."
+            ).format(name=requester.name),
+            edit=True,
+        )
+    my_identities = await ctx.store.participants.identities(me.id)
+    await ctx.services.outbox.send(
+        requester,
+        [
+            Reply(
+                sections=[
+                    Section(
+                        t._("{name} accepted your introduction request. Their contact:").format(
+                            name=me.name
+                        )
+                        + "\n"
+                        + contact_lines(t, me, my_identities),
+                        heading=t._("You've been introduced"),
+                    ),
+                    Section(
+                        suggested_message(t, requester, me),
+                        heading=t._("A first message you could send"),
+                    ),
+                ],
+                ephemeral=False,
+            )
+        ],
+        key=f"intro:{intro.id}:accepted",
+        kind="introduction",
+        ref_id=intro.id,
+    )
+    return Reply(
+        sections=[
+            Section(
+                ctx._("Wonderful! Here is how to reach {name}:").format(name=requester.name)
+                + "\n"
+                + contact_lines(ctx.t, requester, identities)
+                + "\n"
+                + ctx._("{name} has received your contact too.").format(name=requester.name),
+                heading=ctx._("You've been introduced"),
+            ),
+            Section(
+                suggested_message(ctx.t, me, requester),
+                heading=ctx._("A first message you could send"),
+            ),
+        ],
+        edit=True,
+    )

@@ -1,0 +1,241 @@
+"""Counterparts: the registered people who best match a reader, ranked in SQL.
+
+The order, best first (the same on SQLite and PostgreSQL):
+
+1. people in the reader's partner cities before the rest of the network;
+2. the same department as wanted before a related one (same taxonomy group) before any other;
+3. more shared SDGs before fewer;
+4. recently active before dormant (never active last), then by id, so the order is stable.
+
+Never the reader; only registered participants (city and department set). The partner flag
+(``city_id IN (partner ids)``) and the department rank (keys computed in Python) split the
+network into at most six tiers that indexes find directly; each tier is sorted in SQL with
+``ORDER BY shared DESC, last_active_at DESC, id LIMIT … OFFSET …`` (the shared-SDG count a
+correlated subquery restricted to the SDGs that matter), and tiers are read in order only until
+the page is full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Integer, and_, exists, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.cities import partner_ids
+from storage.engine import Database
+from storage.participants import Participant, load_participants
+from storage.tables import participant_sdgs, participants
+from udx_bot import reference
+
+PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class CounterpartQuery:
+    """What to rank for whom; build it with :meth:`CounterpartRepository.query_for`."""
+
+    reader_id: int
+    partner_city_ids: frozenset[int] = frozenset()
+    department: str | None = None  # the department wanted ("same")
+    related: tuple[str, ...] = ()  # departments in the same taxonomy group ("related")
+    sdgs: tuple[int, ...] = ()  # the goals whose overlap counts
+    # filters
+    only_department: bool = False  # only people in ``department``
+    only_sdgs: bool = False  # only people sharing at least one of ``sdgs``
+    city_id: int | None = None  # only people in this city
+    joined_since: datetime | None = None  # only people registered at or after this time
+    exclude_demo: bool = False
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    participant: Participant
+    partner_city: bool
+    department_rank: int  # 0 same, 1 related, 2 other
+    shared_sdgs: tuple[int, ...]  # the query's SDGs this person shares, ascending
+
+
+@dataclass(frozen=True)
+class CounterpartPage:
+    items: list[Counterpart] = field(default_factory=list)
+    page: int = 0
+    has_next: bool = False
+
+
+def related_departments(key: str | None) -> tuple[str, ...]:
+    """Other departments in the same taxonomy group as ``key`` (sorted, ``key`` left out)."""
+    dep = reference.department(key)
+    if dep is None:
+        return ()
+    return tuple(
+        sorted(
+            d.key
+            for d in reference.departments().values()
+            if d.group == dep.group and d.key != dep.key
+        )
+    )
+
+
+class CounterpartRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def query_for(
+        self,
+        reader: Participant,
+        *,
+        department: str | None = None,
+        sdgs: Sequence[int] = (),
+        city_id: int | None = None,
+        joined_since: datetime | None = None,
+        exclude_demo: bool = False,
+    ) -> CounterpartQuery:
+        """The query /find runs for ``reader``: their department and SDGs unless a filter names
+        others (a named department or SDGs then also restrict the list)."""
+        async with self.db.read() as conn:
+            partners = (
+                await partner_ids(conn, reader.city_id) if reader.city_id is not None else set()
+            )
+        wanted_department = department or reader.department
+        wanted_sdgs = tuple(sorted(set(sdgs))) if sdgs else tuple(sorted(set(reader.sdgs)))
+        return CounterpartQuery(
+            reader_id=reader.id,
+            partner_city_ids=frozenset(partners),
+            department=wanted_department,
+            related=related_departments(wanted_department),
+            sdgs=wanted_sdgs,
+            only_department=department is not None,
+            only_sdgs=bool(sdgs),
+            city_id=city_id,
+            joined_since=joined_since,
+            exclude_demo=exclude_demo,
+        )
+
+    async def rank(
+        self, query: CounterpartQuery, *, page: int = 0, page_size: int = PAGE_SIZE
+    ) -> CounterpartPage:
+        """One page of counterparts, best first (see the module docstring).
+
+        The first two ranks (partner city, department) are tiers that indexes can find on
+        their own, so the tiers are read in order, each sorted by shared SDGs and activity,
+        until the page is full: the expensive sort only ever covers the tiers the page needs.
+        """
+        p = participants
+        base: list[ColumnElement[bool]] = [
+            p.c.id != query.reader_id,
+            p.c.city_id.is_not(None),
+            p.c.department.is_not(None),
+        ]
+        if query.only_department and query.department is not None:
+            base.append(p.c.department == query.department)
+        if query.only_sdgs and query.sdgs:
+            base.append(
+                exists().where(
+                    participant_sdgs.c.participant_id == p.c.id,
+                    participant_sdgs.c.sdg.in_(query.sdgs),
+                )
+            )
+        if query.city_id is not None:
+            base.append(p.c.city_id == query.city_id)
+        if query.joined_since is not None:
+            base.append(p.c.registered_at >= query.joined_since)
+        if query.exclude_demo:
+            base.append(p.c.is_demo.is_(False))
+        shared: ColumnElement[int] = (
+            select(func.count())
+            .select_from(participant_sdgs)
+            .where(
+                participant_sdgs.c.participant_id == p.c.id,
+                participant_sdgs.c.sdg.in_(query.sdgs),
+            )
+            .scalar_subquery()
+            if query.sdgs
+            else literal(0, Integer)
+        )
+        order = (shared.desc(), p.c.last_active_at.desc().nulls_last(), p.c.id)
+
+        skip = page * page_size
+        need = page_size + 1  # one more tells whether there is a next page
+        found: list[tuple[int, bool, int]] = []  # (id, partner city, department rank)
+        async with self.db.read() as conn:
+            for partner, department_rank, tier in self._tiers(query):
+                if need <= 0:
+                    break
+                stmt = (
+                    select(p.c.id)
+                    .where(and_(*base, *tier))
+                    .order_by(*order)
+                    .limit(need)
+                    .offset(skip)
+                )
+                ids = list((await conn.execute(stmt)).scalars())
+                if ids:
+                    skip = 0
+                elif skip:
+                    size = (
+                        await conn.execute(
+                            select(func.count()).select_from(p).where(and_(*base, *tier))
+                        )
+                    ).scalar_one()
+                    skip = max(0, skip - int(size))
+                found.extend((pid, partner, department_rank) for pid in ids)
+                need -= len(ids)
+            has_next = len(found) > page_size
+            found = found[:page_size]
+            people = await load_participants(conn, [pid for pid, _, _ in found])
+        wanted = set(query.sdgs)
+        items = [
+            Counterpart(
+                participant=people[pid],
+                partner_city=partner,
+                department_rank=department_rank,
+                shared_sdgs=tuple(n for n in people[pid].sdgs if n in wanted),
+            )
+            for pid, partner, department_rank in found
+            if pid in people
+        ]
+        return CounterpartPage(items=items, page=page, has_next=has_next)
+
+    @staticmethod
+    def _tiers(
+        query: CounterpartQuery,
+    ) -> list[tuple[bool, int, list[ColumnElement[bool]]]]:
+        """(partner city, department rank, conditions) in ranking order; empty tiers left out."""
+        p = participants
+        partners = sorted(query.partner_city_ids)
+        partner_sides: list[tuple[bool, list[ColumnElement[bool]]]]
+        if query.city_id is not None:  # one city: it is a partner or it is not
+            partner_sides = [(query.city_id in query.partner_city_ids, [])]
+        elif partners:
+            partner_sides = [
+                (True, [p.c.city_id.in_(partners)]),
+                (False, [p.c.city_id.not_in(partners)]),
+            ]
+        else:
+            partner_sides = [(False, [])]
+        same = query.department
+        related = [d for d in query.related if d != same]
+        known = [d for d in (same, *related) if d is not None]
+        department_sides: list[tuple[int, list[ColumnElement[bool]]]] = []
+        if same is not None:
+            department_sides.append((0, [p.c.department == same]))
+        if not query.only_department:
+            if related:
+                department_sides.append((1, [p.c.department.in_(related)]))
+            department_sides.append((2, [p.c.department.not_in(known)] if known else []))
+        tiers: list[tuple[bool, int, list[ColumnElement[bool]]]] = []
+        for partner, partner_conditions in partner_sides:
+            for rank, department_conditions in department_sides:
+                tiers.append((partner, rank, [*partner_conditions, *department_conditions]))
+        return tiers
+
+    async def new_matches(
+        self, reader: Participant, since: datetime, *, limit: int = 5
+    ) -> list[Counterpart]:
+        """For the weekly digest: people who registered at or after ``since`` and match
+        ``reader``, ranked exactly like /find (demo people left out)."""
+        query = await self.query_for(reader, joined_since=since, exclude_demo=True)
+        return (await self.rank(query, page_size=limit)).items
