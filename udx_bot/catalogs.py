@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 SOURCE_DIRS = ("udx_bot", "handlers", "storage")
 LANGUAGES = ("de", "en")
+_DATE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:')
 _PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]")
 
 
@@ -140,6 +141,17 @@ def update(domains: Sequence[str] = ()) -> None:
                 ["pybabel", "-q", verb, "-i", str(pot), "-d", str(LOCALES), "-D", domain,
                  "-l", language, *extra]
             )  # fmt: skip
+            _drop_dates(po)
+        _drop_dates(pot)
+
+
+def _drop_dates(path: Path) -> None:
+    """Remove the creation/revision dates Babel writes into the header: they change on every
+    run and make every catalog conflict when branches merge."""
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(_DATE_HEADERS)]
+    if kept != lines:
+        path.write_text("".join(kept), "utf-8")
 
 
 def fill(language: str, translations: dict[str, str | list[str]]) -> int:
