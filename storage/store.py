@@ -6,6 +6,7 @@ from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
 from storage.engine import Database
 from storage.migrate import upgrade
+from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.updates import ProcessedUpdateRepository
@@ -19,6 +20,7 @@ class Store:
         self.conversations = ConversationRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
+        self.notes = NoteRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()
