@@ -9,6 +9,7 @@ from udx_bot.router import Router
 
 FEATURES = (
     "help",
+    "notes",
     "counterparts",
     "introductions",
     "digest",

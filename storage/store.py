@@ -9,6 +9,7 @@ from storage.digests import DigestReadRepository, DigestRepository
 from storage.engine import Database
 from storage.introductions import IntroductionRepository
 from storage.migrate import upgrade
+from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.updates import ProcessedUpdateRepository
@@ -26,6 +27,7 @@ class Store:
         self.digest_reads = DigestReadRepository(db)
         self.counterparts = CounterpartRepository(db)
         self.introductions = IntroductionRepository(db)
+        self.notes = NoteRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

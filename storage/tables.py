@@ -61,6 +61,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+# Full-text search objects the migration makes per database (an FTS5 table with its shadow tables
+# on SQLite, a GIN expression index on PostgreSQL); they are not table definitions, so schema
+# comparisons leave them out (see include_name).
+FTS_OBJECTS = frozenset(
+    {"notes_fts", "notes_fts_data", "notes_fts_idx", "notes_fts_docsize", "notes_fts_config"}
+    | {"ix_notes_search"}
+)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: compare everything but :data:`FTS_OBJECTS`."""
+    return name not in FTS_OBJECTS
+
+
 def _id() -> Column[int]:
     return Column("id", Integer, primary_key=True, autoincrement=True)
 
@@ -169,11 +183,16 @@ notes = Table(
     Column("author_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
     Column("city_id", ForeignKey("cities.id", ondelete="SET NULL")),  # the author's, when written
     Column("department", String(64)),  # the author's, when written
-    Column("text", Text, nullable=False),
+    Column("text", Text, nullable=False),  # exactly as typed
+    # the text folded for full-text search (storage.notes.search_text); indexed by the FTS5 table
+    # notes_fts on SQLite and a GIN index on PostgreSQL, both made by the migration (see
+    # FTS_OBJECTS)
+    Column("search_text", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime),
 )
 Index("ix_notes_created_at", notes.c.created_at)
+Index("ix_notes_department_created", notes.c.department, notes.c.created_at)
 Index("ix_notes_author", notes.c.author_id)
 Index("ix_notes_city_created", notes.c.city_id, notes.c.created_at)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from storage.notes import NoteFilter
 from tests.fakes.slack_api import FakeSlack, message_text, visible_mrkdwn
 from tests.slack_support import SECRET, TOKEN, SlackHarness, button, elements, harness
 from tests.slack_support import fake_slack as fake_slack  # the fixture
@@ -65,10 +66,6 @@ def feature(gate: asyncio.Event) -> Router:
     async def answer(ctx: Context) -> Reply:
         await ctx.stop_waiting()
         return Reply.text(f"You said {ctx.args}")
-
-    @router.command("note", registered=False)
-    async def note(ctx: Context) -> Reply:
-        return await ask(ctx)
 
     @router.command("slow", registered=False)
     async def slow(ctx: Context) -> Reply:
@@ -335,13 +332,20 @@ async def test_home_buttons_answer_in_the_dm_and_open_the_modal(h: SlackHarness)
     await h.settle()
     assert "Commands" in h.fake.texts(f"D{ENGLISH}")[0]
 
+    store = h.service.services.store
+    person = await store.participants.by_identity("slack", ENGLISH)
+    assert person is not None
+    krefeld = next(c for c in await store.cities.all() if c.name == "Charlotte")
+    await store.participants.update(person.id, city_id=krefeld.id, department="planning")
     await h.press(ENGLISH, button(home["blocks"], "Write a note"), container=on_home)
     await h.settle()
     (opened,) = h.fake.calls_to("views.open", ok_only=True)
     view = h.fake.views[opened.response["view"]["id"]]
-    await h.submit(ENGLISH, view, "Met Charlotte's planners")
+    await h.submit(ENGLISH, view, "Met Krefeld's planners #Krefeld")
     await h.settle()
-    assert "You said Met Charlotte's planners" in h.fake.texts(f"D{ENGLISH}")[-1]
+    assert "Saved as note" in h.fake.texts(f"D{ENGLISH}")[-1]
+    (note,) = await store.notes.latest(NoteFilter(author_id=person.id))
+    assert note.text == "Met Krefeld's planners #Krefeld"
 
 
 # --- documents -----------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ from alembic.migration import MigrationContext
 
 from storage import Store
 from storage.cities import CityRow, PartnershipRow
-from storage.tables import metadata
+from storage.tables import include_name, metadata
 from udx_bot.reference import slug
 
 
 async def test_migrations_build_exactly_the_table_definitions(any_store: Store) -> None:
     def diff(sync_conn: Any) -> list[Any]:
-        context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            sync_conn, opts={"compare_type": True, "include_name": include_name}
+        )
         return compare_metadata(context, metadata)  # type: ignore[no-any-return]
 
     async with any_store.db.engine.connect() as conn:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
 from storage import Store
+from storage.sql import utcnow
 from udx_bot.imports import import_cities, import_partnerships
 from udx_bot.reference import slug
+from udx_bot.tags import parse_tags
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class SeedResult:
     cities: int
     partnerships: int
     participants_added: int
+    notes_added: int = 0
 
 
 def data_path(name: str) -> Path:
@@ -57,4 +61,44 @@ async def seed_demo(store: Store) -> SeedResult:
         cities=len(city_ids),
         partnerships=len(await store.cities.partners()),
         participants_added=added,
+        notes_added=await _seed_notes(store),
     )
+
+
+async def _seed_notes(store: Store) -> int:
+    """The demo notes, each once; ``author`` is "demo:<n>", the n-th demo participant (from 1),
+    ``days_ago`` dates the note back from now."""
+    data = demo_data()
+    people = data["participants"]
+    authors = await store.notes.demo_authors()
+    known = await store.cities.all()
+    names = [c.name for c in known]
+    city_by_name = {c.name: c.id for c in known}
+    now = utcnow()
+    added = 0
+    for item in data.get("notes", []):
+        position = int(str(item["author"]).removeprefix("demo:"))
+        person = people[position - 1]
+        author_id = authors[str(person["name"])]
+        text = str(item["text"])
+        if await store.notes.find(author_id, text) is not None:
+            continue
+        tags = parse_tags(text, names)
+        days_ago = item.get("days_ago", 0)
+        assert isinstance(days_ago, int)
+        await store.notes.add(
+            author_id,
+            text,
+            city_id=city_ids_for(person, city_by_name),
+            department=str(person["department"]),
+            sdgs=tags.sdgs,
+            city_ids=[city_by_name[n] for n in tags.cities],
+            now=now - timedelta(days=days_ago),
+        )
+        added += 1
+    return added
+
+
+def city_ids_for(person: dict[str, object], city_by_name: dict[str, int]) -> int | None:
+    wanted = slug(str(person["city"]))
+    return next((cid for name, cid in city_by_name.items() if slug(name) == wanted), None)

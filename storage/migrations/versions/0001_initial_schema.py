@@ -153,6 +153,7 @@ def upgrade() -> None:
     sa.Column('city_id', sa.Integer(), nullable=True),
     sa.Column('department', sa.String(length=64), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), server_default='', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['participants.id'], name=op.f('fk_notes_author_id_participants'), ondelete='CASCADE'),
@@ -163,6 +164,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_notes_author', ['author_id'], unique=False)
         batch_op.create_index('ix_notes_city_created', ['city_id', 'created_at'], unique=False)
         batch_op.create_index('ix_notes_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_notes_department_created', ['department', 'created_at'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -219,9 +221,41 @@ def upgrade() -> None:
     with op.batch_alter_table('note_sdgs', schema=None) as batch_op:
         batch_op.create_index('ix_note_sdgs_sdg', ['sdg', 'note_id'], unique=False)
 
+    # Full-text search over notes.search_text (the text folded in Python, see storage/notes.py),
+    # outside the table definitions because each database does it its own way.
+    dialect = op.get_bind().dialect.name
+    if dialect == 'sqlite':
+        for statement in SQLITE_FTS:
+            op.execute(statement)
+    elif dialect == 'postgresql':
+        op.execute(
+            "CREATE INDEX ix_notes_search ON notes USING gin (to_tsvector('simple', search_text))"
+        )
+
+
+# An external-content FTS5 table kept in step with notes by triggers.
+SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE notes_fts USING fts5(search_text, content='notes', content_rowid='id', "
+    "tokenize=\"unicode61 remove_diacritics 2\")",
+    "CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN "
+    "INSERT INTO notes_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN "
+    "INSERT INTO notes_fts(notes_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "END",
+    "CREATE TRIGGER notes_fts_update AFTER UPDATE OF search_text ON notes BEGIN "
+    "INSERT INTO notes_fts(notes_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO notes_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
 
 
 def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == 'sqlite':
+        for name in ('notes_fts_insert', 'notes_fts_delete', 'notes_fts_update'):
+            op.execute(f'DROP TRIGGER IF EXISTS {name}')
+        op.execute('DROP TABLE IF EXISTS notes_fts')
+    elif dialect == 'postgresql':
+        op.execute('DROP INDEX IF EXISTS ix_notes_search')
     with op.batch_alter_table('note_sdgs', schema=None) as batch_op:
         batch_op.drop_index('ix_note_sdgs_sdg')
 
@@ -241,6 +275,7 @@ def downgrade() -> None:
     op.drop_table('outbox')
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.drop_index('ix_notes_created_at')
+        batch_op.drop_index('ix_notes_department_created')
         batch_op.drop_index('ix_notes_city_created')
         batch_op.drop_index('ix_notes_author')
 
