@@ -8,9 +8,9 @@ from udx_bot.router import Router
 
 def build_router() -> Router:
     """One router with every feature's commands."""
-    from handlers import help
+    from handlers import help, link, onboarding, privacy, profile
 
     root = Router()
-    for module in (help,):
+    for module in (help, onboarding, profile, link, privacy):
         root.include(module.router)
     return root
