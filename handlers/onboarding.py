@@ -316,6 +316,8 @@ async def typed_department(ctx: Context) -> Reply:
 
 @router.input("ob:sdgs")
 async def typed_sdgs(ctx: Context) -> Reply:
+    if ctx.args.strip().casefold().rstrip(".!") in ("done", "fertig", "ok"):
+        return await finish(ctx)
     chosen = parse_sdgs(ctx, ctx.args)  # a UserError keeps the step waiting
     await ctx.store.participants.set_sdgs(ctx.participant.id, chosen)
     await ctx.reload()

@@ -121,3 +121,19 @@ async def test_newcomer_commands_point_to_start(chat: Callable[..., Chat]) -> No
     assert "Senden Sie /start" in await chat("2", language="de").send("/members")
     shown = await chat("3", language="en").send("/profile")
     assert "City: not set" in shown and "Still missing: your city and your department" in shown
+
+
+async def test_coordinator_only_commands_are_refused(chat: Callable[..., Chat]) -> None:
+    from udx_bot.router import Router
+
+    probe = Router()
+
+    @probe.command("moderate", role="coordinator")
+    async def moderate(ctx: object) -> None:
+        return None
+
+    ada = await registered(chat, "1", "en")
+    bea = await registered(chat, "2", "de")
+    ada.services.router.include(probe)
+    assert "only coordinators and admins" in await ada.send("/moderate")
+    assert "nur Koordinator" in await bea.send("/moderate")
