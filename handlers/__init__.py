@@ -9,6 +9,10 @@ from udx_bot.router import Router
 
 FEATURES = (
     "help",
+    "onboarding",
+    "profile",
+    "link",
+    "privacy",
     "notes",
     "counterparts",
     "introductions",

@@ -75,7 +75,7 @@ def display_name(t: Translator, person: Participant) -> str:
     return person.name
 
 
-def _entry(ctx: Context, item: Counterpart) -> Section:
+def counterpart_entry(ctx: Context, item: Counterpart) -> Section:
     person = item.participant
     lines = [profile_lines(ctx.t, person)]
     if item.partner_city:
@@ -164,7 +164,7 @@ async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> 
     sections = [Section(hint, heading=heading)]
     buttons: list[list[Button]] = []
     for item in result.items:
-        sections.append(_entry(ctx, item))
+        sections.append(counterpart_entry(ctx, item))
         if not item.participant.is_demo:
             buttons.append(
                 [

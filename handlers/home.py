@@ -6,12 +6,16 @@ command ``/home``. The shortcut buttons carry ``home:cmd:<command>`` and run tha
 as if the person had typed it (registration and roles are checked as usual); a shortcut is only
 shown when its command exists.
 
-Seam for the features built in parallel: recent notes and best counterparts belong here as
-further sections once ``store.notes`` and the matching exist (see :func:`_sections`).
+For a registered person it shows the profile (as /profile does), their three latest notes (as
+/notes lists them) and their three best counterparts (as /find ranks them).
 """
 
 from __future__ import annotations
 
+from handlers.counterparts import counterpart_entry
+from handlers.notes import note_entry
+from handlers.profile import profile_sections
+from storage.notes import NoteFilter
 from udx_bot.context import Context
 from udx_bot.i18n import N_
 from udx_bot.router import HandlerResult, Router
@@ -30,9 +34,13 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 _UPDATE_PROFILE = N_("Update my profile")
 
 
+HOME_NOTES = 3
+HOME_COUNTERPARTS = 3
+
+
 @router.command("home", registered=False, menu=False)
 async def home(ctx: Context) -> Reply:
-    return overview(ctx)
+    return await overview(ctx)
 
 
 @router.callback(HOME_CALLBACK, registered=False)
@@ -42,10 +50,10 @@ async def home_button(ctx: Context) -> HandlerResult:
         # Exactly as if typed: the router checks registration and roles.
         incoming = Incoming(ctx.actor, text=f"/{command}")
         return await ctx.services.router.dispatch(ctx.services, incoming)
-    return overview(ctx)
+    return await overview(ctx)
 
 
-def overview(ctx: Context) -> Reply:
+async def overview(ctx: Context) -> Reply:
     buttons = []
     for command, label in SHORTCUTS:
         if ctx.services.router.resolve(command) is None:
@@ -56,10 +64,10 @@ def overview(ctx: Context) -> Reply:
             "primary" if command == "start" and not ctx.participant.registered else "default"
         )
         buttons.append(Button(ctx._(label), f"{HOME_CALLBACK}:cmd:{command}", style))
-    return Reply(sections=_sections(ctx), buttons=[buttons] if buttons else [])
+    return Reply(sections=await _sections(ctx), buttons=[buttons] if buttons else [])
 
 
-def _sections(ctx: Context) -> list[Section]:
+async def _sections(ctx: Context) -> list[Section]:
     p = ctx.participant
     heading = ctx._("Welcome to the {network}").format(network=ctx.settings.network_name)
     sections = [Section(ctx._("Hello {name}!").format(name=p.name), heading=heading)]
@@ -74,16 +82,21 @@ def _sections(ctx: Context) -> list[Section]:
             )
         )
         return sections
-    not_set = ctx._("not set")
-    city = f"{p.city_name} ({p.country})" if p.city_name and p.country else p.city_name
-    sdgs = ctx.t.fmt_list(ctx.t.sdg_label(n) for n in p.sdgs) if p.sdgs else not_set
-    lines = [
-        ctx._("Name: {name}").format(name=p.name),
-        ctx._("City: {city}").format(city=city or not_set),
-        ctx._("Department: {department}").format(department=ctx.t.department(p.department)),
-        ctx._("Goals: {sdgs}").format(sdgs=sdgs),
-    ]
-    sections.append(Section("\n".join(lines), heading=ctx._("Your profile")))
-    # Seam: recent notes (store.notes) and best counterparts (matching) go here as sections
-    # once those features are merged.
+    sections.extend(await profile_sections(ctx, p))
+    mine = await ctx.store.notes.latest(NoteFilter(author_id=p.id), limit=HOME_NOTES)
+    sections.append(Section(
+        ctx._("Share what your department learned with /note.") if not mine else
+        ctx._("All notes: /notes"),
+        heading=ctx._("Your recent notes"),
+    ))  # fmt: skip
+    sections.extend(note_entry(ctx, note) for note in mine)
+    best = await ctx.store.counterparts.rank(
+        await ctx.store.counterparts.query_for(p), page_size=HOME_COUNTERPARTS
+    )
+    sections.append(Section(
+        ctx._("More, and introductions: /find") if best.items else
+        ctx._("Nobody matches you yet; try /find with other words."),
+        heading=ctx._("Your best counterparts"),
+    ))  # fmt: skip
+    sections.extend(counterpart_entry(ctx, item) for item in best.items)
     return sections

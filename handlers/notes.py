@@ -208,7 +208,7 @@ async def _own_note(ctx: Context, note_id: int) -> Note:
 
 async def _show(ctx: Context, note_id: int) -> Reply:
     note = await _note(ctx, note_id)
-    return Reply(sections=[_entry(ctx, note, full=True)])
+    return Reply(sections=[note_entry(ctx, note, full=True)])
 
 
 async def _ask_delete(ctx: Context, note_id: int) -> Reply:
@@ -216,7 +216,7 @@ async def _ask_delete(ctx: Context, note_id: int) -> Reply:
     _check_may_delete(ctx, note)
     question = ctx._("Delete note #{n}? This cannot be undone.").format(n=note.id)
     return Reply(
-        sections=[Section(question), _entry(ctx, note)],
+        sections=[Section(question), note_entry(ctx, note)],
         buttons=[
             [
                 Button(ctx._("Delete"), f"notes:del:{note.id}", style="danger"),
@@ -421,7 +421,7 @@ def _page_reply(
     shown = found[:PAGE_SIZE]
     heading = ctx._("{title} — page {page}").format(title=title, page=ctx.t.fmt_number(page + 1))
     sections = [Section(heading)]
-    sections.extend(_entry(ctx, note) for note in shown)
+    sections.extend(note_entry(ctx, note) for note in shown)
     row = []
     if page > 0:
         row.append(Button(ctx._("« Previous"), data.replace("{page}", str(page - 1))))
@@ -444,7 +444,7 @@ async def _filter_title(ctx: Context, where: NoteFilter | None) -> str:
     return ctx._("Notes on {filter}").format(filter=" · ".join(parts))
 
 
-def _entry(ctx: Context, note: Note, *, full: bool = False) -> Section:
+def note_entry(ctx: Context, note: Note, *, full: bool = False) -> Section:
     """ "#12 · Author · City · Department · 25 Nov 2026", SDGs, then the text as typed."""
     date = ctx.t.fmt_date(note.created_at)
     if note.updated_at is not None:

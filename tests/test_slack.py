@@ -294,7 +294,7 @@ async def test_app_home_shows_the_profile_and_shortcuts(h: SlackHarness) -> None
     text = shown(view)
     assert "Your profile" in text and "not set up your profile yet" in text
     labels = [e["text"]["text"] for e in elements(view["blocks"], "button")]
-    assert labels == ["Write a note", "All commands"]  # no /start on this branch yet
+    assert labels == ["Set up my profile", "Write a note", "All commands"]
 
     person = await store.participants.by_identity("slack", GERMAN)
     assert person is None

@@ -1,10 +1,11 @@
-"""CSV imports for operators: cities and partnerships (participants join in the participants
-feature). A file is validated as a whole first; any bad row refuses the whole file with line
-numbers and reasons, and nothing is written. Re-importing updates instead of duplicating."""
+"""CSV imports for operators: cities, partnerships and participants. A file is validated as a
+whole first; any bad row refuses the whole file with line numbers and reasons, and nothing is
+written. Re-importing updates instead of duplicating."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,8 +17,9 @@ from babel import Locale
 
 from storage import Store
 from storage.cities import CityRow, ImportResult, PartnershipRow
+from storage.participants import ROLES, ParticipantImportRow
 from udx_bot.config import LANGUAGES
-from udx_bot.reference import slug
+from udx_bot.reference import SDG_RANGE, closest_names, match_department, match_name, slug
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 PROGRESS_EVERY = 1000
@@ -175,3 +177,95 @@ async def import_partnerships(
 def _report(progress: Progress | None, done: int, total: int) -> None:
     if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
         progress(done, total)
+
+
+PARTICIPANT_COLUMNS = ("id", "name", "city", "department", "sdgs", "language", "role")
+_PLATFORM_ID_RE = re.compile(r"^(telegram|slack|console):([A-Za-z0-9_.@-]{1,64})$")
+
+
+def parse_platform_id(text: str) -> tuple[str, str] | None:
+    """ "telegram:123456789" -> ("telegram", "123456789"); None when it is not such an id."""
+    m = _PLATFORM_ID_RE.match(text.strip())
+    return (m.group(1), m.group(2)) if m else None
+
+
+def parse_participants(
+    path: Path, known_cities: dict[str, int], progress: Progress | None = None
+) -> list[ParticipantImportRow]:
+    """``known_cities`` maps each known city's name to its id."""
+    rows: list[ParticipantImportRow] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    names = list(known_cities)
+    lines = list(read_rows(path, PARTICIPANT_COLUMNS[:4], PARTICIPANT_COLUMNS[4:]))
+    for done, (line, row) in enumerate(lines, start=1):
+        problems = []
+        ident = parse_platform_id(row["id"])
+        if ident is None:
+            problems.append(
+                f"id {row['id']!r} must look like telegram:123456789 or slack:U024BE7LH"
+            )
+        elif row["id"] in seen:
+            problems.append(f"duplicate row: {row['id']!r} is already on line {seen[row['id']]}")
+        name = " ".join(row["name"].split())
+        if not name:
+            problems.append("the name is empty")
+        elif len(name) > 200:
+            problems.append("the name is longer than 200 characters")
+        city = match_name(row["city"], names) if row["city"] else None
+        if city is None:
+            hint = closest_names(row["city"], names) if row["city"] else []
+            did_you_mean = f" (did you mean {', '.join(hint)}?)" if hint else ""
+            problems.append(f"unknown city {row['city']!r}{did_you_mean}")
+        found = match_department(row["department"]) if row["department"] else None
+        if found is None or found.department is None:
+            hint = [d.key for d in found.closest] if found else []
+            did_you_mean = f" (closest: {', '.join(hint)})" if hint else ""
+            problems.append(f"unknown department {row['department']!r}{did_you_mean}")
+        sdgs: list[int] = []
+        for token in (row.get("sdgs") or "").split():
+            if not token.isdigit() or int(token) not in SDG_RANGE:
+                problems.append(f"SDG {token!r} is not a number from 1 to 17")
+            else:
+                sdgs.append(int(token))
+        language = (row.get("language") or "").lower() or None
+        if language is not None and language not in LANGUAGES:
+            problems.append(f"unknown language {row['language']!r} (use de or en, or leave empty)")
+        role = (row.get("role") or "").lower() or None
+        if role is not None and role not in ROLES:
+            problems.append(
+                f"unknown role {row['role']!r} (use participant, coordinator or admin, "
+                "or leave empty)"
+            )
+        if problems:
+            errors.extend(f"line {line}: {p}" for p in problems)
+        else:
+            assert ident is not None and city is not None and found and found.department
+            seen[row["id"]] = line
+            rows.append(
+                ParticipantImportRow(
+                    platform=ident[0],
+                    user_id=ident[1],
+                    name=name,
+                    city_id=known_cities[city],
+                    department=found.department.key,
+                    sdgs=tuple(sdgs),
+                    language=language,
+                    role=role,
+                )
+            )
+        _report(progress, done, len(lines))
+    if errors:
+        raise ImportFailed(str(path), errors)
+    return rows
+
+
+async def import_participants(
+    store: Store, path: Path, progress: Progress | None = None
+) -> ImportResult:
+    """Pre-register people from a CSV file (re-importing updates them)."""
+    known = {c.name: c.id for c in await store.cities.all()}
+    created, updated = await store.participants.import_rows(
+        parse_participants(path, known, progress)
+    )
+    return ImportResult(created=created, updated=updated)

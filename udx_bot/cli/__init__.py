@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "udx_bot.cli.data",  # migrate, import
     "udx_bot.cli.run",  # run
     "udx_bot.cli.digest",  # digest send|preview
+    "udx_bot.cli.people",  # grant, revoke, import participants
 )
 
 

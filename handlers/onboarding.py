@@ -1,0 +1,324 @@
+"""/start: a guided setup with buttons, in the person's language from the first message.
+
+language → city (countries, then their cities; or type a name) → department (taxonomy buttons, or
+type any name in German or English) → SDGs (toggle buttons, 11/16/17 first) → done: a summary and
+what to try next. Every step is saved as it is chosen and what the bot waits for is kept in
+storage (``ctx.wait_for``), so a restart mid-wizard loses nothing; /start again edits the profile.
+
+Callback data: ``ob:lang:<de|en>``, ``ob:country:<CC>``, ``ob:city:<id>``, ``ob:cities``,
+``ob:dep:<key>``, ``ob:keep:<step>``, ``ob:sdgs:<n>`` (a toggle) or ``ob:sdgs`` with values (Slack
+submits the whole selection), ``ob:done``.
+"""
+
+from __future__ import annotations
+
+from babel import Locale
+
+from handlers.profile import (
+    LANGUAGE_NAMES,
+    match_city,
+    next_steps_text,
+    parse_language,
+    parse_sdgs,
+    profile_sections,
+    unknown_city_message,
+    unknown_department_message,
+)
+from storage.cities import City
+from udx_bot import reference
+from udx_bot.context import Context, UserError
+from udx_bot.i18n import N_
+from udx_bot.router import Router
+from udx_bot.types import Button, MultiSelect, Option, Reply, Section
+
+router = Router()
+
+STEPS = 4
+_STALE = N_("That button is no longer active. Send /start to begin again.")
+
+
+def _rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def _step_heading(ctx: Context, number: int, title: str) -> str:
+    return ctx._("Step {number} of {steps}: {title}").format(
+        number=number, steps=STEPS, title=title
+    )
+
+
+# The steps -------------------------------------------------------------------------------------
+async def language_step(ctx: Context, *, edit: bool = False) -> Reply:
+    await ctx.wait_for("ob:language")
+    if ctx.participant.registered:
+        intro = ctx._(
+            "Let's go through your profile. Your current choices are kept until you change them."
+        )
+    else:
+        intro = ctx._(
+            "Welcome to the {network}! Let's set up your profile: it takes a minute, and you "
+            "can change everything later."
+        ).format(network=ctx.settings.network_name)
+    buttons = [
+        Button(("✓ " if ctx.participant.language == code else "") + name, f"ob:lang:{code}")
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+    return Reply(
+        sections=[
+            Section(intro),
+            Section(
+                ctx._("Which language should I use? / Welche Sprache soll ich verwenden?"),
+                heading=_step_heading(ctx, 1, ctx._("language")),
+            ),
+        ],
+        buttons=[buttons],
+        edit=edit,
+    )
+
+
+def _country_name(ctx: Context, code: str) -> str:
+    return str(Locale.parse(ctx.t.locale).territories.get(code, code))
+
+
+async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
+    await ctx.wait_for("ob:city")
+    known = await ctx.store.cities.all()
+    countries = sorted({c.country for c in known}, key=lambda c: (c != "DE", c))
+    buttons = [[Button(_country_name(ctx, code), f"ob:country:{code}") for code in countries]]
+    if ctx.participant.city_name:
+        buttons.append(
+            [
+                Button(
+                    ctx._("Keep {value}").format(value=ctx.participant.city_name),
+                    "ob:keep:city",
+                    style="primary",
+                )
+            ]
+        )
+    return Reply(
+        sections=[
+            Section(
+                ctx._("Which city do you work for? Choose the country, or type the city's name."),
+                heading=_step_heading(ctx, 2, ctx._("city")),
+            )
+        ],
+        buttons=buttons,
+        edit=edit,
+    )
+
+
+async def country_cities(ctx: Context, country: str) -> Reply:
+    cities = [c for c in await ctx.store.cities.all() if c.country == country]
+    if not cities:
+        return Reply.text(ctx._(_STALE), edit=True)
+    cities.sort(key=lambda c: reference.fold(c.name))
+    buttons = [Button(c.name, f"ob:city:{c.id}") for c in cities]
+    rows = _rows(buttons, 3)
+    rows.append([Button(ctx._("« Other country"), "ob:cities")])
+    return Reply(
+        sections=[
+            Section(
+                ctx._("Cities in {country}: choose yours, or type its name.").format(
+                    country=_country_name(ctx, country)
+                ),
+                heading=_step_heading(ctx, 2, ctx._("city")),
+            )
+        ],
+        buttons=rows,
+        edit=True,
+    )
+
+
+async def department_step(ctx: Context, *, edit: bool = False) -> Reply:
+    await ctx.wait_for("ob:department")
+    current = ctx.participant.department
+    buttons = [
+        Button(("✓ " if key == current else "") + ctx.t.department(key), f"ob:dep:{key}")
+        for key in sorted(
+            reference.departments(), key=lambda k: reference.fold(ctx.t.department(k))
+        )
+    ]
+    rows = _rows(buttons, 2)
+    if current:
+        rows.append(
+            [
+                Button(
+                    ctx._("Keep {value}").format(value=ctx.t.department(current)),
+                    "ob:keep:department",
+                    style="primary",
+                )
+            ]
+        )
+    return Reply(
+        sections=[
+            Section(
+                ctx._(
+                    "Which department do you work in? Choose one, or type its name in German or "
+                    "English (for example “Umweltamt” or “Office of Sustainability”)."
+                ),
+                heading=_step_heading(ctx, 3, ctx._("department")),
+            )
+        ],
+        buttons=rows,
+        edit=edit,
+    )
+
+
+async def sdg_step(ctx: Context, *, edit: bool = False) -> Reply:
+    await ctx.wait_for("ob:sdgs")
+    options = tuple(
+        Option(str(n), f"{n} {ctx.t.sdg(n)}") for n in reference.sdgs_in_display_order()
+    )
+    return Reply(
+        sections=[
+            Section(
+                ctx._(
+                    "Which Sustainable Development Goals does your work serve? Choose as many as "
+                    "you like (or type their numbers), then press Done."
+                ),
+                heading=_step_heading(ctx, 4, ctx._("SDGs")),
+            )
+        ],
+        multi_select=MultiSelect(
+            action="ob:sdgs",
+            options=options,
+            selected=frozenset(str(n) for n in ctx.participant.sdgs),
+            placeholder=ctx._("Choose SDGs"),
+            columns=2,
+        ),
+        buttons=[[Button(ctx._("Done ✓"), "ob:done", style="primary")]],
+        edit=edit,
+    )
+
+
+async def finish(ctx: Context, *, edit: bool = False) -> Reply:
+    participant = ctx.participant
+    if participant.city_id is None:
+        return await city_step(ctx, edit=edit)
+    if participant.department is None:
+        return await department_step(ctx, edit=edit)
+    await ctx.stop_waiting()
+    sections = [Section(ctx._("Your profile is saved."))]
+    sections.extend(await profile_sections(ctx, participant))
+    sections.append(Section(next_steps_text(ctx)))
+    return Reply(sections=sections, edit=edit)
+
+
+# The command, the buttons and typed answers -------------------------------------------------
+@router.command(
+    "start",
+    help=N_("Set up or change your profile, step by step"),
+    registered=False,
+    aliases=("setup",),
+)
+async def start(ctx: Context) -> Reply:
+    return await language_step(ctx)
+
+
+@router.callback("ob", registered=False)
+async def pressed(ctx: Context) -> Reply:
+    action, _, value = ctx.args.partition(":")
+    if action == "lang" and value in LANGUAGE_NAMES:
+        await ctx.store.participants.update(ctx.participant.id, language=value)
+        await ctx.reload()
+        return await city_step(ctx, edit=True)
+    if action == "cities":
+        return await city_step(ctx, edit=True)
+    if action == "deps":
+        return await department_step(ctx, edit=True)
+    if action == "country":
+        return await country_cities(ctx, value)
+    if action == "city" and value.isdigit():
+        city = await ctx.store.cities.get(int(value))
+        if city is None:
+            return Reply.text(ctx._(_STALE), edit=True)
+        return await _choose_city(ctx, city, edit=True)
+    if action == "dep" and reference.department(value) is not None:
+        return await _choose_department(ctx, value, edit=True)
+    if action == "keep" and value == "city" and ctx.participant.city_id is not None:
+        return await department_step(ctx, edit=True)
+    if action == "keep" and value == "department" and ctx.participant.department is not None:
+        return await sdg_step(ctx, edit=True)
+    if action == "sdgs":
+        return await _sdgs_pressed(ctx, value)
+    if action == "done":
+        return await finish(ctx, edit=True)
+    return Reply.text(ctx._(_STALE), edit=True)
+
+
+async def _choose_city(ctx: Context, city: City, *, edit: bool) -> Reply:
+    await ctx.store.participants.update(ctx.participant.id, city_id=city.id)
+    await ctx.reload()
+    reply = await department_step(ctx, edit=edit)
+    reply.sections.insert(0, Section(ctx._("City: {city}").format(city=city.name)))
+    return reply
+
+
+async def _choose_department(ctx: Context, key: str, *, edit: bool) -> Reply:
+    await ctx.store.participants.update(ctx.participant.id, department=key)
+    await ctx.reload()
+    reply = await sdg_step(ctx, edit=edit)
+    reply.sections.insert(
+        0, Section(ctx._("Department: {department}").format(department=ctx.t.department(key)))
+    )
+    return reply
+
+
+async def _sdgs_pressed(ctx: Context, value: str) -> Reply:
+    if value:  # one toggle (Telegram, console)
+        if not value.isdigit() or int(value) not in reference.SDG_RANGE:
+            return Reply.text(ctx._(_STALE), edit=True)
+        chosen = set(ctx.participant.sdgs) ^ {int(value)}
+    else:  # the whole selection (Slack)
+        values = ctx.incoming.values or ()
+        chosen = {int(v) for v in values if v.isdigit() and int(v) in reference.SDG_RANGE}
+    await ctx.store.participants.set_sdgs(ctx.participant.id, chosen)
+    await ctx.reload()
+    return await sdg_step(ctx, edit=True)
+
+
+@router.input("ob:language")
+async def typed_language(ctx: Context) -> Reply:
+    try:
+        language = parse_language(ctx, ctx.args)
+    except UserError:
+        reply = await language_step(ctx)
+        reply.sections[0] = Section(ctx._("Please choose a language with the buttons."))
+        return reply
+    await ctx.store.participants.update(ctx.participant.id, language=language)
+    await ctx.reload()
+    return await city_step(ctx)
+
+
+@router.input("ob:city")
+async def typed_city(ctx: Context) -> Reply:
+    found = await match_city(ctx, ctx.args)
+    if found.city is not None:
+        return await _choose_city(ctx, found.city, edit=False)
+    buttons = [Button(c.name, f"ob:city:{c.id}") for c in found.closest]
+    rows = [buttons] if buttons else []
+    rows.append([Button(ctx._("Show the cities"), "ob:cities")])
+    return Reply.text(
+        unknown_city_message(ctx, ctx.args, found.closest, in_wizard=True), buttons=rows
+    )
+
+
+@router.input("ob:department")
+async def typed_department(ctx: Context) -> Reply:
+    found = reference.match_department(ctx.args)
+    if found.department is not None:
+        return await _choose_department(ctx, found.department.key, edit=False)
+    buttons = [Button(ctx.t.department(d.key), f"ob:dep:{d.key}") for d in found.closest]
+    rows = _rows(buttons, 1)
+    rows.append([Button(ctx._("Show the departments"), "ob:deps")])
+    return Reply.text(unknown_department_message(ctx, ctx.args, found.closest), buttons=rows)
+
+
+@router.input("ob:sdgs")
+async def typed_sdgs(ctx: Context) -> Reply:
+    if ctx.args.strip().casefold().rstrip(".!") in ("done", "fertig", "ok"):
+        return await finish(ctx)
+    chosen = parse_sdgs(ctx, ctx.args)  # a UserError keeps the step waiting
+    await ctx.store.participants.set_sdgs(ctx.participant.id, chosen)
+    await ctx.reload()
+    return await sdg_step(ctx)

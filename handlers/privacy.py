@@ -1,0 +1,90 @@
+"""Privacy under the GDPR: /mydata sends everything stored about the person as a JSON document;
+/forget asks for confirmation, then erases the person, their identities, notes and introductions."""
+
+from __future__ import annotations
+
+import json
+
+from udx_bot.context import Context
+from udx_bot.i18n import N_
+from udx_bot.router import Router
+from udx_bot.types import Button, Document, Reply, Section
+
+router = Router()
+
+EXPORT_FILENAME = "udx-mydata.json"
+
+
+@router.command(
+    "mydata",
+    help=N_("Get everything the bot stores about you, as a file"),
+    registered=False,
+    aliases=("meinedaten",),
+)
+async def mydata(ctx: Context) -> Reply:
+    data = await ctx.store.participants.export(ctx.participant.id)
+    data["exported_at"] = ctx.now().isoformat()
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    counts = ctx._("{notes}, {introductions}.").format(
+        notes=ctx.ngettext("{n} note", "{n} notes", len(data["notes"])).format(
+            n=len(data["notes"])
+        ),
+        introductions=ctx.ngettext(
+            "{n} introduction", "{n} introductions", len(data["introductions"])
+        ).format(n=len(data["introductions"])),
+    )
+    return Reply(
+        sections=[
+            Section(
+                ctx._(
+                    "Here is everything I store about you: your profile, your accounts, your "
+                    "notes and your introductions."
+                )
+                + " "
+                + counts
+            ),
+            Section(ctx._("To erase all of it, send /forget.")),
+        ],
+        document=Document(EXPORT_FILENAME, content),
+    )
+
+
+@router.command(
+    "forget",
+    help=N_("Erase your profile and everything you wrote"),
+    registered=False,
+    aliases=("vergessen",),
+)
+async def forget(ctx: Context) -> Reply:
+    return Reply(
+        sections=[
+            Section(
+                ctx._(
+                    "This erases your profile, your linked accounts, your notes and your "
+                    "introductions for good. It cannot be undone. To keep a copy, send /mydata "
+                    "first."
+                ),
+                heading=ctx._("Erase all your data?"),
+            )
+        ],
+        buttons=[
+            [
+                Button(ctx._("Yes, erase everything"), "pv:forget", style="danger"),
+                Button(ctx._("Cancel"), "pv:keep"),
+            ]
+        ],
+    )
+
+
+@router.callback("pv", registered=False)
+async def confirm(ctx: Context) -> Reply:
+    if ctx.args == "forget":
+        await ctx.store.participants.erase(ctx.participant.id)
+        return Reply.text(
+            ctx._(
+                "Done: your profile, your accounts, your notes and your introductions have been "
+                "erased. If you write to me again, you start as a newcomer."
+            ),
+            edit=True,
+        )
+    return Reply.text(ctx._("Cancelled: nothing was erased."), edit=True)

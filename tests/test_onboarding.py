@@ -1,0 +1,127 @@
+"""/start: the guided setup, in German and English, with buttons and typed answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.support import Chat
+from udx_bot.context import Services
+from udx_bot.types import Incoming
+
+
+async def test_wizard_in_english_with_buttons(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    ada = chat("1", language="en")
+    first = await ada.send("/start")
+    assert "Welcome to the Urban Diplomacy Exchange" in first and "Step 1 of 4" in first
+    step2 = await ada.press(first.button("English"))
+    assert step2.replies[0].edit and "Which city" in step2
+    de = await ada.press(step2.button("Germany"))
+    assert de.replies[0].edit and "Cities in Germany" in de
+    step3 = await ada.press(de.button("Tübingen"))
+    assert "City: Tübingen" in step3 and "Which department" in step3
+    step4 = await ada.press(step3.button("Environmental Department"))
+    assert "Department: Environmental Department" in step4
+    reply = step4.replies[0]
+    assert reply.multi_select is not None and reply.edit
+    assert [o.value for o in reply.multi_select.options][:3] == ["11", "16", "17"]
+    toggled = await ada.press(step4.button("13 Climate Action"))
+    toggled = await ada.press(toggled.button("11 Sustainable Cities"))
+    assert toggled.replies[0].multi_select is not None
+    assert toggled.replies[0].multi_select.selected == {"11", "13"}
+    untoggled = await ada.press(toggled.button("13 Climate Action"))
+    assert untoggled.replies[0].multi_select is not None
+    assert untoggled.replies[0].multi_select.selected == {"11"}
+    done = await ada.press(untoggled.button("Done"))
+    assert "Your profile is saved" in done and "What to try next" in done
+    assert "Tübingen (DE)" in done and "Environmental Department" in done
+    assert "Mondays at 8:00" in done and "Europe/Berlin (your city's)" in done
+    me = await services.store.participants.by_identity("telegram", "1")
+    assert me is not None and me.registered and me.sdgs == (11,) and me.language == "en"
+    assert me.digest_weekday == 0 and me.digest_minute == 480
+    assert await services.store.conversations.get(me.id) is None
+
+
+async def test_wizard_in_german_by_typing(chat: Callable[..., Chat], services: Services) -> None:
+    bea = chat("2", language="de-DE")
+    first = await bea.send("/start")
+    assert "Willkommen" in first and "Schritt 1 von 4" in first
+    step2 = await bea.send("deutsch")
+    assert "Für welche Stadt" in step2
+    wrong = await bea.send("Tuebingn")
+    assert "Meinten Sie Tübingen" in wrong
+    step3 = await bea.send("Esslingen")
+    assert "Stadt: Esslingen am Neckar" in step3
+    unknown = await bea.send("Zauberamt")
+    assert "„Zauberamt“ konnte ich keinem Fachbereich zuordnen" in unknown
+    assert (await services.store.participants.by_identity("telegram", "2")).department is None  # type: ignore[union-attr]
+    step4 = await bea.send("Office of Sustainability")
+    assert "Fachbereich: Nachhaltigkeit und Klimaschutz" in step4
+    bad = await bea.send("11 18")
+    assert "von 1 bis 17" in bad
+    me = await services.store.participants.by_identity("telegram", "2")
+    assert me is not None and me.sdgs == ()
+    step = await bea.send("11 13")
+    assert step.replies[0].multi_select is not None
+    assert step.replies[0].multi_select.selected == {"11", "13"}
+    done = await bea.send("fertig")
+    assert "Ihr Profil ist gespeichert" in done and "Montags um 08:00" in done
+
+
+async def test_slack_submits_the_whole_selection(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    cy = chat("U1", platform="slack", language="en")
+    await cy.send("/profile city Leeds")
+    await cy.send("/profile department planning")
+    step = await cy.send("/start")
+    step = await cy.press("ob:keep:city")
+    step = await cy.press("ob:keep:department")
+    assert step.replies[0].multi_select is not None
+    answer = await cy.press("ob:sdgs", values=("11", "17", "99"))
+    assert answer.replies[0].multi_select is not None
+    assert answer.replies[0].multi_select.selected == {"11", "17"}
+    me = await services.store.participants.by_identity("slack", "U1")
+    assert me is not None and me.sdgs == (11, 17)
+
+
+async def test_start_again_edits_and_keeps(chat: Callable[..., Chat], services: Services) -> None:
+    ada = chat("1", language="en")
+    await ada.send("/profile city Leeds")
+    await ada.send("/profile department parks")
+    again = await ada.send("/start")
+    assert "current choices are kept" in again
+    city = await ada.press(again.button("English"))
+    keep = await ada.press(city.button("Keep Leeds"))
+    assert "Which department" in keep and "✓ Parks and Recreation" in keep.button("Parks").label
+    sdgs = await ada.press(keep.button("Keep Parks"))
+    done = await ada.press(sdgs.button("Done"))
+    assert "Leeds (GB)" in done and "Parks and Recreation" in done
+
+
+async def test_a_restart_mid_wizard_loses_nothing(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    ada = chat("1", language="en")
+    first = await ada.send("/start")
+    await ada.press(first.button("English"))
+    # A new router (as after a restart) on the same database continues at the city step.
+    from handlers import build_router
+
+    services.router = build_router()
+    answer = await ada.send("Leeds")
+    assert "City: Leeds" in answer and "Which department" in answer
+
+
+async def test_stale_buttons(chat: Callable[..., Chat]) -> None:
+    assert "no longer active" in await chat("1").press("ob:city:99999")
+    assert "nicht mehr aktiv" in await chat("2", language="de").press("ob:dep:nope")
+    assert "no longer active" in await chat("1").press("ob:sdgs:18")
+
+
+async def test_newcomer_is_pointed_to_start(chat: Callable[..., Chat], services: Services) -> None:
+    answer = await services.router.dispatch(
+        services, Incoming(chat("9").actor, text="/link")
+    )  # /link is allowed for newcomers
+    assert answer and "code" in answer[0].plain_text
