@@ -8,9 +8,9 @@ from udx_bot.router import Router
 
 def build_router() -> Router:
     """One router with every feature's commands."""
-    from handlers import help
+    from handlers import announcements, help
 
     root = Router()
-    for module in (help,):
+    for module in (help, announcements):
         root.include(module.router)
     return root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.announcements import AnnouncementRepository
 from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
 from storage.engine import Database
@@ -19,6 +20,7 @@ class Store:
         self.conversations = ConversationRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)
+        self.announcements = AnnouncementRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

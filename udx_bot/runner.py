@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # "module:factory" of each platform adapter; a factory returns None when its settings are absent.
 PLATFORMS: tuple[str, ...] = ()
 # Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
-WORKERS: tuple[str, ...] = ()
+WORKERS: tuple[str, ...] = ("udx_bot.outbox_worker:create_worker",)
 STOP_TIMEOUT_S = 10.0
 
 NO_PLATFORM = (
