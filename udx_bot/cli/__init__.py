@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "udx_bot.cli.chat",  # demo, console
     "udx_bot.cli.data",  # migrate, import
     "udx_bot.cli.run",  # run
+    "udx_bot.cli.announce",  # announce
 )
 
 
