@@ -104,8 +104,9 @@ async def test_writing_again_clears_the_block(store: Store, clock: FakeClock) ->
 
 
 async def test_nothing_is_lost_when_the_worker_stops_in_the_middle(
-    store: Store, clock: FakeClock
+    any_store: Store, clock: FakeClock
 ) -> None:
+    store = any_store
     people = await add_people(store, 60, now=clock.now)
     async with FakeTelegram(global_rate=50, per_chat_rate=1) as fake:
         await queue(store, people, "telegram", ref_id=3)
@@ -145,8 +146,9 @@ async def test_rows_claimed_by_a_dead_worker_are_sent_after_the_lease(
 
 
 async def test_two_workers_on_one_database_never_double_send(
-    store: Store, clock: FakeClock
+    any_store: Store, clock: FakeClock
 ) -> None:
+    store = any_store
     people = await add_people(store, 40, now=clock.now)
     await queue(store, people, "telegram", ref_id=5)
     async with FakeTelegram() as fake:
