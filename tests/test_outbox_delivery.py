@@ -13,7 +13,9 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock
 from tests.support import FakeClock
-from udx_bot.outbox_worker import OutboxWorker
+from udx_bot.config import Settings
+from udx_bot.context import Services
+from udx_bot.outbox_worker import OutboxWorker, create_worker
 from udx_bot.platforms.slack_sender import SlackSender
 from udx_bot.platforms.telegram_sender import TelegramSender
 from udx_bot.types import Reply
@@ -198,3 +200,32 @@ async def test_slack_delivery_with_failures_and_rate_limit(store: Store, clock: 
     for _, channel in people[:2]:
         ident = await store.participants.identity("slack", channel[1:])
         assert ident is not None and ident.blocked_at is not None
+
+
+async def test_the_run_service_delivers_what_handlers_queue(
+    store: Store, services: Services, clock: FakeClock
+) -> None:
+    assert create_worker(services) is None  # no platform token: no worker
+    people = await add_people(store, 1, now=clock.now)
+    participant = await store.participants.get(people[0][0])
+    assert participant is not None
+    async with FakeTelegram() as fake:
+        services.settings = Settings(
+            database_url=services.settings.database_url,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=fake.base_url,
+        )
+        worker = create_worker(services)
+        assert worker is not None
+        await worker.start()
+        try:
+            queued = await services.outbox.send(
+                participant, [Reply.text("Your counterpart accepted")], key="intro:1", kind="intro"
+            )
+            assert queued
+            await fake.wait_until(lambda: bool(fake.sent_messages(int(people[0][1]))), within=10)
+        finally:
+            await worker.stop()
+        assert fake.visible_texts(int(people[0][1])) == ["Your counterpart accepted"]
+    row = await store.outbox.get("intro:1")
+    assert row is not None and row.status == "sent"
