@@ -16,6 +16,7 @@ FEATURES = (
     "notes",
     "counterparts",
     "introductions",
+    "announcements",
     "digest",
     "home",
 )

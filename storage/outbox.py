@@ -1,18 +1,28 @@
 """The outbox: one row per (message, recipient), unique by key, so enqueuing twice never sends
-twice. Delivery (claiming due rows, marking them sent or failed) builds on these rows."""
+twice.
+
+Delivery (see udx_bot/outbox_worker.py) claims due rows atomically with a lease
+(:meth:`OutboxRepository.claim`): a claimed row stays ``pending`` but its ``next_attempt_at``
+moves to the end of the lease, so no other worker takes it meanwhile, and a worker that dies
+leaves it to be claimed again once the lease has passed. A row becomes ``sent`` only after the
+platform accepted it, ``failed`` for good on a permanent error.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, update
 
 from storage.engine import Database
 from storage.sql import insert, utcnow
-from storage.tables import outbox
+from storage.tables import identities, outbox
+
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,37 @@ class OutboxMessage:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One row for :meth:`OutboxRepository.enqueue_many`."""
+
+    key: str
+    kind: str
+    platform: str
+    user_id: str
+    chat_id: str | None
+    payload: str  # JSON list of Reply.to_json() documents (shared by many rows of a fan-out)
+    participant_id: int | None = None
+    ref_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.pending + self.failed
+
+
+def _message(row: Any) -> OutboxMessage:
+    data = dict(row._mapping)
+    data["payload"] = json.loads(data["payload"])
+    return OutboxMessage(**data)
 
 
 class OutboxRepository:
@@ -75,11 +116,228 @@ class OutboxRepository:
             result = await conn.execute(stmt)
             return bool(result.rowcount)
 
+    async def enqueue_many(
+        self, messages: Sequence[NewMessage], *, now: datetime | None = None
+    ) -> int:
+        """Queue many messages at once (a fan-out); keys queued before are skipped.
+
+        Returns how many rows were new. Written in chunks of 500 rows, one transaction.
+        """
+        now = now or utcnow()
+        if not messages:
+            return 0
+        keys = [m.key for m in messages]
+        stmt = insert(self.db.dialect, outbox).on_conflict_do_nothing(index_elements=[outbox.c.key])
+        async with self.db.write() as conn:
+            before = await _count_keys(conn, keys)
+            for start in range(0, len(messages), CHUNK):
+                chunk = messages[start : start + CHUNK]
+                await conn.execute(
+                    stmt,
+                    [
+                        {
+                            "key": m.key,
+                            "kind": m.kind,
+                            "ref_id": m.ref_id,
+                            "participant_id": m.participant_id,
+                            "platform": m.platform,
+                            "user_id": m.user_id,
+                            "chat_id": m.chat_id,
+                            "payload": m.payload,
+                            "status": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "created_at": now,
+                        }
+                        for m in chunk
+                    ],
+                )
+        return len(messages) - before
+
     async def get(self, key: str) -> OutboxMessage | None:
         async with self.db.read() as conn:
             row = (await conn.execute(select(outbox).where(outbox.c.key == key))).first()
-        if row is None:
+        return _message(row) if row is not None else None
+
+    async def claim(
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        platforms: Iterable[str] | None = None,
+    ) -> list[OutboxMessage]:
+        """Take up to ``limit`` due pending rows, oldest due first, for ``lease``.
+
+        Atomic across processes: PostgreSQL locks the candidates with ``FOR UPDATE SKIP
+        LOCKED``; SQLite's write transaction (``BEGIN IMMEDIATE``) serialises claimers. The
+        update re-checks that each row is still pending and due, so a row is never claimed twice.
+        """
+        due = and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        if platforms is not None:
+            due = and_(due, outbox.c.platform.in_(list(platforms)))
+        candidates = (
+            select(outbox.c.id)
+            .where(due)
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+        )
+        if self.db.dialect == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        async with self.db.write() as conn:
+            ids = list((await conn.execute(candidates)).scalars())
+            if not ids:
+                return []
+            rows = await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids), due)
+                .values(next_attempt_at=now + lease)
+                .returning(*outbox.c)
+            )
+            claimed = [_message(r) for r in rows]
+        order = {message_id: n for n, message_id in enumerate(ids)}
+        claimed.sort(key=lambda m: order[m.id])
+        return claimed
+
+    async def mark_sent(self, ids: Sequence[int], *, now: datetime) -> None:
+        """The platform accepted these messages."""
+        if not ids:
+            return
+        async with self.db.write() as conn:
+            for start in range(0, len(ids), CHUNK):
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(ids[start : start + CHUNK]))
+                    .values(status="sent", sent_at=now, last_error=None)
+                )
+
+    async def retry(
+        self,
+        message_id: int,
+        *,
+        at: datetime,
+        error: str | None = None,
+        count_attempt: bool = True,
+    ) -> None:
+        """Put a claimed message back, due at ``at`` (a transient failure, or not sent yet)."""
+        values: dict[str, Any] = {"next_attempt_at": at}
+        if error is not None:
+            values["last_error"] = error[:500]
+        if count_attempt:
+            values["attempts"] = outbox.c.attempts + 1
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id, outbox.c.status == "pending")
+                .values(**values)
+            )
+
+    async def release(self, ids: Sequence[int], *, at: datetime) -> None:
+        """Hand claimed, unsent messages back at once (a worker stopping)."""
+        if not ids:
+            return
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(ids)), outbox.c.status == "pending")
+                .values(next_attempt_at=at)
+            )
+
+    async def mark_failed(
+        self,
+        message_id: int,
+        *,
+        error: str,
+        now: datetime,
+        block_recipient: bool = False,
+    ) -> int:
+        """A message failed for good.
+
+        With ``block_recipient`` the platform refused the person for good (they blocked the
+        bot, the account is gone): their identity gets ``blocked_at`` (cleared when they write
+        again) and every other pending message to it fails too. Returns how many messages
+        failed.
+        """
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(
+                    select(outbox.c.platform, outbox.c.user_id).where(outbox.c.id == message_id)
+                )
+            ).first()
+            if row is None:
+                return 0
+            target = outbox.c.id == message_id
+            if block_recipient:
+                target = and_(
+                    outbox.c.platform == row.platform,
+                    outbox.c.user_id == row.user_id,
+                    outbox.c.status == "pending",
+                )
+                await conn.execute(
+                    update(identities)
+                    .where(
+                        identities.c.platform == row.platform,
+                        identities.c.user_id == row.user_id,
+                        identities.c.blocked_at.is_(None),
+                    )
+                    .values(blocked_at=now)
+                )
+            result = await conn.execute(
+                update(outbox)
+                .where(target)
+                .values(status="failed", last_error=error[:500], attempts=outbox.c.attempts + 1)
+            )
+            return int(result.rowcount or 0)
+
+    async def counts(self, kind: str, ref_ids: Sequence[int]) -> dict[int, StatusCounts]:
+        """Sent / pending / failed per ``ref_id`` (e.g. per announcement)."""
+        found: dict[int, dict[str, int]] = {}
+        if ref_ids:
+            async with self.db.read() as conn:
+                rows = await conn.execute(
+                    select(outbox.c.ref_id, outbox.c.status, func.count())
+                    .where(outbox.c.kind == kind, outbox.c.ref_id.in_(list(ref_ids)))
+                    .group_by(outbox.c.ref_id, outbox.c.status)
+                )
+                for ref_id, status, n in rows:
+                    found.setdefault(ref_id, {})[status] = int(n)
+        return {r: StatusCounts(**found.get(r, {})) for r in ref_ids}
+
+    async def next_due(self, platforms: Iterable[str] | None = None) -> datetime | None:
+        """When the earliest pending message becomes due (None: nothing pending)."""
+        query = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+        if platforms is not None:
+            query = query.where(outbox.c.platform.in_(list(platforms)))
+        async with self.db.read() as conn:
+            value = (await conn.execute(query)).scalar_one_or_none()
+        if value is None:
             return None
-        data = dict(row._mapping)
-        data["payload"] = json.loads(data["payload"])
-        return OutboxMessage(**data)
+        # func.min loses the column type on SQLite: normalise like UTCDateTime does
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    async def by_ref(self, kind: str, ref_id: int) -> list[OutboxMessage]:
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(outbox)
+                .where(outbox.c.kind == kind, outbox.c.ref_id == ref_id)
+                .order_by(outbox.c.id)
+            )
+            return [_message(r) for r in rows]
+
+
+async def _count_keys(conn: Any, keys: Sequence[str]) -> int:
+    total = 0
+    for start in range(0, len(keys), CHUNK):
+        total += int(
+            (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.key.in_(keys[start : start + CHUNK]))
+                )
+            ).scalar_one()
+        )
+    return total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.announcements import AnnouncementRepository
 from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
 from storage.counterparts import CounterpartRepository
@@ -28,6 +29,7 @@ class Store:
         self.counterparts = CounterpartRepository(db)
         self.introductions = IntroductionRepository(db)
         self.notes = NoteRepository(db)
+        self.announcements = AnnouncementRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -23,7 +23,15 @@ class TransientError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """Will never succeed (the person blocked the bot, the account is gone): stop sending to
-    this identity until the person writes again."""
+    this identity until the person writes again.
+
+    ``block_recipient=False`` says only this message is at fault (the platform rejected its
+    content); the message fails, the person stays reachable.
+    """
+
+    def __init__(self, reason: str, *, block_recipient: bool = True) -> None:
+        super().__init__(reason)
+        self.block_recipient = block_recipient
 
 
 class Sender(Protocol):

@@ -31,6 +31,12 @@ class Outbox:
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
+        # called after something was queued (the worker in this process wakes up at once)
+        self.listeners: list[Callable[[], None]] = []
+
+    def notify(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     async def send(
         self,
@@ -52,7 +58,7 @@ class Outbox:
         )
         if identity is None:
             return False
-        return await self.store.outbox.enqueue(
+        queued = await self.store.outbox.enqueue(
             key=key,
             kind=kind,
             platform=identity.platform,
@@ -63,3 +69,6 @@ class Outbox:
             ref_id=ref_id,
             not_before=not_before,
         )
+        if queued:
+            self.notify()
+        return queued

@@ -24,7 +24,10 @@ PLATFORMS: tuple[str, ...] = (
     "udx_bot.platforms.slack:service",
 )
 # Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
-WORKERS: tuple[str, ...] = ("udx_bot.scheduler:service",)
+WORKERS: tuple[str, ...] = (
+    "udx_bot.outbox_worker:create_worker",
+    "udx_bot.scheduler:service",
+)
 STOP_TIMEOUT_S = 10.0
 
 NO_PLATFORM = (

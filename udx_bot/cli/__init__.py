@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "udx_bot.cli.run",  # run
     "udx_bot.cli.digest",  # digest send|preview
     "udx_bot.cli.people",  # grant, revoke, import participants
+    "udx_bot.cli.announce",  # announce
 )
 
 

@@ -1,0 +1,69 @@
+"""Helpers for the outbox and announcement tests: registered people with platform identities,
+written straight into the database (fast enough for hundreds), and a clock that runs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from storage import Store
+from storage.tables import cities, identities, participant_sdgs, participants
+
+
+async def add_people(
+    store: Store,
+    count: int,
+    *,
+    platform: str = "telegram",
+    first_id: int = 5000,
+    city: str = "krefeld",
+    department: str = "mobility",
+    language: str | None = "en",
+    sdgs: Sequence[int] = (),
+    now: datetime,
+) -> list[tuple[int, str]]:
+    """``count`` registered participants, each with one identity; returns (participant id,
+    chat id). Telegram chat ids are the user ids; Slack DM channels are ``D`` + user id."""
+    made = []
+    async with store.db.write() as conn:
+        query = select(cities.c.id).where(cities.c.slug == city)
+        city_id = (await conn.execute(query)).scalar_one()
+        for n in range(first_id, first_id + count):
+            user_id = str(n) if platform == "telegram" else f"U{n}"
+            chat_id = user_id if platform == "telegram" else f"D{user_id}"
+            result = await conn.execute(
+                insert(participants).values(
+                    name=f"Person {n}",
+                    city_id=city_id,
+                    department=department,
+                    language=language,
+                    created_at=now,
+                    registered_at=now,
+                )
+            )
+            pk = result.inserted_primary_key
+            assert pk is not None
+            pid = int(pk[0])
+            await conn.execute(
+                insert(identities).values(
+                    participant_id=pid,
+                    platform=platform,
+                    user_id=user_id,
+                    chat_id=chat_id,
+                    language_code=language,
+                    created_at=now,
+                )
+            )
+            for sdg in sdgs:
+                await conn.execute(insert(participant_sdgs).values(participant_id=pid, sdg=sdg))
+            made.append((pid, chat_id))
+    return made
+
+
+def running_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` and runs in real time (retries fall due)."""
+    t0 = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - t0)

@@ -1,0 +1,58 @@
+"""``udx-bot announce`` in-process against a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from storage import Store
+from tests.outbox_support import add_people
+from udx_bot.cli import build_parser
+from udx_bot.config import Settings
+
+
+async def announce(settings: Settings, *argv: str) -> int:
+    args = build_parser().parse_args(["announce", *argv])
+    code: int = await args.run(args, settings)
+    return code
+
+
+async def test_dry_run_then_send(
+    store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    await add_people(store, 3, language="de", sdgs=[13], now=now)
+    await add_people(store, 2, first_id=6000, sdgs=[4], now=now)
+    assert await announce(settings, "--to", "sdg13 #Krefeld", "de: Hallo en: Hello") == 0
+    out = capsys.readouterr().out
+    assert "SDG 13 Climate Action · Krefeld — 3 recipients" in out and "--yes" in out
+    counts = await store.outbox.counts("announcement", [1])
+    assert counts[1].total == 0  # a dry run queues nothing
+
+    assert await announce(settings, "--yes", "--to", "sdg13", "de: Hallo en: Hello") == 0
+    assert "queued for 3 recipients" in capsys.readouterr().out
+    rows = await store.outbox.by_ref("announcement", 1)
+    assert len(rows) == 3 and all("Hallo" in r.payload[0] for r in rows)
+    assert all("Mitteilung von der Koordination" in r.payload[0] for r in rows)
+
+
+async def test_schedule_and_bad_input(
+    store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await add_people(store, 2, now=datetime.now(UTC))
+    code = await announce(
+        settings, "--yes", "--at", "2999-12-01 09:00", "--timezone", "Europe/Berlin", "Hi"
+    )
+    assert code == 0 and "scheduled for 2999-12-01 09:00 Europe/Berlin" in capsys.readouterr().out
+    assert (await store.outbox.counts("announcement", [1]))[1].total == 0
+    for argv, expected in [
+        (["--to", "sdg99", "Hi"], "no such SDG"),
+        (["--to", "hello", "Hi"], "hello is not an audience word"),
+        (["--at", "2001-01-01 09:00", "Hi"], "in the past"),
+        (["--at", "tomorrow", "Hi"], "write the time like"),
+    ]:
+        assert await announce(settings, *argv) == 2
+        assert expected in capsys.readouterr().err
+    assert await announce(settings, "--yes", "--to", "#Tuebingen", "Hi") == 1
+    assert "Nobody matches" in capsys.readouterr().out

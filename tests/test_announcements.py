@@ -1,0 +1,188 @@
+"""/announce through the real router: preview, Send / Cancel, audiences, both languages,
+scheduling, status counts, bad input (and then nothing stored or sent)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from storage import Store
+from storage.tables import announcements, outbox
+from tests.fakes.telegram_api import FakeTelegram
+from tests.outbox_support import add_people, running_clock
+from tests.support import Chat, FakeClock
+from udx_bot.announcements import release_due
+from udx_bot.context import Services
+from udx_bot.outbox_worker import OutboxWorker
+from udx_bot.platforms.telegram_sender import TelegramSender
+
+
+async def coordinator(
+    chat: Callable[..., Chat],
+    store: Store,
+    uid: str,
+    language: str = "en",
+    role: str = "coordinator",
+) -> Chat:
+    person = chat(uid, language=language, name=f"Coord {uid}")
+    await person.send("/help")
+    p = await store.participants.by_identity("telegram", uid)
+    assert p is not None
+    city = {c.slug: c.id for c in await store.cities.all()}["krefeld"]
+    await store.participants.update(
+        p.id, city_id=city, department="international", role=role, language=language
+    )
+    return person
+
+
+async def count(store: Store, table: object) -> int:
+    async with store.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
+
+
+async def payloads(store: Store) -> dict[str, str]:
+    """chat id -> visible text of the queued announcement."""
+    async with store.db.read() as conn:
+        rows = await conn.execute(select(outbox.c.chat_id, outbox.c.payload))
+        result = {}
+        for chat_id, raw in rows:
+            doc = json.loads(json.loads(raw)[0])
+            result[chat_id] = "\n".join(
+                f"{s['heading'] or ''}\n{s['text']}" for s in doc["sections"]
+            )
+        return result
+
+
+async def test_preview_then_send_in_each_recipients_language(
+    chat: Callable[..., Chat], store: Store, services: Services, clock: FakeClock
+) -> None:
+    english = await add_people(store, 4, language="en", now=clock.now)
+    german = await add_people(store, 3, language="de", first_id=6000, now=clock.now)
+    anna = await coordinator(chat, store, "900")
+    preview = await anna.send("/announce all de: Hallo Netzwerk! en: Hello network!")
+    assert "Preview" in preview and "8 recipients" in preview  # 7 people and Anna herself
+    assert "all registered participants" in preview and "Hello network!" in preview
+    assert await count(store, outbox) == 0  # nothing goes out before Send
+
+    sent = await anna.press(preview.button("Send"))
+    assert "Sending to 8 recipients" in sent
+    texts = await payloads(store)
+    assert len(texts) == 8
+    for _, chat_id in english:
+        assert (
+            "Hello network!" in texts[chat_id] and "Announcement from Coord 900" in texts[chat_id]
+        )
+        assert "Urban Diplomacy Exchange" in texts[chat_id]
+    for _, chat_id in german:
+        assert "Hallo Netzwerk!" in texts[chat_id] and "Mitteilung von Coord 900" in texts[chat_id]
+
+    again = await anna.press(preview.button("Send"))  # a double click sends nothing more
+    assert "already sent or cancelled" in again and await count(store, outbox) == 8
+
+    status = await anna.send("/announce status")
+    assert "0 sent · 8 pending · 0 failed" in status
+
+    async with FakeTelegram(fail={int(english[0][1]): 403}) as fake:
+        worker = OutboxWorker(
+            store,
+            {"telegram": TelegramSender("1:T", fake.base_url)},
+            clock=running_clock(clock.now),
+        )
+        await worker.run_until_idle(within=20)
+        await worker.stop()
+        assert "Hallo Netzwerk!" in fake.visible_texts(int(german[0][1]))[0]
+    status = await anna.send("/announce status")
+    assert "7 sent · 0 pending · 1 failed" in status and "blocked the bot" in status
+
+
+async def test_audience_filters_in_german(
+    chat: Callable[..., Chat], store: Store, clock: FakeClock
+) -> None:
+    match = await add_people(
+        store, 2, language="de", sdgs=[13], department="mobility", now=clock.now
+    )
+    await add_people(store, 2, language="de", first_id=6000, sdgs=[4], now=clock.now)
+    await add_people(store, 2, language="en", first_id=7000, sdgs=[13], now=clock.now)
+    await add_people(
+        store, 2, language="de", first_id=8000, sdgs=[13], city="tuebingen", now=clock.now
+    )
+    berta = await coordinator(chat, store, "901", language="de")
+    preview = await berta.send("/ankuendigen sdg13 #Krefeld lang:de Verkehr Treffen am Freitag")
+    assert "Vorschau" in preview and "2 Empfänger" in preview
+    assert "SDG 13" in preview and "Krefeld" in preview and "Deutschsprachige" in preview
+    assert "Verkehrsplanung und Mobilität" in preview and "Treffen am Freitag" in preview
+    answer = await berta.press(preview.button("Senden"))
+    assert "Wird an 2 Empfänger gesendet" in answer
+    assert sorted(await payloads(store)) == sorted(c for _, c in match)
+
+
+async def test_cancel_sends_nothing(chat: Callable[..., Chat], store: Store) -> None:
+    anna = await coordinator(chat, store, "900")
+    preview = await anna.send("/announce Hello")
+    assert "1 recipient" in preview
+    assert "Cancelled" in await anna.press(preview.button("Cancel"))
+    assert "already sent or cancelled" in await anna.press(preview.button("Send"))
+    assert await count(store, outbox) == 0
+
+
+async def test_scheduled_in_the_coordinators_timezone(
+    chat: Callable[..., Chat], store: Store, services: Services, clock: FakeClock
+) -> None:
+    await add_people(store, 3, now=clock.now)
+    anna = await coordinator(chat, store, "900")
+    preview = await anna.send("/announce Town hall tomorrow at 2026-12-01 09:00")
+    assert "Goes out on" in preview and "Town hall tomorrow" in preview
+    assert "at 2026" not in preview.replies[-1].plain_text
+    answer = await anna.press(preview.button("Schedule"))
+    assert "Scheduled for Dec 1, 2026" in answer
+    assert "scheduled for" in await anna.send("/announce status")
+    assert await release_due(services) == 0 and await count(store, outbox) == 0
+    clock.set(datetime(2026, 12, 1, 7, 59, tzinfo=UTC))  # 08:59 in Krefeld
+    assert await release_due(services) == 0
+    clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # 09:00 in Krefeld
+    assert await release_due(services) == 1 and await count(store, outbox) == 4
+    assert await release_due(services) == 0  # released once
+    assert "sent on" in await anna.send("/announce status")
+
+
+async def test_participants_cannot_announce(chat: Callable[..., Chat], store: Store) -> None:
+    await add_people(store, 3, now=datetime.now(UTC))
+    carl = await coordinator(chat, store, "902", role="participant")
+    assert "only coordinators and admins" in await carl.send("/announce all Hello")
+    dora = await coordinator(chat, store, "903", language="de", role="participant")
+    assert "nur Koordinatorinnen" in await dora.send("/announce all Hallo")
+    assert await count(store, announcements) == 0 and await count(store, outbox) == 0
+
+
+async def test_bad_input_in_english_and_german(chat: Callable[..., Chat], store: Store) -> None:
+    anna = await coordinator(chat, store, "900")
+    berta = await coordinator(chat, store, "901", language="de")
+    cases = [
+        ("/announce", "Usage:", "Verwendung:"),
+        ("/announce sdg13 #Krefeld", "Please add the text", "Bitte fügen Sie den Text"),
+        ("/announce sdg42 Hello", "no such SDG", "gibt es nicht"),
+        ("/announce #Atlantis Hello", "I don't know the city #Atlantis", "Die Stadt #Atlantis"),
+        ("/announce #Krfeld Hello", "Did you mean #Krefeld", "Meinten Sie #Krefeld"),
+        ("/announce lang:fr Hello", "lang:de or lang:en", "lang:de oder lang:en"),
+        ("/announce dept:astronautics Hello", "I don't know the department", "Abteilung"),
+        ("/announce Hello at 2026-11-01 09:00", "is in the past", "liegt in der Vergangenheit"),
+        ("/announce Hello at 2026-13-45 09:00", "not a valid time", "keine gültige Zeit"),
+        ("/announce #Tuebingen Hello", "Nobody matches", "Niemand passt"),
+    ]
+    for command, english, german in cases:
+        en = await anna.send(command)
+        assert english in en, (command, en.text)
+        assert not en.buttons
+        de = await berta.send(command)
+        assert german in de, (command, de.text)
+    assert await count(store, announcements) == 0 and await count(store, outbox) == 0
+
+
+async def test_status_without_announcements(chat: Callable[..., Chat], store: Store) -> None:
+    anna = await coordinator(chat, store, "900")
+    assert "No announcements yet" in await anna.send("/announce status")
+    berta = await coordinator(chat, store, "901", language="de")
+    assert "Noch keine Mitteilungen" in await berta.send("/announce status")
