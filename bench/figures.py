@@ -170,7 +170,25 @@ async def latency(
         figures.extra[f"{command}_statements_per_call"] = statistics.median(
             len(s) for s in captured
         )
+        figures.extra[f"{command}_slowest_sql"] = await slowest_statement(replayer, captured)
     return figures
+
+
+async def slowest_statement(
+    replayer: Replayer, captured: Sequence[Sequence[Statement]]
+) -> dict[str, Any]:
+    """Where a command's SQL time goes: the statement with the largest median replay time."""
+    per_position: dict[int, list[float]] = {}
+    for statements in captured:
+        timings: list[float] = []
+        await replayer.run(statements, timings)
+        for position, seconds in enumerate(timings):
+            per_position.setdefault(position, []).append(seconds)
+    if not per_position:
+        return {}
+    position, samples = max(per_position.items(), key=lambda item: statistics.median(item[1]))
+    sql = " ".join(captured[0][position].sql.split())
+    return {"ms": _ms(statistics.median(samples)), "sql": sql[:300]}
 
 
 # --- updates per second through the real python-telegram-bot Application -----------------------

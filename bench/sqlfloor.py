@@ -73,7 +73,11 @@ def _freeze(parameters: Any) -> Any:
 class Replayer:
     """Runs captured statements on the bare driver; :meth:`run` returns seconds taken."""
 
-    async def run(self, statements: Sequence[Statement]) -> float:
+    async def run(
+        self, statements: Sequence[Statement], timings: list[float] | None = None
+    ) -> float:
+        """Run ``statements`` in one rolled-back transaction; the seconds taken. ``timings``, when
+        given, receives each statement's own seconds (to find the slow one)."""
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -86,16 +90,21 @@ class SQLiteReplayer(Replayer):
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=10000")
 
-    async def run(self, statements: Sequence[Statement]) -> float:
+    async def run(
+        self, statements: Sequence[Statement], timings: list[float] | None = None
+    ) -> float:
         conn = self.conn
         started = time.perf_counter()
         conn.execute("BEGIN")
         try:
             for st in statements:
+                one = time.perf_counter()
                 if st.many:
                     conn.executemany(st.sql, st.parameters)
                 else:
                     conn.execute(st.sql, st.parameters).fetchall()
+                if timings is not None:
+                    timings.append(time.perf_counter() - one)
         finally:
             conn.execute("ROLLBACK")
         return time.perf_counter() - started
@@ -115,17 +124,22 @@ class PostgresReplayer(Replayer):
         settings = {"search_path": schema} if schema else None
         return cls(await asyncpg.connect(dsn, server_settings=settings))
 
-    async def run(self, statements: Sequence[Statement]) -> float:
+    async def run(
+        self, statements: Sequence[Statement], timings: list[float] | None = None
+    ) -> float:
         conn = self.conn
         started = time.perf_counter()
         tr = conn.transaction()
         await tr.start()
         try:
             for st in statements:
+                one = time.perf_counter()
                 if st.many:
                     await conn.executemany(st.sql, st.parameters)
                 else:
                     await conn.fetch(st.sql, *st.parameters)
+                if timings is not None:
+                    timings.append(time.perf_counter() - one)
         finally:
             await tr.rollback()
         return time.perf_counter() - started
