@@ -301,6 +301,8 @@ async def generate(
 
     def note_rows() -> Iterator[dict[str, Any]]:
         chosen = rng.choices(authors, activity, k=notes_count) if authors else []
+        # Ids grow with time, as when people write them: the oldest note gets the lowest id.
+        ages = sorted((rng.uniform(0, year) for _ in chosen), reverse=True)
         for n, (pid, city_id, department, language) in enumerate(chosen):
             note_id = first_note + n
             own = city_by_id[city_id]
@@ -322,7 +324,7 @@ async def generate(
                     "city_id": city_id,
                     "department": department,
                     "text": text_.strip(),
-                    "created_at": now - timedelta(seconds=rng.uniform(0, year)),
+                    "created_at": now - timedelta(seconds=ages[n]),
                     "updated_at": None,
                 }
             )

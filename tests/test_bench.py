@@ -4,11 +4,15 @@ measured once they are merged)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
@@ -19,6 +23,7 @@ from bench.sqlfloor import capture, replayer_for
 from handlers import build_router
 from storage import Store
 from storage.bulk import BulkLoader, required_columns
+from storage.outbox import OutboxRepository
 from storage.participants import Participant
 from storage.tables import notes, participants
 from udx_bot.config import Settings
@@ -204,3 +209,74 @@ def test_table_marks_targets_and_explains_missing_values() -> None:
     assert "| `find_p50_ms` | 2 | ≤ 3 × find_sql_p50_ms | **no** |" in table
     assert "| `rss_mb` | 120.0 | < 300 | yes |" in table
     assert "- `notes_p50_ms`: /notes: not available in this build" in table
+
+
+class StandInSender:
+    """Delivers with the real PTB Bot (what the Telegram sender will do)."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    async def deliver(self, chat_id: str, text: str) -> None:
+        async with self.bot:
+            await self.bot.send_message(int(chat_id), text)
+
+
+class StandInWorker:
+    """Sends every enqueued message once, retrying after a 429 (what the outbox worker does)."""
+
+    queued: ClassVar[list[str]] = []
+
+    def __init__(self, store: Store, sender: StandInSender) -> None:
+        self.store, self.sender = store, sender
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        from telegram.error import RetryAfter
+
+        while self.queued:
+            message = await self.store.outbox.get(self.queued[0])
+            assert message is not None and message.chat_id is not None
+            try:
+                await self.sender.deliver(
+                    message.chat_id, Reply.from_json(message.payload[0]).plain_text
+                )
+            except RetryAfter as error:
+                await asyncio.sleep(float(error.retry_after.total_seconds()))
+                continue
+            self.queued.pop(0)
+
+    async def stop(self) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+async def test_fanout_counts_rate_losses_and_429s(
+    bench_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    network = await _network(bench_services.store)
+    StandInWorker.queued.clear()
+    monkeypatch.setattr(fig, "WORKERS", ("udx_bot.nowhere:OutboxWorker",))
+    missing = await fig.fanout(bench_services, network, SMALL)
+    assert missing.values["fanout_lost"] is None and "outbox worker" in missing.notes["fanout_lost"]
+
+    original = OutboxRepository.enqueue
+
+    async def enqueue(self: OutboxRepository, **kwargs: Any) -> bool:
+        StandInWorker.queued.append(kwargs["key"])
+        return await original(self, **kwargs)
+
+    monkeypatch.setattr(OutboxRepository, "enqueue", enqueue)
+    monkeypatch.setattr(fig, "WORKERS", (f"{__name__}:StandInWorker",))
+    monkeypatch.setattr(fig, "SENDERS", (f"{__name__}:StandInSender",))
+    result = await fig.fanout(bench_services, network, dataclasses.replace(SMALL, fanout=12))
+    assert result.values["fanout_lost"] == 0
+    assert result.values["fanout_429"] is not None and result.values["fanout_429"] >= 0
+    fraction = result.values["fanout_rate_fraction"]
+    assert fraction is not None and fraction > 0
+    assert "12 recipients at 30/s configured" in result.notes["fanout_rate_fraction"]
