@@ -119,7 +119,7 @@ class PostgresReplayer(Replayer):
 
     @classmethod
     async def connect(cls, dsn: str, schema: str | None) -> PostgresReplayer:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
 
         settings = {"search_path": schema} if schema else None
         return cls(await asyncpg.connect(dsn, server_settings=settings))
