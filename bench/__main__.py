@@ -4,9 +4,9 @@
     python -m bench --quick --json out.json  # small sizes, for a CI smoke run
     python -m bench --database postgresql://postgres@127.0.0.1:5432/test --participants 2000
 
-A PostgreSQL run works in a fresh schema that is dropped afterwards; the SQLite default is a
-fresh file in a temporary directory. No threshold is enforced: the exit status is 0 unless the
-benchmark itself fails.
+A PostgreSQL run works in a fresh database that is dropped afterwards (the role needs
+CREATEDB); the SQLite default is a fresh file in a temporary directory. No threshold is
+enforced: the exit status is 0 unless the benchmark itself fails.
 """
 
 from __future__ import annotations
@@ -87,28 +87,38 @@ async def fresh_database(url: str | None) -> AsyncIterator[tuple[Store, str | No
         finally:
             await store.close()
         return
-    from sqlalchemy import text
+    from sqlalchemy import make_url, text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    name = f"udx_bench_{uuid.uuid4().hex[:12]}"
 
-    async def execute(sql: str) -> None:
-        engine = create_async_engine(async_url)
+    async def execute(sql: str, url: str = async_url) -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
         try:
-            async with engine.begin() as conn:
+            async with engine.connect() as conn:
                 await conn.execute(text(sql))
         finally:
             await engine.dispose()
 
-    await execute(f'CREATE SCHEMA "{schema}"')
+    # A fresh database keeps the engine exactly as the bot runs it (pooled connections); a
+    # schema (the tests' way) would need NullPool, a new connection per transaction, which
+    # would dominate every latency figure.
     try:
-        store = await open_store(async_url, schema=schema)
+        await execute(f'CREATE DATABASE "{name}"')
+    except Exception as error:
+        raise SystemExit(
+            f"bench: cannot create a scratch database on {make_url(async_url).host} "
+            f"(the role needs CREATEDB): {error}"
+        ) from None
+    bench_url = make_url(async_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        store = await open_store(bench_url)
         try:
-            yield store, schema, f"postgresql (schema {schema}, dropped afterwards)"
+            yield store, None, f"postgresql (database {name}, dropped afterwards)"
         finally:
             await store.close()
     finally:
-        await execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _say(message: str) -> None:
