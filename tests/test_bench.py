@@ -1,0 +1,282 @@
+"""The benchmark: its smoke run (``python -m bench --quick``), the bulk loader, the SQL floor's
+capture and replay, and the figures' plumbing driven by stand-in features (the real ones are
+measured once they are merged)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from bench import figures as fig
+from bench.generate import Network, generate
+from bench.report import KEYS, markdown
+from bench.sqlfloor import capture, replayer_for
+from handlers import build_router
+from storage import Store
+from storage.bulk import BulkLoader, required_columns
+from storage.outbox import OutboxRepository
+from storage.participants import Participant
+from storage.tables import notes, participants
+from udx_bot.config import Settings
+from udx_bot.context import Context, Services
+from udx_bot.i18n import Translator
+from udx_bot.types import Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = fig.Config(
+    participants=60,
+    notes=300,
+    repetitions=2,
+    calls=10,
+    floor_samples=5,
+    telegram_updates=10,
+    fanout=5,
+)
+
+
+def test_quick_run_writes_every_figure_as_a_number_or_null_with_a_note(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| `rss_mb` |" in done.stdout
+    assert "generated 300 participants and 2,000 notes" in done.stderr
+    doc = json.loads(out.read_text("utf-8"))
+    assert set(doc) == {*KEYS, "metadata"}
+    meta = doc["metadata"]
+    for key in KEYS:
+        value = doc[key]
+        if value is None:
+            assert meta["notes"][key], f"{key} is null without a reason"
+        else:
+            assert isinstance(value, int | float) and not isinstance(value, bool), key
+            assert math.isfinite(value) and value >= 0, key
+    assert doc["rss_mb"] > 10
+    assert doc["telegram_echo_per_s"] > 0
+    assert meta["sizes"]["participants"] == 300 and meta["sizes"]["notes"] == 2000
+    assert meta["machine"]["cores"] >= 1 and meta["database"] == "sqlite"
+
+
+async def _network(store: Store) -> Network:
+    return await generate(store, participants_count=SMALL.participants, notes_count=SMALL.notes)
+
+
+async def test_generated_network_is_complete_and_ids_continue_after_it(any_store: Store) -> None:
+    network = await _network(any_store)
+    assert len(network.participant_ids) == SMALL.participants
+    people = await any_store.participants.get_many(network.participant_ids)
+    assert len(people) == SMALL.participants
+    assert all(p.registered and p.sdgs and p.language in ("de", "en") for p in people.values())
+    pid = network.participant_ids[7]
+    identity = await any_store.participants.identity("telegram", network.user_ids[pid])
+    assert identity is not None and identity.participant_id == pid
+    assert identity.chat_id == identity.user_id
+    # After explicit ids, the database hands out the next ones itself (PostgreSQL sequences).
+    new = await any_store.participants.create_profile(name="After", city_id=None, department=None)
+    assert new > max(network.participant_ids)
+
+
+async def test_bulk_loader_names_a_missing_required_column(store: Store) -> None:
+    assert "text" in required_columns(notes) and "id" not in required_columns(notes)
+    with pytest.raises(ValueError, match="created_at"):
+        await BulkLoader(store.db).insert(participants, [{"name": "No date"}])
+    with pytest.raises(ValueError, match="colour"):
+        await BulkLoader(store.db).insert(participants, [{"name": "x", "colour": "red"}])
+
+
+async def test_captured_statements_replay_on_the_driver_and_change_nothing(
+    any_store: Store, database: tuple[str, str | None]
+) -> None:
+    _url, schema = database
+    cities = await any_store.cities.all()
+    pid = await any_store.participants.create_profile(
+        name="Replay", city_id=cities[0].id, department="mobility"
+    )
+    with capture(any_store.db.engine) as reads:
+        await any_store.participants.get(pid)
+    with capture(any_store.db.engine) as writes:
+        await any_store.participants.update(pid, name="Changed")
+    sql = [s.sql.upper() for s in reads.statements]
+    assert sql and all(s.lstrip().startswith("SELECT") for s in sql)
+    assert any(s.sql.lstrip().upper().startswith("UPDATE") for s in writes.statements)
+    assert not any(s.sql.upper().startswith(("BEGIN", "COMMIT")) for s in writes.statements)
+
+    await any_store.participants.update(pid, name="Replay")
+    replayer = await replayer_for(any_store.db.engine, schema)
+    try:
+        seconds = [await replayer.run(reads.statements) for _ in range(3)]
+        await replayer.run(writes.statements)
+    finally:
+        await replayer.close()
+    assert all(0 < s < 5 for s in seconds)
+    person = await any_store.participants.get(pid)
+    assert person is not None and person.name == "Replay"  # the replayed UPDATE was rolled back
+
+
+async def _stand_in_find(ctx: Context) -> Reply:
+    """Looks like a feature: a few queries over the generated data, one reply."""
+    assert ctx.participant.city_id is not None
+    partners = await ctx.store.cities.partner_ids(ctx.participant.city_id)
+    people = await ctx.store.participants.get_many(range(1, 40))
+    return Reply.text(f"{len(partners)} partner cities, {len(people)} people <found>")
+
+
+def stand_in_digest(participant: Participant, translator: Translator) -> Reply:
+    return Reply.text(translator._("Digest") + f" {participant.name}")
+
+
+@pytest.fixture
+def bench_services(store: Store) -> Services:
+    router = build_router()
+    router.command("find")(_stand_in_find)
+    return Services(settings=Settings(), store=store, router=router)
+
+
+async def test_latency_has_a_floor_below_the_router_and_skips_missing_commands(
+    bench_services: Services,
+) -> None:
+    network = await _network(bench_services.store)
+    replayer = await replayer_for(bench_services.store.db.engine)
+    try:
+        result = await fig.latency(bench_services, network, SMALL, replayer)
+    finally:
+        await replayer.close()
+    values = result.values
+    assert values["find_p50_ms"] is not None and values["find_sql_p50_ms"] is not None
+    assert 0 < values["find_sql_p50_ms"] < values["find_p50_ms"] <= values["find_p99_ms"]
+    assert result.extra["find_statements_per_call"] >= 3
+    if bench_services.router.resolve("search") is None:
+        assert values["search_p50_ms"] is None
+        assert "not available" in result.notes["search_p50_ms"]
+
+
+async def test_a_failing_handler_is_reported_not_timed(bench_services: Services) -> None:
+    async def broken(ctx: Context) -> Reply:
+        raise RuntimeError("boom")
+
+    bench_services.router.commands.pop("find")
+    bench_services.router.command("find")(broken)
+    network = await _network(bench_services.store)
+    replayer = await replayer_for(bench_services.store.db.engine)
+    try:
+        result = await fig.latency(bench_services, network, SMALL, replayer)
+    finally:
+        await replayer.close()
+    assert result.values["find_p99_ms"] is None
+    assert "RuntimeError: boom" in result.notes["find_p99_ms"]
+
+
+async def test_telegram_find_goes_through_ptb_and_the_router(bench_services: Services) -> None:
+    network = await _network(bench_services.store)
+    result = await fig.telegram(bench_services, network, SMALL)
+    assert result.values["telegram_echo_per_s"] and result.values["telegram_echo_per_s"] > 0
+    assert result.values["telegram_find_per_s"] and result.values["telegram_find_per_s"] > 0
+    assert "telegram_find_per_s" in result.notes  # which adapter was measured
+
+
+async def test_digests_are_built_with_arguments_bound_by_name(
+    bench_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    network = await _network(bench_services.store)
+    monkeypatch.setattr(fig, "DIGEST_BUILDERS", ("udx_bot.nowhere:x", f"{__name__}:nothing"))
+    missing = await fig.digests(bench_services, network, SMALL)
+    assert missing.values["digest_build_s"] is None
+    monkeypatch.setattr(fig, "DIGEST_BUILDERS", (f"{__name__}:stand_in_digest",))
+    result = await fig.digests(bench_services, network, SMALL)
+    assert result.values["digest_build_s"] is not None and result.values["digest_build_s"] > 0
+    assert result.values["digests_per_s"] is not None and result.values["digests_per_s"] > 0
+
+
+def test_table_marks_targets_and_explains_missing_values() -> None:
+    values = {"find_p50_ms": 2.0, "find_sql_p50_ms": 0.5, "find_p99_ms": 60.0, "rss_mb": 120.0}
+    table = markdown(values, {"notes_p50_ms": "/notes: not available in this build"})
+    assert "| `find_p99_ms` | 60.0 | < 50 | **no** |" in table
+    assert "| `find_p50_ms` | 2 | ≤ 3 × find_sql_p50_ms | **no** |" in table
+    assert "| `rss_mb` | 120.0 | < 300 | yes |" in table
+    assert "- `notes_p50_ms`: /notes: not available in this build" in table
+
+
+class StandInSender:
+    """Delivers with the real PTB Bot (what the Telegram sender will do)."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    async def deliver(self, chat_id: str, text: str) -> None:
+        async with self.bot:
+            await self.bot.send_message(int(chat_id), text)
+
+
+class StandInWorker:
+    """Sends every enqueued message once, retrying after a 429 (what the outbox worker does)."""
+
+    queued: ClassVar[list[str]] = []
+
+    def __init__(self, store: Store, sender: StandInSender) -> None:
+        self.store, self.sender = store, sender
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        from telegram.error import RetryAfter
+
+        while self.queued:
+            message = await self.store.outbox.get(self.queued[0])
+            assert message is not None and message.chat_id is not None
+            try:
+                await self.sender.deliver(
+                    message.chat_id, Reply.from_json(message.payload[0]).plain_text
+                )
+            except RetryAfter as error:
+                await asyncio.sleep(float(error.retry_after.total_seconds()))
+                continue
+            self.queued.pop(0)
+
+    async def stop(self) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+async def test_fanout_counts_rate_losses_and_429s(
+    bench_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    network = await _network(bench_services.store)
+    StandInWorker.queued.clear()
+    monkeypatch.setattr(fig, "WORKERS", ("udx_bot.nowhere:OutboxWorker",))
+    missing = await fig.fanout(bench_services, network, SMALL)
+    assert missing.values["fanout_lost"] is None and "outbox worker" in missing.notes["fanout_lost"]
+
+    original = OutboxRepository.enqueue
+
+    async def enqueue(self: OutboxRepository, **kwargs: Any) -> bool:
+        StandInWorker.queued.append(kwargs["key"])
+        return await original(self, **kwargs)
+
+    monkeypatch.setattr(OutboxRepository, "enqueue", enqueue)
+    monkeypatch.setattr(fig, "WORKERS", (f"{__name__}:StandInWorker",))
+    monkeypatch.setattr(fig, "SENDERS", (f"{__name__}:StandInSender",))
+    result = await fig.fanout(bench_services, network, dataclasses.replace(SMALL, fanout=12))
+    assert result.values["fanout_lost"] == 0
+    assert result.values["fanout_429"] is not None and result.values["fanout_429"] >= 0
+    fraction = result.values["fanout_rate_fraction"]
+    assert fraction is not None and fraction > 0
+    assert "12 recipients at 30/s configured" in result.notes["fanout_rate_fraction"]
