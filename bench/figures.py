@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bench.generate import Network
@@ -273,14 +274,6 @@ def _update(update_id: int, user_id: str, language: str, text: str) -> dict[str,
     return {"update_id": update_id, "message": message}
 
 
-APPLICATION_BUILDERS = (
-    "udx_bot.platforms.telegram:build_application",
-    "udx_bot.platforms.telegram:create_application",
-    "udx_bot.platforms.telegram:make_application",
-    "udx_bot.platforms.telegram:build_app",
-)
-
-
 @contextmanager
 def _offline_builder(request_class: type) -> Iterator[list[Any]]:
     """While active, every ``ApplicationBuilder.build()`` gets the offline request and the
@@ -305,79 +298,16 @@ def _offline_builder(request_class: type) -> Iterator[list[Any]]:
         ApplicationBuilder.build = original  # type: ignore[method-assign]
 
 
-async def _project_application(services: Services, request_class: type) -> tuple[Any, str] | None:
-    """The Application the project's Telegram adapter builds, or None when there is none."""
+def _project_application(services: Services, request_class: type) -> Any:
+    """The Application the project's Telegram adapter builds (with its handlers), offline."""
+    from udx_bot.platforms.telegram import service as telegram_service
+
     settings = dataclasses.replace(services.settings, telegram_bot_token=BOT_TOKEN)
     adapter_services = dataclasses.replace(services, settings=settings)
     with _offline_builder(request_class) as built:
-        found = find(APPLICATION_BUILDERS)
-        if found is not None:
-            path, builder = found
-            result = await call(
-                builder,
-                {"services": adapter_services, "settings": settings, "token": BOT_TOKEN},
-            )
-            app = built[-1] if built else result
-            return app, path
-        from udx_bot import runner
-
-        for path in runner.PLATFORMS:
-            if "telegram" not in path:
-                continue
-            (factory,) = runner.load([path])
-            service = factory(adapter_services)
-            app = built[-1] if built else None
-            for attr in ("application", "app"):
-                app = app or getattr(service, attr, None)
-            if app is not None:
-                return app, path
-    return None
-
-
-def _fallback_application(services: Services, request_class: type) -> Any:
-    """An Application with one handler that does what an adapter does: update -> Incoming ->
-    router -> rendered replies sent back (used while the project has no Telegram adapter)."""
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
-
-    from udx_bot.platforms.telegram_render import render
-
-    async def on_text(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        user, message = update.effective_user, update.effective_message
-        assert user is not None and message is not None and message.text is not None
-        actor = Actor(
-            "telegram",
-            str(user.id),
-            display_name=user.full_name,
-            username=user.username,
-            language_code=user.language_code,
-            chat_id=str(message.chat_id),
-        )
-        incoming = Incoming(actor, text=message.text, update_id=str(update.update_id))
-        for reply in await services.router.dispatch(services, incoming):
-            for tg in render(reply):
-                markup = None
-                if tg.keyboard:
-                    markup = InlineKeyboardMarkup(
-                        [
-                            [InlineKeyboardButton(t, callback_data=d) for t, d in row]
-                            for row in tg.keyboard
-                        ]
-                    )
-                await message.get_bot().send_message(
-                    message.chat_id, tg.text, parse_mode="HTML", reply_markup=markup
-                )
-
-    app = (
-        ApplicationBuilder()
-        .token(BOT_TOKEN)
-        .request(request_class())
-        .get_updates_request(request_class())
-        .updater(None)
-        .build()
-    )
-    app.add_handler(MessageHandler(filters.TEXT, on_text))
-    return app
+        adapter = telegram_service(adapter_services)
+    assert adapter is not None and built
+    return built[-1]
 
 
 def _echo_application(request_class: type) -> Any:
@@ -437,16 +367,8 @@ async def telegram(services: Services, network: Network, config: Config) -> Figu
     if services.router.resolve("find") is None:
         figures.unavailable(["telegram_find_per_s"], f"/find: {NOT_AVAILABLE}")
         return figures
-    project = await _project_application(services, request_class)
-    if project is None:
-        app = _fallback_application(services, request_class)
-        figures.notes["telegram_find_per_s"] = (
-            "through the benchmark's stand-in handler (update -> router -> render -> "
-            "send_message): the project has no Telegram adapter in this build"
-        )
-    else:
-        app, path = project
-        figures.notes["telegram_find_per_s"] = f"through the project's adapter ({path})"
+    app = _project_application(services, request_class)
+    figures.notes["telegram_find_per_s"] = "through the project's Telegram adapter"
     with _errors_logged("udx_bot.router") as failures:
         async with app:
             rate = await _updates_per_second(app, network, config, lambda i: "/find", 10_000_000)
@@ -464,56 +386,36 @@ async def telegram(services: Services, network: Network, config: Config) -> Figu
 
 # --- digests ------------------------------------------------------------------------------------
 
-DIGEST_BUILDERS = (
-    "udx_bot.digest:build_digest",
-    "udx_bot.digest:compose_digest",
-    "udx_bot.digest:build",
-    "udx_bot.digest:compose",
-    "udx_bot.digests:build_digest",
-)
-
 
 async def digests(services: Services, network: Network, config: Config) -> Figures:
+    """Every participant's digest for the past week, as a digest run builds them: the week's
+    data loaded once, then each digest composed (udx_bot.digest)."""
+    from udx_bot.digest import DigestRun, build_digest
+
     figures = Figures()
-    keys = ["digest_build_s", "digests_per_s"]
-    found = find(DIGEST_BUILDERS)
-    if found is None:
-        figures.unavailable(keys, f"the digest builder: {NOT_AVAILABLE}")
-        return figures
-    path, build = found
     store = services.store
     times = []
-    try:
-        for _rep in range(min(config.repetitions, 3)):
-            started = time.perf_counter()
-            now = services.clock()
-            ids = network.participant_ids
-            for start in range(0, len(ids), 500):
-                people = await store.participants.get_many(ids[start : start + 500])
-                for participant in people.values():
-                    await call(
-                        build,
-                        {
-                            "services": services,
-                            "store": store,
-                            "participant": participant,
-                            "now": now,
-                            "when": now,
-                            "settings": services.settings,
-                            "translator": services.translator_for(participant),
-                            "t": services.translator_for(participant),
-                        },
-                    )
-            times.append(time.perf_counter() - started)
-            if times[-1] > 30:
-                break  # one slow repetition says enough
-    except NotAvailable as error:
-        figures.unavailable(keys, str(error))
-        return figures
+    built = 0
+    for _rep in range(min(config.repetitions, 3)):
+        started = time.perf_counter()
+        now = services.clock()
+        since = now - timedelta(days=7)
+        run = await DigestRun.load(services, since, now)
+        built = 0
+        ids = network.participant_ids
+        for start in range(0, len(ids), 500):
+            people = await store.participants.get_many(ids[start : start + 500])
+            for participant in people.values():
+                replies = await build_digest(services, participant, since=since, until=now, run=run)
+                built += replies is not None
+        times.append(time.perf_counter() - started)
     seconds = statistics.median(times)
     figures.values["digest_build_s"] = round(seconds, 3)
     figures.values["digests_per_s"] = round(len(network.participant_ids) / seconds, 1)
-    figures.notes["digest_build_s"] = f"{path}, every participant, loading included"
+    figures.notes["digest_build_s"] = (
+        f"udx_bot.digest, {len(network.participant_ids):,} participants ({built:,} with news), "
+        "loading included"
+    )
     return figures
 
 

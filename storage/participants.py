@@ -616,9 +616,22 @@ class ParticipantRepository(ParticipantAdmin):
         again) and records activity; writes only when something changed.
         """
         now = now or utcnow()
-        ident = await self.identity(platform, user_id)
+        async with self.db.read() as conn:  # one round for the common case: a known person
+            row = (
+                await conn.execute(
+                    select(identities).where(
+                        identities.c.platform == platform, identities.c.user_id == user_id
+                    )
+                )
+            ).first()
+            ident = _identity(row) if row else None
+            known = (
+                (await load_participants(conn, [ident.participant_id])).get(ident.participant_id)
+                if ident
+                else None
+            )
         if ident is not None:
-            participant = await self.get(ident.participant_id)
+            participant = known
             assert participant is not None
             changes: dict[str, Any] = {}
             for name, value in (
