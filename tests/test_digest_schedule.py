@@ -197,3 +197,20 @@ async def test_digest_command_in_both_languages(services: Services, chat, clock:
 async def test_digest_command_needs_a_profile(chat) -> None:  # type: ignore[no-untyped-def]
     assert "/start" in await chat("d3").send("/digest")
     assert "/start" in await chat("d4", language="de").send("/digest")
+
+
+async def test_housekeeping_expires_old_introductions_and_update_ids(
+    services: Services, clock: FakeClock
+) -> None:
+    from udx_bot.scheduler import housekeeping_job
+
+    store = services.store
+    a = await make_person(store, "Stuttgart", "h1")
+    b = await make_person(store, "St. Louis", "h2")
+    intro = await store.introductions.request(a, b, clock.now)
+    assert await store.updates.first_time("telegram", "u1", clock.now)
+    clock.advance(days=15)
+    await housekeeping_job(services)
+    got = await store.introductions.get(intro.id, clock.now)
+    assert got is not None and got.status == "expired"
+    assert await store.updates.first_time("telegram", "u1", clock.now)  # forgotten, so new again

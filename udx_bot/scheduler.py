@@ -26,8 +26,20 @@ async def digest_job(services: Services) -> None:
         )  # fmt: skip
 
 
+async def housekeeping_job(services: Services) -> None:
+    """Expire introduction requests unanswered for 14 days; forget old update ids."""
+    now = services.clock()
+    expired = await services.store.introductions.expire_due(now)
+    pruned = await services.store.updates.prune(now)
+    if expired or pruned:
+        log.info("housekeeping: %d introductions expired, %d update ids pruned", expired, pruned)
+
+
 # (name, job, seconds between runs)
-JOBS: list[tuple[str, Job, float]] = [("digest", digest_job, 60.0)]
+JOBS: list[tuple[str, Job, float]] = [
+    ("digest", digest_job, 60.0),
+    ("housekeeping", housekeeping_job, 3600.0),
+]
 
 
 class SchedulerService:
