@@ -21,23 +21,18 @@ from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
 from udx_bot.outbox import delivery_identity
 from udx_bot.router import Router
-from udx_bot.types import Button, Reply, Section
+from udx_bot.types import Button, Contact, Reply, Section
 
 router = Router()
 
 
-def contact_lines(t: Translator, person: Participant, identities: list[Identity]) -> str:
-    """How to reach ``person``: a Telegram username or link, a Slack mention, else the name."""
-    lines = []
-    for ident in identities:
-        if ident.platform == "telegram":
-            handle = f"@{ident.username}" if ident.username else f"tg://user?id={ident.user_id}"
-            lines.append(t._("Telegram: {handle}").format(handle=handle))
-        elif ident.platform == "slack":
-            lines.append(t._("Slack: {handle}").format(handle=f"<@{ident.user_id}>"))
-    if not lines:
-        lines.append(person.name)
-    return "\n".join(lines)
+def contacts(person: Participant, identities: list[Identity]) -> tuple[Contact, ...]:
+    """How to reach ``person`` on each platform they use (the console has no contact)."""
+    return tuple(
+        Contact(ident.platform, ident.user_id, person.name, ident.username)
+        for ident in identities
+        if ident.platform in ("telegram", "slack")
+    )
 
 
 def suggested_message(t: Translator, writer: Participant, other: Participant) -> str:
@@ -190,10 +185,13 @@ async def request_introduction(ctx: Context, raw: str) -> Reply:
 
 async def _already_connected(ctx: Context, other: Participant) -> Reply:
     identities = await ctx.store.participants.identities(other.id)
-    return Reply.text(
-        ctx._("You are already connected with {name}:").format(name=other.name)
-        + "\n"
-        + contact_lines(ctx.t, other, identities)
+    return Reply(
+        sections=[
+            Section(
+                ctx._("You are already connected with {name}:").format(name=other.name),
+                contacts=contacts(other, identities),
+            )
+        ]
     )
 
 
@@ -282,10 +280,9 @@ async def answer(ctx: Context) -> Reply:
                     Section(
                         t._("{name} accepted your introduction request. Their contact:").format(
                             name=me.name
-                        )
-                        + "\n"
-                        + contact_lines(t, me, my_identities),
+                        ),
                         heading=t._("You've been introduced"),
+                        contacts=contacts(me, my_identities),
                     ),
                     Section(
                         suggested_message(t, requester, me),
@@ -302,12 +299,12 @@ async def answer(ctx: Context) -> Reply:
     return Reply(
         sections=[
             Section(
-                ctx._("Wonderful! Here is how to reach {name}:").format(name=requester.name)
-                + "\n"
-                + contact_lines(ctx.t, requester, identities)
-                + "\n"
-                + ctx._("{name} has received your contact too.").format(name=requester.name),
+                ctx._("Wonderful! Here is how to reach {name}:").format(name=requester.name),
                 heading=ctx._("You've been introduced"),
+                contacts=contacts(requester, identities),
+            ),
+            Section(
+                ctx._("{name} has received your contact too.").format(name=requester.name),
             ),
             Section(
                 suggested_message(ctx.t, me, requester),

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from storage import Store
 from tests.counterparts_support import register
 from tests.support import Chat, FakeClock
-from udx_bot.types import Reply
+from udx_bot.platforms.slack_render import render_blocks
+from udx_bot.types import Contact, Reply
 
 
 async def _outbox(store: Store, key: str) -> tuple[str, Reply]:
@@ -50,12 +51,18 @@ async def test_accept_across_platforms_and_languages(
     assert [b.label for b in request.all_buttons()] == ["Annehmen", "Ablehnen"]
 
     accepted = await chat("U2", platform="slack", language="de").press(request.all_buttons()[0])
-    assert "So erreichen Sie User 1:" in accepted and "Telegram: @user1" in accepted
+    assert "So erreichen Sie User 1:" in accepted and "User 1 (Telegram: @user1)" in accepted
+    shown_on_slack = "\n".join(
+        b["text"]["text"] for b in render_blocks(accepted.replies[0]) if b["type"] == "section"
+    )
+    assert "<https://t.me/user1|@user1> (Telegram)" in shown_on_slack
     assert "Guten Tag User 1" in accepted and accepted.replies[0].edit
     platform, note = await _outbox(store, f"intro:{intro}:accepted")
     assert platform == "telegram"
     assert "Bob Berg accepted your introduction request" in note.plain_text
-    assert "Slack: <@U2>" in note.plain_text
+    assert "Bob Berg (Slack: @userU2)" in note.plain_text
+    assert Contact("slack", "U2", "Bob Berg", "userU2") in note.sections[0].contacts
+    assert "<@U2>" in render_blocks(note)[0]["text"]["text"]  # on Slack: a mention
     assert "Hello Bob Berg" in note.plain_text and "Sustainable Cities" in note.plain_text
 
     # answering twice changes nothing; asking again shows the contact
@@ -63,7 +70,8 @@ async def test_accept_across_platforms_and_languages(
     assert "bereits beantwortet" in again
     assert await store.outbox.get(f"intro:{intro}:declined") is None
     connected = await chat("1").send(f"/intro {bob.id}")
-    assert "You are already connected with Bob Berg" in connected and "<@U2>" in connected
+    assert "You are already connected with Bob Berg" in connected
+    assert "Bob Berg (Slack: @userU2)" in connected
 
 
 async def test_decline_is_kind_and_shares_nothing(

@@ -188,3 +188,26 @@ def test_parse_action(action: dict[str, Any], expected: tuple[str, Any]) -> None
 def test_parse_action_unknown_type() -> None:
     with pytest.raises(ValueError):
         parse_action({"type": "datepicker", "action_id": "x"})
+
+
+def test_contacts_become_mentions_and_links() -> None:
+    from udx_bot.types import Contact
+
+    reply = Reply(
+        sections=[
+            Section(
+                "Reach them:",
+                contacts=(
+                    Contact("slack", "U9", "Cleo", "cleo"),
+                    Contact("telegram", "42", "Ana", "ana_b"),
+                    Contact("telegram", "43", "Ben"),
+                ),
+            )
+        ]
+    )
+    text = render_blocks(reply)[0]["text"]["text"]
+    assert text.splitlines()[1:] == [
+        "<@U9>",
+        "Ana: <https://t.me/ana_b|@ana_b> (Telegram)",
+        "Ben (Telegram: 43)",
+    ]

@@ -149,3 +149,25 @@ def test_small_limit_and_mixed_sections() -> None:
     messages = render(reply, limit=16)  # the middle section alone is too long: split at lines
     assert all(tg_len(m.text) <= 16 for m in messages)
     assert [m.text for m in messages] == ["short", "<b>H</b>\nl1\nl2", "l3\nl4\n\ntail"]
+
+
+def test_contacts_become_links() -> None:
+    from udx_bot.types import Contact
+
+    reply = Reply(
+        sections=[
+            Section(
+                "Reach them:",
+                contacts=(
+                    Contact("telegram", "42", "Ana <B>", "ana_b"),
+                    Contact("telegram", "43", "Ben & Co"),
+                    Contact("slack", "U9", "Cleo", "cleo"),
+                ),
+            )
+        ]
+    )
+    (message,) = render(reply)
+    assert 'Ana &lt;B&gt;: <a href="https://t.me/ana_b">@ana_b</a>' in message.text
+    assert '<a href="tg://user?id=43">Ben &amp; Co</a>' in message.text
+    assert "Cleo (Slack: @cleo)" in message.text
+    assert Reply.from_json(reply.to_json()).sections[0].contacts == reply.sections[0].contacts

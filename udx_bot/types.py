@@ -81,11 +81,34 @@ class MultiSelect:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """How to reach a person, rendered natively where the platform can: a Slack mention (which
+    opens a DM), a Telegram link; elsewhere the name and the platform."""
+
+    platform: str
+    user_id: str
+    name: str
+    username: str | None = None
+
+    @property
+    def plain(self) -> str:
+        handle = f"@{self.username}" if self.username else self.user_id
+        return f"{self.name} ({self.platform.capitalize()}: {handle})"
+
+
+@dataclass(frozen=True)
 class Section:
-    """A block of plain text with an optional heading; adapters escape and format it."""
+    """A block of plain text with an optional heading; adapters escape and format it.
+    ``contacts`` follow the text, one a line."""
 
     text: str
     heading: str | None = None
+    contacts: tuple[Contact, ...] = ()
+
+    @property
+    def body(self) -> str:
+        """The text with the contacts as plain lines."""
+        return "\n".join(x for x in (self.text, *(c.plain for c in self.contacts)) if x)
 
 
 @dataclass(frozen=True)
@@ -139,7 +162,7 @@ class Reply:
         """All text as one plain string (headings on their own line)."""
         parts = []
         for s in self.sections:
-            parts.append(f"{s.heading}\n{s.text}" if s.heading else s.text)
+            parts.append(f"{s.heading}\n{s.body}" if s.heading else s.body)
         return "\n\n".join(p for p in parts if p)
 
     def all_buttons(self) -> list[Button]:
@@ -148,7 +171,14 @@ class Reply:
     # Serialisation, for messages kept in the outbox until they are delivered.
     def to_json(self) -> str:
         data: dict[str, Any] = {
-            "sections": [{"text": s.text, "heading": s.heading} for s in self.sections],
+            "sections": [
+                {
+                    "text": s.text,
+                    "heading": s.heading,
+                    "contacts": [[c.platform, c.user_id, c.name, c.username] for c in s.contacts],
+                }
+                for s in self.sections
+            ],
             "buttons": [[[b.label, b.data, b.style] for b in row] for row in self.buttons],
         }
         if self.multi_select is not None:
@@ -167,7 +197,14 @@ class Reply:
         data = json.loads(raw)
         ms = data.get("multi_select")
         return cls(
-            sections=[Section(s["text"], s.get("heading")) for s in data.get("sections", [])],
+            sections=[
+                Section(
+                    s["text"],
+                    s.get("heading"),
+                    tuple(Contact(*c) for c in s.get("contacts", ())),
+                )
+                for s in data.get("sections", [])
+            ],
             buttons=[[Button(b[0], b[1], b[2]) for b in row] for row in data.get("buttons", [])],
             multi_select=MultiSelect(
                 action=ms["action"],

@@ -28,7 +28,7 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
     for section in reply.sections:
         if section.heading:
             lines.append(f"== {section.heading} ==")
-        lines.append(section.text)
+        lines.append(section.body)
         lines.append("")
     choices: list[Button] = []
     if reply.multi_select is not None:

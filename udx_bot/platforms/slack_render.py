@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from udx_bot.types import Button, MultiSelect, Reply, Section
+from udx_bot.types import Button, Contact, MultiSelect, Reply, Section
 
 MAX_SECTION_TEXT = 3000  # text of a section block
 MAX_BLOCKS = 50  # blocks in one message
@@ -89,8 +89,28 @@ def plain_text(text: str, limit: int = MAX_PLAIN_TEXT) -> dict[str, Any]:
 # --- sections ------------------------------------------------------------------------------
 
 
+def contact_mrkdwn(contact: Contact) -> str:
+    """A Slack contact as a mention (a link that opens a DM); a Telegram one as a t.me link."""
+    if contact.platform == "slack":
+        return f"<@{escape_html(contact.user_id)}>"
+    if contact.platform == "telegram" and contact.username:
+        handle = escape_html(contact.username)
+        return f"{escape(contact.name)}: <https://t.me/{handle}|@{handle}> (Telegram)"
+    return escape(contact.plain)
+
+
 def section_texts(section: Section, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """The mrkdwn texts of one section, each at most ``limit`` characters."""
+    """The mrkdwn texts of one section, each at most ``limit`` characters; contacts last."""
+    texts = _text_parts(section, limit)
+    for line in (contact_mrkdwn(c) for c in section.contacts):
+        if texts and len(texts[-1]) + 1 + len(line) <= limit:
+            texts[-1] = f"{texts[-1]}\n{line}"
+        else:
+            texts.append(line)
+    return texts
+
+
+def _text_parts(section: Section, limit: int) -> list[str]:
     heading = f"*{escape(section.heading)}*" if section.heading else ""
     body = section.text
     if heading and len(heading) > limit:  # an absurd heading: treat it as text

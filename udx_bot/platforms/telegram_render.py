@@ -25,7 +25,7 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from udx_bot.types import CALLBACK_DATA_MAX_BYTES, MultiSelect, Reply, Section
+from udx_bot.types import CALLBACK_DATA_MAX_BYTES, Contact, MultiSelect, Reply, Section
 
 MAX_TEXT_LENGTH = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
 MAX_BUTTONS_PER_ROW = 8  # Telegram shows at most 8 buttons in one inline keyboard row
@@ -78,9 +78,21 @@ def _toggle_rows(ms: MultiSelect) -> Keyboard:
     return [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
 
 
+def contact_html(contact: Contact) -> str:
+    """A Telegram contact as a link (t.me with a username, else tg://user); others by name."""
+    if contact.platform == "telegram":
+        if contact.username:
+            handle = escape(contact.username)
+            return f'{escape(contact.name)}: <a href="https://t.me/{handle}">@{handle}</a>'
+        return f'<a href="tg://user?id={escape(contact.user_id)}">{escape(contact.name)}</a>'
+    return escape(contact.plain)
+
+
 def render_section(section: Section) -> str:
     """One section as HTML, without any length limit."""
-    text = escape(section.text)
+    text = "\n".join(
+        x for x in (escape(section.text), *(contact_html(c) for c in section.contacts)) if x
+    )
     if section.heading:
         heading = f"<b>{escape(section.heading)}</b>"
         return f"{heading}\n{text}" if section.text else heading
@@ -169,6 +181,8 @@ def _atoms(section: Section, limit: int) -> Iterator[tuple[str, str]]:
                     continue
                 yield heading, sep
             yield piece, sep
+    for contact in section.contacts:
+        yield contact_html(contact), "\n"
 
 
 def _cut_line(line: str, limit: int) -> list[str]:
