@@ -26,6 +26,7 @@ class ConfigError(Exception):
 class Settings:
     database_url: str = "sqlite:///udx.sqlite3"
     port: int = 8080
+    port_given: bool = False  # PORT was set: serve /healthz even with no webhook routes
     default_language: str = "en"
     default_timezone: str = "UTC"
     network_name: str = "Urban Diplomacy Exchange"
@@ -122,6 +123,7 @@ class Settings:
         return cls(
             database_url=database_url,
             port=port,
+            port_given=port_raw is not None,
             default_language=language,
             default_timezone=timezone,
             network_name=get("UDX_NETWORK_NAME") or cls.network_name,

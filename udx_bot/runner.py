@@ -63,7 +63,7 @@ async def serve(services: Services, stop: asyncio.Event, *, port: int | None = N
     everything = [*workers, *platforms]
     routes = [route for s in everything for route in s.routes()]
     runner = None
-    if routes:
+    if routes or services.settings.port_given:  # a platform's web process must bind $PORT
         runner, bound = await start_server(
             build_app(routes), services.settings.port if port is None else port
         )
