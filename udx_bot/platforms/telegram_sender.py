@@ -77,7 +77,9 @@ class TelegramSender:
     def from_settings(cls, settings: Settings) -> TelegramSender | None:
         if not settings.telegram_bot_token:
             return None
-        return cls(settings.telegram_bot_token, settings.telegram_api_base_url)
+        from udx_bot.platforms.telegram import api_urls  # one derivation for adapter and sender
+
+        return cls(settings.telegram_bot_token, api_urls(settings)[0])
 
     async def _initialize(self) -> None:
         if self._ready:
