@@ -194,6 +194,7 @@ class DigestReadRepository:
                         select(participants.c.id).where(
                             participants.c.registered_at >= since,
                             participants.c.registered_at < until,
+                            participants.c.is_demo.is_(False),  # demo people are no news
                         )
                     )
                 ).scalars()

@@ -91,9 +91,10 @@ class OutboxRepository:
         participant_id: int | None = None,
         ref_id: int | None = None,
         not_before: datetime | None = None,
+        now: datetime | None = None,
     ) -> bool:
         """Queue a message; False when a message with this key was queued before."""
-        now = utcnow()
+        now = now or utcnow()
         stmt = (
             insert(self.db.dialect, outbox)
             .values(

@@ -163,7 +163,7 @@ def compose(
 def _notes_text(t: Translator, found: list[DigestNote]) -> str:
     lines = []
     for note in found[:MAX_NOTES]:
-        where = t.fmt_list([x for x in (note.city_name, t.department(note.department)) if x])
+        where = " · ".join(x for x in (note.city_name, t.department(note.department)) if x)
         meta = (
             f"#{note.id} · {note.author_name} · {where} · {t.fmt_date(note.created_at, 'medium')}"
         )

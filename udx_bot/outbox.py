@@ -68,6 +68,7 @@ class Outbox:
             participant_id=participant.id,
             ref_id=ref_id,
             not_before=not_before,
+            now=self.clock(),
         )
         if queued:
             self.notify()
