@@ -411,7 +411,7 @@ class TelegramService:
                 lambda: message.edit_text(
                     first.text,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=_markup(first.keyboard) or InlineKeyboardMarkup([]),
+                    reply_markup=inline_markup(first.keyboard) or InlineKeyboardMarkup([]),
                     link_preview_options=_NO_PREVIEW,
                 )
             )
@@ -421,14 +421,14 @@ class TelegramService:
                 return False
         chat_id = message.chat_id
         for part in rest:
-            await self._send_text(chat_id, part.text, _markup(part.keyboard))
+            await self._send_text(chat_id, part.text, inline_markup(part.keyboard))
         await self._send_document(chat_id, reply)
         return True
 
     async def _send(self, chat_id: int, reply: Reply) -> None:
         rendered = _render(reply)
         for index, part in enumerate(rendered):
-            markup: InlineKeyboardMarkup | ForceReply | None = _markup(part.keyboard)
+            markup: InlineKeyboardMarkup | ForceReply | None = inline_markup(part.keyboard)
             if markup is None and reply.prompt is not None and index == len(rendered) - 1:
                 placeholder = (reply.prompt.label or reply.prompt.title)[:MAX_PLACEHOLDER]
                 markup = ForceReply(input_field_placeholder=placeholder or None)
@@ -487,7 +487,8 @@ def _render(reply: Reply) -> list[telegram_render.TelegramMessage]:
     return rendered
 
 
-def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+def inline_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """The PTB inline keyboard for rendered rows of (label, callback data)."""
     if not keyboard:
         return None
     return InlineKeyboardMarkup(

@@ -21,28 +21,18 @@ import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from udx_bot.config import Settings
 from udx_bot.delivery import PermanentError, TransientError
-from udx_bot.platforms.telegram_render import Keyboard, render
+from udx_bot.platforms.telegram import api_urls, inline_markup
+from udx_bot.platforms.telegram_render import render
 from udx_bot.types import Reply
 
 _RECIPIENT_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
-
-
-def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in keyboard
-        ]
-    )
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -77,8 +67,6 @@ class TelegramSender:
     def from_settings(cls, settings: Settings) -> TelegramSender | None:
         if not settings.telegram_bot_token:
             return None
-        from udx_bot.platforms.telegram import api_urls  # one derivation for adapter and sender
-
         return cls(settings.telegram_bot_token, api_urls(settings)[0])
 
     async def _initialize(self) -> None:
@@ -99,7 +87,7 @@ class TelegramSender:
                         target,
                         message.text,
                         parse_mode=ParseMode.HTML,
-                        reply_markup=_markup(message.keyboard),
+                        reply_markup=inline_markup(message.keyboard),
                         disable_web_page_preview=True,
                     )
                 if reply.document is not None:
