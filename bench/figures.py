@@ -12,14 +12,13 @@ import random
 import resource
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from bench.generate import Network
-from bench.probe import NotAvailable, call, find
 from bench.sqlfloor import Replayer, Statement, capture
 from udx_bot.context import Services
 from udx_bot.types import Actor, Incoming, Reply
@@ -421,137 +420,72 @@ async def digests(services: Services, network: Network, config: Config) -> Figur
 
 # --- outbox fan-out against a rate-limited fake Bot API ------------------------------------------
 
-WORKERS = (
-    "udx_bot.outbox_worker:OutboxWorker",
-    "udx_bot.worker:OutboxWorker",
-    "udx_bot.outbox:OutboxWorker",
-    "udx_bot.delivery:OutboxWorker",
-)
-SENDERS = (
-    "udx_bot.platforms.telegram_sender:TelegramSender",
-    "udx_bot.platforms.telegram:TelegramSender",
-)
-
 
 async def fanout(services: Services, network: Network, config: Config) -> Figures:
+    """An announcement to N Telegram recipients through the outbox worker that ``udx-bot run``
+    starts, against a fake Bot API that enforces the configured rate with 429s."""
+    from udx_bot.outbox_worker import create_worker
+
     figures = Figures()
     keys = ["fanout_rate_fraction", "fanout_lost", "fanout_429"]
-    worker_found, sender_found = find(WORKERS), find(SENDERS)
-    if worker_found is None or sender_found is None:
-        missing = "the outbox worker" if worker_found is None else "the Telegram sender"
-        figures.unavailable(keys, f"{missing}: {NOT_AVAILABLE}")
-        return figures
     try:
         from tests.fakes.telegram_api import FakeTelegram
     except ImportError:
         figures.unavailable(keys, "tests.fakes is missing (run the benchmark from a checkout)")
         return figures
-    from telegram import Bot
 
     recipients = network.participant_ids[: config.fanout]
     rate = services.settings.telegram_rate
-    try:
-        async with FakeTelegram(global_rate=rate, per_chat_rate=1) as fake:
-            settings = dataclasses.replace(
-                services.settings,
-                telegram_bot_token=BOT_TOKEN,
-                telegram_api_base_url=fake.base_url,
+    async with FakeTelegram(global_rate=rate, per_chat_rate=1) as fake:
+        settings = dataclasses.replace(
+            services.settings, telegram_bot_token=BOT_TOKEN, telegram_api_base_url=fake.base_url
+        )
+        worker = create_worker(dataclasses.replace(services, settings=settings))
+        assert worker is not None
+        run_id = f"{time.time_ns()}"
+        announcement = Reply.text("Bench announcement: the network meets on Thursday.")
+        for pid in recipients:
+            await services.store.outbox.enqueue(
+                key=f"bench:{run_id}:{pid}",
+                kind="announcement",
+                platform="telegram",
+                user_id=network.user_ids[pid],
+                chat_id=network.user_ids[pid],
+                payload=[announcement.to_json()],
+                participant_id=pid,
             )
-            run_services = dataclasses.replace(services, settings=settings)
-            bot = Bot(BOT_TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url)
-            available: dict[str, Any] = {
-                "services": run_services,
-                "settings": settings,
-                "store": services.store,
-                "clock": services.clock,
-                "bot": bot,
-                "token": BOT_TOKEN,
-                "base_url": fake.base_url,
-                "rate": rate,
-            }
-            sender = await call(sender_found[1], available)
-            available.update(sender=sender, senders={"telegram": sender})
-            worker = await call(worker_found[1], available)
-            run_id = f"{time.time_ns()}"
-            announcement = Reply.text("Bench announcement: the network meets on Thursday.")
-            for pid in recipients:
-                await services.store.outbox.enqueue(
-                    key=f"bench:{run_id}:{pid}",
-                    kind="announcement",
-                    platform="telegram",
-                    user_id=network.user_ids[pid],
-                    chat_id=network.user_ids[pid],
-                    payload=[announcement.to_json()],
-                    participant_id=pid,
-                )
-            wanted = {int(network.user_ids[pid]) for pid in recipients}
+        wanted = {int(network.user_ids[pid]) for pid in recipients}
 
-            def delivered() -> int:
-                return sum(
-                    1
-                    for c in fake.calls
-                    if c.ok and c.method == "sendMessage" and c.chat_id in wanted
-                )
-
-            deadline = len(recipients) / rate * 3 + 30
-            started = time.perf_counter()
-            elapsed = await _run_worker(worker, lambda: delivered() >= len(recipients), deadline)
-            await asyncio.sleep(0.5)  # late duplicates would show up here
-            counts: dict[Any, int] = {}
-            for c in fake.calls:
-                if c.ok and c.method == "sendMessage" and c.chat_id in wanted:
-                    counts[c.chat_id] = counts.get(c.chat_id, 0) + 1
-            lost = sum(1 for chat in wanted if counts.get(chat, 0) != 1)
-            achieved = delivered() / (elapsed or (time.perf_counter() - started))
-            figures.values["fanout_rate_fraction"] = round(achieved / rate, 3)
-            figures.values["fanout_lost"] = lost
-            figures.values["fanout_429"] = fake.count_429
-            figures.notes["fanout_rate_fraction"] = (
-                f"{len(recipients)} recipients at {rate:g}/s configured: "
-                f"{achieved:.1f}/s achieved ({worker_found[0]}, {sender_found[0]})"
+        def delivered() -> int:
+            return sum(
+                1 for c in fake.calls if c.ok and c.method == "sendMessage" and c.chat_id in wanted
             )
-    except NotAvailable as error:
-        figures.unavailable(keys, str(error))
-    return figures
 
-
-async def _run_worker(worker: Any, done: Callable[[], bool], deadline: float) -> float:
-    """Run the worker until ``done()``; returns the seconds it took (or the deadline)."""
-    started = time.perf_counter()
-    stop: Callable[[], Awaitable[Any]] | None = None
-    task: asyncio.Task[Any] | None = None
-    if hasattr(worker, "start") and hasattr(worker, "stop"):
+        deadline = len(recipients) / rate * 3 + 30
+        started = time.perf_counter()
         await worker.start()
-        stop = worker.stop
-    else:
-        for name in ("drain", "run_until_idle", "run_until_empty", "run_once", "run"):
-            method = getattr(worker, name, None)
-            if method is not None:
-                break
-        else:
-            raise NotAvailable(f"{type(worker).__name__} has no start/stop, drain or run method")
-        assert method is not None
-
-        async def loop() -> None:
-            while True:
-                await method()
-                await asyncio.sleep(0.05)
-
-        task = asyncio.create_task(loop())
-    try:
-        # polling: the condition lives in the fake server, which has no event for it
-        while not done() and time.perf_counter() - started < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-        return time.perf_counter() - started
-    finally:
-        if stop is not None:
-            await stop()
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        try:
+            # polling: the condition lives in the fake server, which has no event for it
+            while delivered() < len(recipients) and time.perf_counter() - started < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+            elapsed = time.perf_counter() - started
+            await asyncio.sleep(0.5)  # late duplicates would show up here
+        finally:
+            await worker.stop()
+        counts: dict[Any, int] = {}
+        for c in fake.calls:
+            if c.ok and c.method == "sendMessage" and c.chat_id in wanted:
+                counts[c.chat_id] = counts.get(c.chat_id, 0) + 1
+        lost = sum(1 for chat in wanted if counts.get(chat, 0) != 1)
+        achieved = delivered() / elapsed
+        figures.values["fanout_rate_fraction"] = round(achieved / rate, 3)
+        figures.values["fanout_lost"] = lost
+        figures.values["fanout_429"] = fake.count_429
+        figures.notes["fanout_rate_fraction"] = (
+            f"{len(recipients)} recipients at {rate:g}/s configured: {achieved:.1f}/s achieved "
+            "(the outbox worker of udx-bot run, Telegram sender)"
+        )
+    return figures
 
 
 # --- memory -------------------------------------------------------------------------------------
