@@ -39,6 +39,19 @@ def test_buttons_are_numbered_and_pressed_by_number_or_label() -> None:
     assert press("something else", choices) is None
 
 
+def test_numbered_options_are_shown_under_their_own_number() -> None:
+    from udx_bot.types import MultiSelect, Option
+
+    goals = MultiSelect("ob:sdgs", (Option("11", "11 Cities"), Option("13", "13 Climate")))
+    reply = Reply(multi_select=goals, buttons=[[Button("Done", "ob:done")]])
+    shown, choices = render(reply)
+    assert "[11] [ ] 11 Cities" in shown and "[13] [ ] 13 Climate" in shown
+    assert "[14] Done" in shown
+    assert press("13", choices) == "ob:sdgs:13"
+    assert press("done", choices) == "ob:done"
+    assert press("12", choices) is None  # not an option: typed text, as the wizard expects
+
+
 async def test_console_chat_uses_the_router(services: Services) -> None:
     out = io.StringIO()
     chat = ConsoleChat(services, Actor("console", "ada", "ada", language_code="de"), stdout=out)

@@ -22,22 +22,36 @@ def console_actor(name: str | None = None) -> Actor:
     return Actor("console", user, display_name=user, username=user, language_code=language)
 
 
-def render(reply: Reply) -> tuple[str, list[Button]]:
-    """Plain text with numbered choices; returns the text and the buttons in number order."""
+Choices = dict[int, Button]
+
+
+def render(reply: Reply) -> tuple[str, Choices]:
+    """Plain text with numbered choices; returns the text and the buttons by number.
+
+    When a multi-select's options are numbers themselves (SDG 1 to 17), each is shown under its
+    own number, so typing "13" toggles 13 whether one thinks of the list or of the goal; the
+    other buttons follow after the highest.
+    """
     lines = []
     for section in reply.sections:
         if section.heading:
             lines.append(f"== {section.heading} ==")
         lines.append(section.body)
         lines.append("")
-    choices: list[Button] = []
+    choices: Choices = {}
     if reply.multi_select is not None:
         ms = reply.multi_select
-        for option in ms.options:
+        by_value = all(o.value.isdigit() and int(o.value) > 0 for o in ms.options) and len(
+            {o.value for o in ms.options}
+        ) == len(ms.options)
+        for index, option in enumerate(ms.options, start=1):
             mark = "[x]" if option.value in ms.selected else "[ ]"
-            choices.append(Button(f"{mark} {option.label}", ms.toggle_data(option.value)))
-    choices.extend(reply.all_buttons())
-    for number, button in enumerate(choices, start=1):
+            number = int(option.value) if by_value else index
+            choices[number] = Button(f"{mark} {option.label}", ms.toggle_data(option.value))
+    next_number = max(choices, default=0) + 1
+    for offset, button in enumerate(reply.all_buttons()):
+        choices[next_number + offset] = button
+    for number, button in choices.items():
         lines.append(f"  [{number}] {button.label}")
     if reply.document is not None:
         lines.append(f"(file {reply.document.filename}:)")
@@ -45,12 +59,12 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
     return "\n".join(lines).rstrip() + "\n", choices
 
 
-def press(line: str, choices: list[Button]) -> str | None:
+def press(line: str, choices: Choices) -> str | None:
     """The callback data of the button meant by ``line`` (its number or its label), if any."""
     text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return choices[int(text) - 1].data
-    for button in choices:
+    if text.isdigit() and int(text) in choices:
+        return choices[int(text)].data
+    for button in choices.values():
         label = button.label.removeprefix("[x] ").removeprefix("[ ] ")
         if text.casefold() in (button.label.casefold(), label.casefold()):
             return button.data
@@ -70,7 +84,7 @@ class ConsoleChat:
         self.actor = actor
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
-        self.choices: list[Button] = []
+        self.choices: Choices = {}
 
     async def send(self, text: str) -> list[Reply]:
         """Handle one line as the console user typed it; prints and returns the replies."""
