@@ -33,6 +33,7 @@ from bench.report import document, markdown, write_json
 from bench.sqlfloor import replayer_for
 from handlers import build_router
 from storage import Store, open_store
+from udx_bot.clock import system_clock
 from udx_bot.config import ConfigError, Settings, normalize_database_url
 from udx_bot.context import Services
 
@@ -133,7 +134,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     async with fresh_database(args.database) as (store, schema, description):
         settings = Settings(database_url=str(store.db.engine.url))
-        services = Services(settings=settings, store=store, router=build_router())
+        services = Services(
+            settings=settings, store=store, router=build_router(), clock=system_clock
+        )
         _say(f"bench: {description}")
         network = await generate(
             store,
@@ -141,6 +144,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             notes_count=config.notes,
             seed=config.seed,
             progress=progress_printer(),
+            now=system_clock(),
         )
         replayer = await replayer_for(store.db.engine, schema)
         try:

@@ -448,6 +448,7 @@ async def fanout(services: Services, network: Network, config: Config) -> Figure
             await services.store.outbox.enqueue(
                 key=f"bench:{run_id}:{pid}",
                 kind="announcement",
+                now=services.clock(),
                 platform="telegram",
                 user_id=network.user_ids[pid],
                 chat_id=network.user_ids[pid],

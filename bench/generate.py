@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage import Store
@@ -200,16 +200,15 @@ async def generate(
     notes_count: int,
     seed: int = 20261125,
     progress: Progress | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Network:
     started = time.perf_counter()
     rng = random.Random(seed)
-    now = now or datetime.now(UTC)
     say = progress or (lambda _message: None)
 
     say("importing cities and partnerships …")
-    await import_cities(store, data_path("cities.csv"))
-    await import_partnerships(store, data_path("partnerships.csv"))
+    await import_cities(store, data_path("cities.csv"), now=now)
+    await import_partnerships(store, data_path("partnerships.csv"), now=now)
     cities = await store.cities.all()
     partner_pairs = await store.cities.partners()
     partners: dict[int, list[str]] = {c.id: [] for c in cities}

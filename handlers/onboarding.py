@@ -219,7 +219,7 @@ async def start(ctx: Context) -> Reply:
 async def pressed(ctx: Context) -> Reply:
     action, _, value = ctx.args.partition(":")
     if action == "lang" and value in LANGUAGE_NAMES:
-        await ctx.store.participants.update(ctx.participant.id, language=value)
+        await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), language=value)
         await ctx.reload()
         return await city_step(ctx, edit=True)
     if action == "cities":
@@ -247,7 +247,7 @@ async def pressed(ctx: Context) -> Reply:
 
 
 async def _choose_city(ctx: Context, city: City, *, edit: bool) -> Reply:
-    await ctx.store.participants.update(ctx.participant.id, city_id=city.id)
+    await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), city_id=city.id)
     await ctx.reload()
     reply = await department_step(ctx, edit=edit)
     reply.sections.insert(0, Section(ctx._("City: {city}").format(city=city.name)))
@@ -255,7 +255,7 @@ async def _choose_city(ctx: Context, city: City, *, edit: bool) -> Reply:
 
 
 async def _choose_department(ctx: Context, key: str, *, edit: bool) -> Reply:
-    await ctx.store.participants.update(ctx.participant.id, department=key)
+    await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), department=key)
     await ctx.reload()
     reply = await sdg_step(ctx, edit=edit)
     reply.sections.insert(
@@ -285,7 +285,7 @@ async def typed_language(ctx: Context) -> Reply:
         reply = await language_step(ctx)
         reply.sections[0] = Section(ctx._("Please choose a language with the buttons."))
         return reply
-    await ctx.store.participants.update(ctx.participant.id, language=language)
+    await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), language=language)
     await ctx.reload()
     return await city_step(ctx)
 

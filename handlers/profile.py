@@ -332,7 +332,7 @@ async def profile(ctx: Context) -> Reply:
 
 
 async def _update(ctx: Context, **values: Any) -> None:
-    await ctx.store.participants.update(ctx.participant.id, **values)
+    await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), **values)
     await ctx.reload()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from storage.engine import Database
-from storage.sql import insert, utcnow
+from storage.sql import insert
 from storage.tables import conversations
 
 
@@ -38,13 +38,13 @@ class ConversationRepository:
         return Conversation(row.state, json.loads(row.data), row.updated_at)
 
     async def set(
-        self, participant_id: int, state: str, data: dict[str, Any] | None = None
+        self, participant_id: int, state: str, data: dict[str, Any] | None = None, *, now: datetime
     ) -> None:
         values = {
             "participant_id": participant_id,
             "state": state,
             "data": json.dumps(data or {}, ensure_ascii=False),
-            "updated_at": utcnow(),
+            "updated_at": now,
         }
         stmt = insert(self.db.dialect, conversations).values(**values)
         stmt = stmt.on_conflict_do_update(

@@ -31,7 +31,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
-from storage.sql import utcnow
 from storage.tables import cities, note_cities, note_sdgs, notes, participants
 from udx_bot.reference import fold, slug
 
@@ -124,7 +123,7 @@ class NoteRepository:
         department: str | None,
         sdgs: Iterable[int] = (),
         city_ids: Iterable[int] = (),
-        now: datetime | None = None,
+        now: datetime,
     ) -> Note:
         """Save a note with its tags; returns it as listings show it."""
         async with self.db.write() as conn:
@@ -135,7 +134,7 @@ class NoteRepository:
                     department=department,
                     text=note_text,
                     search_text=search_text(note_text),
-                    created_at=now or utcnow(),
+                    created_at=now,
                 )
             )
             pk = result.inserted_primary_key
@@ -152,16 +151,14 @@ class NoteRepository:
         *,
         sdgs: Iterable[int] = (),
         city_ids: Iterable[int] = (),
-        now: datetime | None = None,
+        now: datetime,
     ) -> Note | None:
         """Replace a note's text and tags (the caller checks who may); None if it is gone."""
         async with self.db.write() as conn:
             result = await conn.execute(
                 update(notes)
                 .where(notes.c.id == note_id)
-                .values(
-                    text=note_text, search_text=search_text(note_text), updated_at=now or utcnow()
-                )
+                .values(text=note_text, search_text=search_text(note_text), updated_at=now)
             )
             if result.rowcount == 0:
                 return None

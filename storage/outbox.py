@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 
 from storage.engine import Database
-from storage.sql import insert, utcnow
+from storage.sql import insert
 from storage.tables import identities, outbox
 
 CHUNK = 500
@@ -91,10 +91,9 @@ class OutboxRepository:
         participant_id: int | None = None,
         ref_id: int | None = None,
         not_before: datetime | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> bool:
         """Queue a message; False when a message with this key was queued before."""
-        now = now or utcnow()
         stmt = (
             insert(self.db.dialect, outbox)
             .values(
@@ -117,14 +116,11 @@ class OutboxRepository:
             result = await conn.execute(stmt)
             return bool(result.rowcount)
 
-    async def enqueue_many(
-        self, messages: Sequence[NewMessage], *, now: datetime | None = None
-    ) -> int:
+    async def enqueue_many(self, messages: Sequence[NewMessage], *, now: datetime) -> int:
         """Queue many messages at once (a fan-out); keys queued before are skipped.
 
         Returns how many rows were new. Written in chunks of 500 rows, one transaction.
         """
-        now = now or utcnow()
         if not messages:
             return 0
         keys = [m.key for m in messages]

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
-from storage.sql import utcnow
 from storage.tables import (
     announcements,
     cities,
@@ -125,7 +124,7 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
     }
 
 
-async def _registration_stamp(conn: AsyncConnection, participant_id: int) -> None:
+async def _registration_stamp(conn: AsyncConnection, participant_id: int, now: datetime) -> None:
     """Set registered_at the first time city and department are both set."""
     await conn.execute(
         update(participants)
@@ -135,7 +134,7 @@ async def _registration_stamp(conn: AsyncConnection, participant_id: int) -> Non
             participants.c.city_id.is_not(None),
             participants.c.department.is_not(None),
         )
-        .values(registered_at=utcnow())
+        .values(registered_at=now)
     )
 
 
@@ -223,13 +222,12 @@ class ParticipantAdmin:
         return new_id, True
 
     async def set_role(
-        self, platform: str, user_id: str, role: str, *, now: datetime | None = None
+        self, platform: str, user_id: str, role: str, *, now: datetime
     ) -> tuple[Participant, str]:
         """Give the person behind ``platform:user_id`` a role (creating them unregistered when
         unknown); returns them and their previous role."""
         if role not in ROLES:
             raise ValueError(role)
-        now = now or utcnow()
         async with self.db.write() as conn:
             pid, _ = await self.ensure(conn, platform, user_id, now)
             before = (
@@ -241,7 +239,7 @@ class ParticipantAdmin:
             found = (await load_participants(conn, [pid]))[pid]
         return found, str(before)
 
-    async def apply_admins(self, keys: Iterable[str], *, now: datetime | None = None) -> int:
+    async def apply_admins(self, keys: Iterable[str], *, now: datetime) -> int:
         """Make each ``platform:user_id`` an admin (UDX_ADMINS at start-up); returns how many
         changed."""
         changed = 0
@@ -252,10 +250,9 @@ class ParticipantAdmin:
         return changed
 
     async def import_rows(
-        self, rows: Iterable[ParticipantImportRow], *, now: datetime | None = None
+        self, rows: Iterable[ParticipantImportRow], *, now: datetime
     ) -> tuple[int, int]:
         """Pre-register people (or update them), all in one transaction; (created, updated)."""
-        now = now or utcnow()
         created = updated = 0
         async with self.db.write() as conn:
             for row in rows:
@@ -280,17 +277,14 @@ class ParticipantAdmin:
                         participant_sdgs.insert(),
                         [{"participant_id": pid, "sdg": n} for n in sorted(set(row.sdgs))],
                     )
-                await _registration_stamp(conn, pid)
+                await _registration_stamp(conn, pid, now)
                 created += is_new
                 updated += not is_new
         return created, updated
 
     # Linking two identities --------------------------------------------------------------------
-    async def create_link_code(
-        self, participant_id: int, *, now: datetime | None = None
-    ) -> LinkCode:
+    async def create_link_code(self, participant_id: int, *, now: datetime) -> LinkCode:
         """A new one-time code for the participant (their older codes stop working)."""
-        now = now or utcnow()
         expires = now + LINK_CODE_TTL
         async with self.db.write() as conn:
             await conn.execute(
@@ -312,11 +306,10 @@ class ParticipantAdmin:
         return LinkCode(code, expires)
 
     async def redeem_link_code(
-        self, code: str, participant_id: int, *, now: datetime | None = None
+        self, code: str, participant_id: int, *, now: datetime
     ) -> Participant:
         """Join ``participant_id`` into the participant who created ``code`` (whose profile
         wins) and use the code up; returns the joined participant. Raises LinkError."""
-        now = now or utcnow()
         code = code.strip().upper()
         async with self.db.write() as conn:
             row = (await conn.execute(select(link_codes).where(link_codes.c.code == code))).first()
@@ -608,14 +601,13 @@ class ParticipantRepository(ParticipantAdmin):
         username: str | None = None,
         language_code: str | None = None,
         chat_id: str | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> tuple[Participant, Identity]:
         """The participant behind a platform identity, created on first contact.
 
         Keeps the identity's platform details current, clears a delivery block (the person wrote
         again) and records activity; writes only when something changed.
         """
-        now = now or utcnow()
         async with self.db.read() as conn:  # one round for the common case: a known person
             row = (
                 await conn.execute(
@@ -711,10 +703,9 @@ class ParticipantRepository(ParticipantAdmin):
         sdgs: Iterable[int] = (),
         language: str | None = None,
         is_demo: bool = False,
-        now: datetime | None = None,
+        now: datetime,
     ) -> int:
         """A participant without a platform identity yet (demo people, pre-registration)."""
-        now = now or utcnow()
         async with self.db.write() as conn:
             pid = await self._create(
                 conn,
@@ -730,7 +721,7 @@ class ParticipantRepository(ParticipantAdmin):
                 await conn.execute(
                     participant_sdgs.insert(), [{"participant_id": pid, "sdg": n} for n in chosen]
                 )
-            await _registration_stamp(conn, pid)
+            await _registration_stamp(conn, pid, now)
         return pid
 
     async def demo_names(self) -> set[str]:
@@ -738,7 +729,7 @@ class ParticipantRepository(ParticipantAdmin):
             rows = await conn.execute(select(participants.c.name).where(participants.c.is_demo))
             return set(rows.scalars())
 
-    async def update(self, participant_id: int, **values: Any) -> Participant:
+    async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
         digest_weekday, digest_minute, digest_enabled, deliver_platform)."""
         async with self.db.write() as conn:
@@ -746,7 +737,7 @@ class ParticipantRepository(ParticipantAdmin):
                 await conn.execute(
                     update(participants).where(participants.c.id == participant_id).values(**values)
                 )
-            await _registration_stamp(conn, participant_id)
+            await _registration_stamp(conn, participant_id, now)
         participant = await self.get(participant_id)
         assert participant is not None
         return participant

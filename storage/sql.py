@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def insert(dialect: str, table: Table) -> Any:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from storage.engine import Database
-from storage.sql import insert, utcnow
+from storage.sql import insert
 from storage.tables import processed_updates
 
 KEEP_FOR = timedelta(days=2)
@@ -18,19 +18,19 @@ class ProcessedUpdateRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def first_time(self, platform: str, update_key: str, now: datetime | None = None) -> bool:
+    async def first_time(self, platform: str, update_key: str, *, now: datetime) -> bool:
         """Record the update; False when it was recorded before."""
         stmt = (
             insert(self.db.dialect, processed_updates)
-            .values(platform=platform, update_key=update_key, created_at=now or utcnow())
+            .values(platform=platform, update_key=update_key, created_at=now)
             .on_conflict_do_nothing()
         )
         async with self.db.write() as conn:
             result = await conn.execute(stmt)
             return bool(result.rowcount)
 
-    async def prune(self, now: datetime | None = None) -> int:
-        cutoff = (now or utcnow()) - KEEP_FOR
+    async def prune(self, *, now: datetime) -> int:
+        cutoff = now - KEEP_FOR
         async with self.db.write() as conn:
             result = await conn.execute(
                 delete(processed_updates).where(processed_updates.c.created_at < cutoff)

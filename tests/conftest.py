@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,12 +19,40 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from handlers import build_router
 from storage import Store, open_store
-from tests.support import Chat, FakeClock, person
+from tests.support import SEED_NOW, Chat, FakeClock, person
 from udx_bot.config import Settings, normalize_database_url
 from udx_bot.context import Services
 from udx_bot.demo import seed_demo
 
 T = TypeVar("T")
+# CI runs the suite a second time with the process clock moved years away (by
+# UDX_TEST_CLOCK_SHIFT_DAYS, e.g. 3653): every test must pass on any date, since only the
+# injected clock may tell time.
+CLOCK_SHIFT_DAYS = float(os.environ.get("UDX_TEST_CLOCK_SHIFT_DAYS") or 0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if CLOCK_SHIFT_DAYS:
+        import time_machine  # the test extra; moves time.time(), datetime.now() and friends
+
+        moved = datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS)
+        config.stash[_TRAVEL] = traveller = time_machine.travel(moved, tick=True)
+        traveller.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_TRAVEL, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not CLOCK_SHIFT_DAYS:
+        return None
+    return f"process clock moved {CLOCK_SHIFT_DAYS:+g} days: it reads {datetime.now(UTC):%Y-%m-%d}"
+
+
+_TRAVEL = pytest.StashKey[Any]()
 # PTB 22 warns (an error under filterwarnings=error) unless durations are timedeltas.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 PG_URL = os.environ.get("UDX_TEST_DATABASE_URL")
@@ -40,7 +69,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def build() -> None:
         store = await open_store(f"sqlite+aiosqlite:///{path}")
-        await seed_demo(store)
+        await seed_demo(store, now=SEED_NOW)
         await store.close()
 
     run_in_thread(build)
@@ -90,7 +119,7 @@ def database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
 
     async def seed() -> None:
         store = await open_store(url, schema=schema)
-        await seed_demo(store)
+        await seed_demo(store, now=SEED_NOW)
         await store.close()
 
     run_in_thread(seed)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from storage import Store
 from storage.participants import Participant
+from tests.support import TEST_NOW
 from udx_bot.reference import slug
 
 
@@ -26,7 +27,7 @@ async def register(
     name: str = "",
     language: str = "en",
     username: str | None = None,
-    now: datetime | None = None,
+    now: datetime = TEST_NOW,
 ) -> Participant:
     """A registered person with one identity (username ``user<user_id>`` on Telegram)."""
     participant, _ = await store.participants.touch(
@@ -44,5 +45,6 @@ async def register(
         city_id=await city_id(store, city),
         department=department,
         language=language,
+        now=now,
     )
     return await store.participants.set_sdgs(participant.id, sdgs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage import Store
-from tests.support import Chat, person
+from tests.support import TEST_NOW, Chat, person
 from udx_bot.context import Services
 
 
@@ -27,7 +27,7 @@ async def member(
     actor = person(user_id, platform=platform, language=language, name=name)
     store = services.store
     participant, _ = await store.participants.touch(
-        platform, user_id, display_name=actor.display_name, language_code=language
+        platform, user_id, display_name=actor.display_name, language_code=language, now=TEST_NOW
     )
     await store.participants.update(
         participant.id,
@@ -36,6 +36,7 @@ async def member(
         department=department,
         language=language,
         role=role,
+        now=TEST_NOW,
     )
     if sdgs:
         await store.participants.set_sdgs(participant.id, sdgs)

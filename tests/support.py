@@ -9,10 +9,16 @@ from datetime import UTC, datetime, timedelta
 from udx_bot.context import Services
 from udx_bot.types import Actor, Button, Incoming, Reply
 
+# The tests' "now": a fixed instant, independent of the real date (CI also runs the suite with the
+# process clock moved years away, so nothing may read the wall clock).
+TEST_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+# When the demo network in the test databases was seeded: before the people a test registers.
+SEED_NOW = TEST_NOW - timedelta(hours=1)
+
 
 class FakeClock:
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+        self.now = now or TEST_NOW
 
     def __call__(self) -> datetime:
         return self.now

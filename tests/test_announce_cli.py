@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from storage import Store
 from tests.outbox_support import add_people
+from tests.support import TEST_NOW, FakeClock
 from udx_bot.cli import build_parser
 from udx_bot.config import Settings
 
 
 async def announce(settings: Settings, *argv: str) -> int:
     args = build_parser().parse_args(["announce", *argv])
-    code: int = await args.run(args, settings)
+    code: int = await args.run(args, settings, FakeClock())
     return code
 
 
 async def test_dry_run_then_send(
     store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    now = datetime.now(UTC)
+    now = TEST_NOW
     await add_people(store, 3, language="de", sdgs=[13], now=now)
     await add_people(store, 2, first_id=6000, sdgs=[4], now=now)
     assert await announce(settings, "--to", "sdg13 #Krefeld", "de: Hallo en: Hello") == 0
@@ -40,7 +39,7 @@ async def test_dry_run_then_send(
 async def test_schedule_and_bad_input(
     store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    await add_people(store, 2, now=datetime.now(UTC))
+    await add_people(store, 2, now=TEST_NOW)
     code = await announce(
         settings, "--yes", "--at", "2999-12-01 09:00", "--timezone", "Europe/Berlin", "Hi"
     )

@@ -13,7 +13,7 @@ from storage import Store
 from storage.tables import announcements, outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock
-from tests.support import Chat, FakeClock
+from tests.support import TEST_NOW, Chat, FakeClock
 from udx_bot.announcements import release_due
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker
@@ -33,7 +33,7 @@ async def coordinator(
     assert p is not None
     city = {c.slug: c.id for c in await store.cities.all()}["krefeld"]
     await store.participants.update(
-        p.id, city_id=city, department="international", role=role, language=language
+        p.id, city_id=city, department="international", role=role, language=language, now=TEST_NOW
     )
     return person
 
@@ -149,7 +149,7 @@ async def test_scheduled_in_the_coordinators_timezone(
 
 
 async def test_participants_cannot_announce(chat: Callable[..., Chat], store: Store) -> None:
-    await add_people(store, 3, now=datetime.now(UTC))
+    await add_people(store, 3, now=TEST_NOW)
     carl = await coordinator(chat, store, "902", role="participant")
     assert "only coordinators and admins" in await carl.send("/announce all Hello")
     dora = await coordinator(chat, store, "903", language="de", role="participant")

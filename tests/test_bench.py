@@ -20,6 +20,7 @@ from handlers import build_router
 from storage import Store
 from storage.bulk import BulkLoader, required_columns
 from storage.tables import notes, participants
+from tests.support import TEST_NOW, FakeClock
 from udx_bot.config import Settings
 from udx_bot.context import Context, Services
 from udx_bot.types import Reply
@@ -66,7 +67,9 @@ def test_quick_run_writes_every_figure_as_a_number_or_null_with_a_note(tmp_path:
 
 
 async def _network(store: Store) -> Network:
-    return await generate(store, participants_count=SMALL.participants, notes_count=SMALL.notes)
+    return await generate(
+        store, participants_count=SMALL.participants, notes_count=SMALL.notes, now=TEST_NOW
+    )
 
 
 async def test_generated_network_is_complete_and_ids_continue_after_it(any_store: Store) -> None:
@@ -80,7 +83,9 @@ async def test_generated_network_is_complete_and_ids_continue_after_it(any_store
     assert identity is not None and identity.participant_id == pid
     assert identity.chat_id == identity.user_id
     # After explicit ids, the database hands out the next ones itself (PostgreSQL sequences).
-    new = await any_store.participants.create_profile(name="After", city_id=None, department=None)
+    new = await any_store.participants.create_profile(
+        name="After", city_id=None, department=None, now=TEST_NOW
+    )
     assert new > max(network.participant_ids)
 
 
@@ -98,18 +103,18 @@ async def test_captured_statements_replay_on_the_driver_and_change_nothing(
     _url, schema = database
     cities = await any_store.cities.all()
     pid = await any_store.participants.create_profile(
-        name="Replay", city_id=cities[0].id, department="mobility"
+        name="Replay", city_id=cities[0].id, department="mobility", now=TEST_NOW
     )
     with capture(any_store.db.engine) as reads:
         await any_store.participants.get(pid)
     with capture(any_store.db.engine) as writes:
-        await any_store.participants.update(pid, name="Changed")
+        await any_store.participants.update(pid, name="Changed", now=TEST_NOW)
     sql = [s.sql.upper() for s in reads.statements]
     assert sql and all(s.lstrip().startswith("SELECT") for s in sql)
     assert any(s.sql.lstrip().upper().startswith("UPDATE") for s in writes.statements)
     assert not any(s.sql.upper().startswith(("BEGIN", "COMMIT")) for s in writes.statements)
 
-    await any_store.participants.update(pid, name="Replay")
+    await any_store.participants.update(pid, name="Replay", now=TEST_NOW)
     replayer = await replayer_for(any_store.db.engine, schema)
     try:
         seconds = [await replayer.run(reads.statements) for _ in range(3)]
@@ -123,7 +128,7 @@ async def test_captured_statements_replay_on_the_driver_and_change_nothing(
 
 @pytest.fixture
 def bench_services(store: Store) -> Services:
-    return Services(settings=Settings(), store=store, router=build_router())
+    return Services(settings=Settings(), store=store, router=build_router(), clock=FakeClock())
 
 
 async def test_latency_has_a_floor_below_the_router_and_skips_missing_commands(

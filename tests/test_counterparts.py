@@ -7,9 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from storage import Store
-from storage.sql import utcnow
 from tests.counterparts_support import city_id, register
-from tests.support import Chat, FakeClock
+from tests.support import TEST_NOW, Chat, FakeClock
 
 
 async def _network(store: Store, clock: FakeClock) -> dict[str, int]:
@@ -40,8 +39,12 @@ async def _network(store: Store, clock: FakeClock) -> dict[str, int]:
             await register(store, str(n), city=city, department=department, sdgs=sdgs, now=active)
         ).id
     # someone in the partner city who never finished their profile
-    unregistered, _ = await store.participants.touch("telegram", "99", display_name="Half")
-    await store.participants.update(unregistered.id, city_id=await city_id(store, "Sheboygan"))
+    unregistered, _ = await store.participants.touch(
+        "telegram", "99", display_name="Half", now=TEST_NOW
+    )
+    await store.participants.update(
+        unregistered.id, city_id=await city_id(store, "Sheboygan"), now=TEST_NOW
+    )
     ids["unregistered"] = unregistered.id
     return ids
 
@@ -98,9 +101,10 @@ async def test_filters_and_new_matches(any_store: Store, clock: FakeClock) -> No
     assert found[0].id == ids["e"]  # partner city first
 
     # the digest's "new people": joined since a date, demo people left out, same order
-    since = utcnow() - timedelta(minutes=5)  # registration is stamped with the real time
+    since = clock() - timedelta(minutes=5)  # registration is stamped by the clock
     matches = await any_store.counterparts.new_matches(reader, since, limit=3)
-    assert [m.participant.id for m in matches] == [ids["a"], ids["g"], ids["b"]]
+    # "g" registered 200 days ago (when it was last active): not new
+    assert [m.participant.id for m in matches] == [ids["a"], ids["b"], ids["c"]]
     later = await any_store.counterparts.new_matches(reader, clock() + timedelta(days=1))
     assert later == []
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from storage import open_store
+from tests.support import TEST_NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,8 +36,10 @@ def test_digest_send_twice_sends_nothing_the_second_time(sqlite_url: str) -> Non
     async def setup() -> None:
         store = await open_store(sqlite_url)
         cities = {c.name: c.id for c in await store.cities.all()}
-        p, _ = await store.participants.touch("telegram", "77", chat_id="77")
-        await store.participants.update(p.id, city_id=cities["Leeds"], department="planning")
+        p, _ = await store.participants.touch("telegram", "77", chat_id="77", now=TEST_NOW)
+        await store.participants.update(
+            p.id, city_id=cities["Leeds"], department="planning", now=TEST_NOW
+        )
         await store.close()
 
     asyncio.run(setup())

@@ -12,7 +12,7 @@ import pytest
 
 from handlers import build_router
 from storage import Store, open_store
-from tests.support import FakeClock
+from tests.support import TEST_NOW, FakeClock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 from udx_bot.digest_runner import digest_key, tick
@@ -55,8 +55,10 @@ def test_iso_week_is_the_local_one() -> None:
 
 async def make_person(store: Store, city: str, user: str, **profile: object) -> int:
     cities = {c.name: c.id for c in await store.cities.all()}
-    p, _ = await store.participants.touch("telegram", user, chat_id=user)
-    await store.participants.update(p.id, city_id=cities[city], department="mobility", **profile)
+    p, _ = await store.participants.touch("telegram", user, chat_id=user, now=TEST_NOW)
+    await store.participants.update(
+        p.id, city_id=cities[city], department="mobility", now=TEST_NOW, **profile
+    )
     return p.id
 
 
@@ -166,7 +168,6 @@ async def test_scheduler_runs_the_tick_at_start_up(
         ran.set()
 
     person = await make_person(quiet_week_services.store, "Stuttgart", "s1")
-    clock.set(datetime.now(UTC))
     scheduler = SchedulerService(quiet_week_services, [("digest", job, 60.0)])
     await scheduler.start()
     try:
@@ -208,9 +209,11 @@ async def test_housekeeping_expires_old_introductions_and_update_ids(
     a = await make_person(store, "Stuttgart", "h1")
     b = await make_person(store, "St. Louis", "h2")
     intro = await store.introductions.request(a, b, clock.now)
-    assert await store.updates.first_time("telegram", "u1", clock.now)
+    assert await store.updates.first_time("telegram", "u1", now=clock.now)
     clock.advance(days=15)
     await housekeeping_job(services)
     got = await store.introductions.get(intro.id, clock.now)
     assert got is not None and got.status == "expired"
-    assert await store.updates.first_time("telegram", "u1", clock.now)  # forgotten, so new again
+    assert await store.updates.first_time(
+        "telegram", "u1", now=clock.now
+    )  # forgotten, so new again

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from storage import Store
-from storage.sql import utcnow
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support import FakeClock
+from tests.support import TEST_NOW, FakeClock
 from tests.telegram_support import TOKEN, TelegramHarness, polling_bot
 from udx_bot import digest_runner
 from udx_bot.context import Services
@@ -99,15 +98,13 @@ class Delivery:
     """The real outbox worker with the real Telegram sender, pointed at the same fake."""
 
     def __init__(self, store: Store, fake: FakeTelegram, clock: FakeClock) -> None:
-        # Handlers queue with the service clock, the outbox with the wall clock: whichever is
-        # later makes every queued row due.
         self.worker = OutboxWorker(
             store,
             {"telegram": TelegramSender(TOKEN, fake.base_url)},
             telegram_rate=100.0,
             telegram_chat_rate=100.0,
             backoff_base=0.05,
-            clock=lambda: max(utcnow(), clock.now),
+            clock=clock,
         )
 
     async def drain(self, expected: int) -> None:
@@ -236,7 +233,7 @@ async def test_two_partner_cities_meet_on_telegram(
     assert 'href="https://t.me/gertrud_stgt"' in fake.sent_messages(EMMA)[-1]
 
     # --- a coordinator announces in both languages ------------------------------------------
-    await store.participants.set_role("telegram", str(EMMA), "coordinator")
+    await store.participants.set_role("telegram", str(EMMA), "coordinator", now=TEST_NOW)
     preview = await emma.send(
         "/announce all de: Hallo Partnerstädte, <Treffen> & Austausch am 3.12.! "
         "en: Hello partner cities, <meeting> & exchange on 3 Dec!"

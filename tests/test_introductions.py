@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from storage import Store
 from tests.counterparts_support import register
-from tests.support import Chat, FakeClock
+from tests.support import TEST_NOW, Chat, FakeClock
 from udx_bot.platforms.slack_render import render_blocks
 from udx_bot.types import Contact, Reply
 
@@ -149,7 +149,9 @@ async def test_bad_input_in_both_languages(
         for i in (await store.counterparts.rank(await store.counterparts.query_for(alice))).items
         if i.participant.is_demo
     )
-    unregistered, _ = await store.participants.touch("telegram", "77", display_name="Half")
+    unregistered, _ = await store.participants.touch(
+        "telegram", "77", display_name="Half", now=TEST_NOW
+    )
     console = await register(
         store, "c1", city="Sheboygan", department="mobility", platform="console", name="Carla"
     )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from storage.notes import NoteFilter
 from storage.tables import identities, introductions, notes, participants
-from tests.support import Chat, FakeClock
+from tests.support import TEST_NOW, Chat, FakeClock
 from udx_bot.context import Services
 
 
@@ -122,7 +122,9 @@ async def test_forget_asks_then_erases(chat: Callable[..., Chat], services: Serv
     await bea.send("/profile department Umweltamt")
     me = await services.store.participants.by_identity("telegram", "2")
     assert me is not None
-    await services.store.notes.add(me.id, "x", city_id=me.city_id, department=me.department)
+    await services.store.notes.add(
+        me.id, "x", city_id=me.city_id, department=me.department, now=TEST_NOW
+    )
     ask = await bea.send("/forget")
     assert "endgültig gelöscht" in ask
     kept = await bea.press(ask.button("Abbrechen"))

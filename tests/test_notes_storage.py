@@ -7,15 +7,18 @@ from datetime import UTC, datetime, timedelta
 from storage import Store
 from storage.notes import NoteFilter, search_terms
 from tests.notes_support import city_id
+from tests.support import TEST_NOW
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 async def author(store: Store, user_id: str, city: str = "Rostock", name: str = "") -> int:
-    participant, _ = await store.participants.touch("telegram", user_id, display_name=name)
+    participant, _ = await store.participants.touch(
+        "telegram", user_id, display_name=name, now=TEST_NOW
+    )
     await store.participants.update(
         participant.id, name=name or f"Author {user_id}", city_id=await city_id(store, city),
-        department="mobility",
+        department="mobility", now=TEST_NOW,
     )  # fmt: skip
     return participant.id
 
@@ -40,7 +43,7 @@ async def test_a_note_keeps_text_tags_author_and_city(any_store: Store) -> None:
     assert await any_store.notes.delete(note.id)
     assert await any_store.notes.get(note.id) is None
     assert not await any_store.notes.delete(note.id)
-    assert await any_store.notes.edit(note.id, "gone") is None
+    assert await any_store.notes.edit(note.id, "gone", now=TEST_NOW) is None
 
 
 async def test_latest_is_newest_first_and_filters_use_tags_and_city(any_store: Store) -> None:
@@ -119,7 +122,7 @@ async def test_search_folds_diacritics_and_ranks_best_first(any_store: Store) ->
     assert [n.id for n in found] == [strong.id, weak.id]
     assert [n.id for n in await any_store.notes.search("Straße parkplatze")] == [weak.id]
     # the index follows edits and deletes
-    await any_store.notes.edit(strong.id, "Jetzt über Brücken")
+    await any_store.notes.edit(strong.id, "Jetzt über Brücken", now=TEST_NOW)
     assert [n.id for n in await any_store.notes.search("radweg")] == [weak.id]
     assert [n.id for n in await any_store.notes.search("brucken")] == [strong.id]
     await any_store.notes.delete(weak.id)
@@ -176,7 +179,7 @@ async def test_demo_notes_are_seeded_once(any_store: Store) -> None:
 
     before = await any_store.notes.count()
     assert before == 15
-    result = await seed_demo(any_store)
+    result = await seed_demo(any_store, now=TEST_NOW)
     assert result.notes_added == 0 and await any_store.notes.count() == before
     found = await any_store.notes.search("Hitzeaktionspläne")
     assert found[0].sdgs == (11, 13) and found[0].tagged_cities == ("Sheboygan",)

@@ -12,7 +12,7 @@ from storage.outbox import NewMessage
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock
-from tests.support import FakeClock
+from tests.support import TEST_NOW, FakeClock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker, create_worker
@@ -41,8 +41,10 @@ async def queue(store: Store, people: list[tuple[int, str]], platform: str, ref_
         )
         for pid, chat in people
     ]
-    assert await store.outbox.enqueue_many(rows) == len(rows)
-    assert await store.outbox.enqueue_many(rows) == 0  # enqueuing twice queues nothing
+    assert await store.outbox.enqueue_many(rows, now=TEST_NOW) == len(rows)
+    assert (
+        await store.outbox.enqueue_many(rows, now=TEST_NOW) == 0
+    )  # enqueuing twice queues nothing
 
 
 def telegram_worker(
@@ -174,7 +176,8 @@ async def test_slack_delivery_with_failures_and_rate_limit(store: Store, clock: 
             [
                 NewMessage(f"extra:{n}", "test", "slack", flaky[1:], flaky, payload(f"extra {n}"))
                 for n in range(2)
-            ]
+            ],
+            now=TEST_NOW,
         )
         fake.fail[people[3][1]] = 500
         worker = OutboxWorker(

@@ -18,6 +18,7 @@ from storage.tables import (
     outbox,
     participants,
 )
+from tests.support import FakeClock
 from udx_bot.app import create_services
 from udx_bot.config import Settings
 
@@ -83,7 +84,7 @@ async def test_merge_moves_everything(any_store: Store) -> None:
     drop, _ = await repo.touch("slack", "U1", now=NOW)
     other, _ = await repo.touch("telegram", "9", now=NOW)
     city = (await any_store.cities.all())[0]
-    await repo.update(drop.id, city_id=city.id, department="parks", role="coordinator")
+    await repo.update(drop.id, city_id=city.id, department="parks", role="coordinator", now=NOW)
     await repo.set_sdgs(drop.id, [13])
     async with any_store.db.write() as conn:
         await conn.execute(notes.insert().values(author_id=drop.id, text="n", created_at=NOW))
@@ -164,7 +165,7 @@ async def test_export_and_erase(any_store: Store) -> None:
 
 async def test_udx_admins_are_applied_at_start_up(sqlite_url: str) -> None:
     settings = Settings(database_url=sqlite_url, admins=("telegram:77", "slack:UADMIN"))
-    services = await create_services(settings)
+    services = await create_services(settings, clock=FakeClock())
     try:
         for platform, user in (("telegram", "77"), ("slack", "UADMIN")):
             found = await services.store.participants.by_identity(platform, user)

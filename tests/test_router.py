@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support import Chat
+from tests.support import TEST_NOW, Chat
 from udx_bot.context import Context, Services, UserError
 from udx_bot.router import Router
 from udx_bot.types import Incoming, Reply
@@ -102,7 +102,7 @@ async def test_registration_and_roles_are_checked(
     assert "only coordinators" in await chat("1").send("/moderate")
     person = await extended.store.participants.by_identity("telegram", "1")
     assert person is not None
-    await extended.store.participants.update(person.id, role="coordinator")
+    await extended.store.participants.update(person.id, role="coordinator", now=TEST_NOW)
     assert "moderated" in await chat("1").send("/moderate")
 
 

@@ -18,6 +18,7 @@ from storage.notes import NoteFilter
 from tests.fakes.slack_api import FakeSlack, message_text, visible_mrkdwn
 from tests.slack_support import SECRET, TOKEN, SlackHarness, button, elements, harness
 from tests.slack_support import fake_slack as fake_slack  # the fixture
+from tests.support import TEST_NOW
 from udx_bot.config import Settings
 from udx_bot.context import Context, Services
 from udx_bot.platforms import slack as slack_platform
@@ -303,7 +304,9 @@ async def test_app_home_shows_the_profile_and_shortcuts(h: SlackHarness) -> None
     person = await store.participants.by_identity("slack", GERMAN)
     assert person is not None
     stuttgart = next(c for c in await store.cities.all() if c.name == "Stuttgart")
-    await store.participants.update(person.id, city_id=stuttgart.id, department="international")
+    await store.participants.update(
+        person.id, city_id=stuttgart.id, department="international", now=TEST_NOW
+    )
     await store.participants.set_sdgs(person.id, [11, 17])
     await h.event({"type": "app_home_opened", "user": GERMAN, "channel": "DUDE", "tab": "home"})
     await h.settle()
@@ -336,7 +339,9 @@ async def test_home_buttons_answer_in_the_dm_and_open_the_modal(h: SlackHarness)
     person = await store.participants.by_identity("slack", ENGLISH)
     assert person is not None
     krefeld = next(c for c in await store.cities.all() if c.name == "Charlotte")
-    await store.participants.update(person.id, city_id=krefeld.id, department="planning")
+    await store.participants.update(
+        person.id, city_id=krefeld.id, department="planning", now=TEST_NOW
+    )
     await h.press(ENGLISH, button(home["blocks"], "Write a note"), container=on_home)
     await h.settle()
     (opened,) = h.fake.calls_to("views.open", ok_only=True)
@@ -408,6 +413,7 @@ def test_the_runner_starts_slack_only_when_configured(services: Services) -> Non
             settings=Settings(**values),  # type: ignore[arg-type]
             store=services.store,
             router=services.router,
+            clock=services.clock,
         )
 
     assert slack_platform.service(with_settings()) is None
@@ -434,7 +440,9 @@ async def test_socket_mode_is_wired_to_the_same_app(
     settings = Settings(
         slack_bot_token=TOKEN, slack_app_token="xapp-1-test", slack_api_url=fake_slack.api_url
     )
-    socket_services = Services(settings=settings, store=services.store, router=services.router)
+    socket_services = Services(
+        settings=settings, store=services.store, router=services.router, clock=services.clock
+    )
     slack = slack_platform.service(socket_services)
     assert slack is not None and slack.mode == "socket" and slack.routes() == []
     handler = slack.socket_handler

@@ -11,12 +11,14 @@ from storage import open_store
 
 WRITER = """
 import asyncio, sys
+from datetime import UTC, datetime
 from storage import open_store
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 async def main():
     store = await open_store(sys.argv[1])
     for n in range(40):
-        p, _ = await store.participants.touch("console", f"{sys.argv[2]}-{n}")
-        await store.conversations.set(p.id, "x", {"n": n})
+        p, _ = await store.participants.touch("console", f"{sys.argv[2]}-{n}", now=NOW)
+        await store.conversations.set(p.id, "x", {"n": n}, now=NOW)
     await store.close()
 asyncio.run(main())
 """

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from storage import Store
 from storage.cities import CityRow, PartnershipRow
 from storage.tables import include_name, metadata
+from tests.support import TEST_NOW
 from udx_bot.reference import slug
 
 
@@ -64,7 +65,9 @@ async def test_identity_creates_a_participant_once(any_store: Store) -> None:
     assert i2.username == "ana"
     assert not p1.registered
     cities = {c.name: c.id for c in await any_store.cities.all()}
-    p3 = await any_store.participants.update(p1.id, city_id=cities["Rostock"], department="social")
+    p3 = await any_store.participants.update(
+        p1.id, city_id=cities["Rostock"], department="social", now=TEST_NOW
+    )
     assert p3.registered and p3.registered_at is not None
     assert p3.city_name == "Rostock" and p3.effective_timezone == "Europe/Berlin"
     p4 = await any_store.participants.set_sdgs(p1.id, [17, 11, 11])
@@ -73,8 +76,10 @@ async def test_identity_creates_a_participant_once(any_store: Store) -> None:
 
 
 async def test_conversation_state_survives_reopening(any_store: Store) -> None:
-    p, _ = await any_store.participants.touch("slack", "U1")
-    await any_store.conversations.set(p.id, "onboarding:city", {"language": "de", "ä": "ö"})
+    p, _ = await any_store.participants.touch("slack", "U1", now=TEST_NOW)
+    await any_store.conversations.set(
+        p.id, "onboarding:city", {"language": "de", "ä": "ö"}, now=TEST_NOW
+    )
     got = await any_store.conversations.get(p.id)
     assert got is not None and got.state == "onboarding:city" and got.data["ä"] == "ö"
     await any_store.conversations.clear(p.id)
@@ -82,19 +87,19 @@ async def test_conversation_state_survives_reopening(any_store: Store) -> None:
 
 
 async def test_an_update_is_processed_once(any_store: Store) -> None:
-    assert await any_store.updates.first_time("telegram", "1001")
-    assert not await any_store.updates.first_time("telegram", "1001")
-    assert await any_store.updates.first_time("slack", "1001")
+    assert await any_store.updates.first_time("telegram", "1001", now=TEST_NOW)
+    assert not await any_store.updates.first_time("telegram", "1001", now=TEST_NOW)
+    assert await any_store.updates.first_time("slack", "1001", now=TEST_NOW)
 
 
 async def test_outbox_key_makes_enqueue_idempotent(any_store: Store) -> None:
-    p, _ = await any_store.participants.touch("telegram", "7", chat_id="7")
+    p, _ = await any_store.participants.touch("telegram", "7", chat_id="7", now=TEST_NOW)
     kwargs: dict[str, Any] = dict(
         key="ann:1:7", kind="announcement", platform="telegram", user_id="7", chat_id="7",
         payload=['{"sections": []}'], participant_id=p.id, ref_id=1,
     )  # fmt: skip
-    assert await any_store.outbox.enqueue(**kwargs)
-    assert not await any_store.outbox.enqueue(**kwargs)
+    assert await any_store.outbox.enqueue(**kwargs, now=TEST_NOW)
+    assert not await any_store.outbox.enqueue(**kwargs, now=TEST_NOW)
     message = await any_store.outbox.get("ann:1:7")
     assert message is not None and message.status == "pending"
 
@@ -103,8 +108,8 @@ async def test_concurrent_writers_do_not_fail(any_store: Store) -> None:
     """Many writers at once (as the CLI and the bot on one SQLite file) all succeed."""
 
     async def writer(n: int) -> None:
-        p, _ = await any_store.participants.touch("console", f"w{n}")
-        await any_store.conversations.set(p.id, "x", {"n": n})
+        p, _ = await any_store.participants.touch("console", f"w{n}", now=TEST_NOW)
+        await any_store.conversations.set(p.id, "x", {"n": n}, now=TEST_NOW)
         await any_store.participants.set_sdgs(p.id, [n % 17 + 1])
 
     await asyncio.gather(*(writer(n) for n in range(20)))
@@ -115,6 +120,9 @@ async def test_concurrent_writers_do_not_fail(any_store: Store) -> None:
 
 async def test_first_contact_twice_at_once_makes_one_participant(any_store: Store) -> None:
     results = await asyncio.gather(
-        *(any_store.participants.touch("telegram", "race", display_name="R") for _ in range(5))
+        *(
+            any_store.participants.touch("telegram", "race", display_name="R", now=TEST_NOW)
+            for _ in range(5)
+        )
     )
     assert len({p.id for p, _ in results}) == 1

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 
 from handlers import build_router
 from storage import open_store
-from storage.sql import utcnow
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 
 
 async def create_services(
-    settings: Settings, *, clock: Callable[[], datetime] = utcnow, schema: str | None = None
+    settings: Settings, *, clock: Clock, schema: str | None = None
 ) -> Services:
     """Open the database (bringing its schema up to date) and build the bot's services."""
     store = await open_store(settings.database_url, schema=schema)
@@ -23,8 +22,8 @@ async def create_services(
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Services]:
-    services = await create_services(settings)
+async def running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+    services = await create_services(settings, clock=clock)
     try:
         yield services
     finally:

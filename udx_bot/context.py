@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from storage import Store
 from storage.participants import Identity, Participant
-from storage.sql import utcnow
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.i18n import Translator, babel_locale, normalize_language
 from udx_bot.outbox import Outbox
@@ -35,7 +34,7 @@ class Services:
     settings: Settings
     store: Store
     router: Router
-    clock: Callable[[], datetime] = field(default=utcnow)
+    clock: Clock
     outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -104,7 +103,9 @@ class Context:
 
     async def wait_for(self, state: str, data: dict[str, object] | None = None) -> None:
         """Take the person's next plain message as input for ``state`` (see Router.input)."""
-        await self.store.conversations.set(self.participant.id, state, dict(data or {}))
+        await self.store.conversations.set(
+            self.participant.id, state, dict(data or {}), now=self.now()
+        )
 
     async def stop_waiting(self) -> None:
         await self.store.conversations.clear(self.participant.id)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 from storage import Store
-from storage.sql import utcnow
 from udx_bot.imports import import_cities, import_partnerships
 from udx_bot.reference import slug
 from udx_bot.tags import parse_tags
@@ -36,9 +35,10 @@ def demo_data() -> dict[str, list[dict[str, object]]]:
     return data
 
 
-async def seed_demo(store: Store) -> SeedResult:
-    await import_cities(store, data_path("cities.csv"))
-    await import_partnerships(store, data_path("partnerships.csv"))
+async def seed_demo(store: Store, *, now: datetime) -> SeedResult:
+    """Seed the demo network; demo notes are dated back from ``now``."""
+    await import_cities(store, data_path("cities.csv"), now=now)
+    await import_partnerships(store, data_path("partnerships.csv"), now=now)
     city_ids = {c.slug: c.id for c in await store.cities.all()}
     existing = await store.participants.demo_names()
     added = 0
@@ -55,17 +55,18 @@ async def seed_demo(store: Store) -> SeedResult:
             sdgs=[int(n) for n in sdgs],
             language=str(person["language"]),
             is_demo=True,
+            now=now,
         )
         added += 1
     return SeedResult(
         cities=len(city_ids),
         partnerships=len(await store.cities.partners()),
         participants_added=added,
-        notes_added=await _seed_notes(store),
+        notes_added=await _seed_notes(store, now),
     )
 
 
-async def _seed_notes(store: Store) -> int:
+async def _seed_notes(store: Store, now: datetime) -> int:
     """The demo notes, each once; ``author`` is "demo:<n>", the n-th demo participant (from 1),
     ``days_ago`` dates the note back from now."""
     data = demo_data()
@@ -74,7 +75,6 @@ async def _seed_notes(store: Store) -> int:
     known = await store.cities.all()
     names = [c.name for c in known]
     city_by_name = {c.name: c.id for c in known}
-    now = utcnow()
     added = 0
     for item in data.get("notes", []):
         position = int(str(item["author"]).removeprefix("demo:"))

@@ -8,7 +8,7 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import available_timezones
@@ -121,13 +121,13 @@ def parse_cities(path: Path, progress: Progress | None = None) -> list[CityRow]:
 
 
 def parse_partnerships(
-    path: Path, known_slugs: dict[str, str], progress: Progress | None = None
+    path: Path, known_slugs: dict[str, str], progress: Progress | None = None, *, this_year: int
 ) -> list[PartnershipRow]:
-    """``known_slugs`` maps each known city's slug to its name."""
+    """``known_slugs`` maps each known city's slug to its name; ``since`` may not be later
+    than ``this_year``."""
     rows: list[PartnershipRow] = []
     errors: list[str] = []
     seen: dict[frozenset[str], int] = {}
-    this_year = date.today().year
     lines = list(read_rows(path, ("city", "partner_city"), ("since",)))
     for done, (line, row) in enumerate(lines, start=1):
         problems = []
@@ -163,15 +163,18 @@ def parse_partnerships(
     return rows
 
 
-async def import_cities(store: Store, path: Path, progress: Progress | None = None) -> ImportResult:
+async def import_cities(
+    store: Store, path: Path, progress: Progress | None = None, *, now: datetime
+) -> ImportResult:
     return await store.cities.upsert_cities(parse_cities(path, progress))
 
 
 async def import_partnerships(
-    store: Store, path: Path, progress: Progress | None = None
+    store: Store, path: Path, progress: Progress | None = None, *, now: datetime
 ) -> ImportResult:
     known = {c.slug: c.name for c in await store.cities.all()}
-    return await store.cities.upsert_partnerships(parse_partnerships(path, known, progress))
+    rows = parse_partnerships(path, known, progress, this_year=now.year)
+    return await store.cities.upsert_partnerships(rows)
 
 
 def _report(progress: Progress | None, done: int, total: int) -> None:
@@ -261,11 +264,11 @@ def parse_participants(
 
 
 async def import_participants(
-    store: Store, path: Path, progress: Progress | None = None
+    store: Store, path: Path, progress: Progress | None = None, *, now: datetime
 ) -> ImportResult:
     """Pre-register people from a CSV file (re-importing updates them)."""
     known = {c.name: c.id for c in await store.cities.all()}
     created, updated = await store.participants.import_rows(
-        parse_participants(path, known, progress)
+        parse_participants(path, known, progress), now=now
     )
     return ImportResult(created=created, updated=updated)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from storage import Store
 from storage.participants import Identity, Participant
+from udx_bot.clock import Clock
 from udx_bot.types import Reply
 
 
@@ -28,7 +29,7 @@ def delivery_identity(participant: Participant, identities: Sequence[Identity]) 
 
 
 class Outbox:
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
         # called after something was queued (the worker in this process wakes up at once)

@@ -30,13 +30,13 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from aiohttp import web
 
 from storage import Store
 from storage.outbox import OutboxMessage
-from storage.sql import utcnow
+from udx_bot.clock import Clock
 from udx_bot.context import Services
 from udx_bot.delivery import PermanentError, Sender, TransientError
 from udx_bot.types import Reply
@@ -145,6 +145,7 @@ class OutboxWorker:
         store: Store,
         senders: Mapping[str, Sender],
         *,
+        clock: Clock,
         telegram_rate: float = 30.0,
         telegram_chat_rate: float = TELEGRAM_PER_CHAT_RATE,
         slack_rate: float = 1.0,
@@ -157,7 +158,6 @@ class OutboxWorker:
         poll_interval: float = 1.0,
         jobs: Sequence[Job] = (),
         job_interval: float = 5.0,
-        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.senders = dict(senders)

@@ -115,7 +115,7 @@ class Router:
         actor = incoming.actor
         try:
             if incoming.update_id is not None and not await services.store.updates.first_time(
-                actor.platform, incoming.update_id
+                actor.platform, incoming.update_id, now=services.clock()
             ):
                 log.info("update %s:%s seen before, skipped", actor.platform, incoming.update_id)
                 return []

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from udx_bot.app import create_services
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 from udx_bot.service import Service, ServiceFactory
@@ -95,8 +96,8 @@ async def serve(services: Services, stop: asyncio.Event, *, port: int | None = N
     return 0
 
 
-async def run(settings: Settings) -> int:
-    services = await create_services(settings)
+async def run(settings: Settings, clock: Clock) -> int:
+    services = await create_services(settings, clock=clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -30,7 +30,7 @@ async def housekeeping_job(services: Services) -> None:
     """Expire introduction requests unanswered for 14 days; forget old update ids."""
     now = services.clock()
     expired = await services.store.introductions.expire_due(now)
-    pruned = await services.store.updates.prune(now)
+    pruned = await services.store.updates.prune(now=now)
     if expired or pruned:
         log.info("housekeeping: %d introductions expired, %d update ids pruned", expired, pruned)
 
@@ -65,8 +65,10 @@ class SchedulerService:
                 id=name,
                 coalesce=True,  # after a pause, run once, not once per missed interval
                 max_instances=1,
-                next_run_time=self.services.clock(),  # first run at start-up: catch up at once
             )
+            # ... and once right away, to catch up at start-up: no trigger means "now" by
+            # APScheduler's own clock, which only decides when to tick (jobs use services.clock)
+            self.scheduler.add_job(self._run, args=[name, job], id=f"{name}:start-up")
         self.scheduler.start()
 
     async def _run(self, name: str, job: Job) -> None:

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
 
 COMMAND_MODULES = (
@@ -37,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> int:
+    """The entry point: the wiring that hands every command the clock (tests pass a fake)."""
     # python-telegram-bot 22: durations as timedelta (the coming default; silences its warning)
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = build_parser()
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"udx-bot: {error}", file=sys.stderr)
         return 2
     try:
-        code: int = asyncio.run(args.run(args, settings))
+        code: int = asyncio.run(args.run(args, settings, clock))
     except KeyboardInterrupt:
         return 130
     return code

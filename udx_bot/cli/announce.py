@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import build_router
 from storage import open_store
-from storage.sql import utcnow
 from udx_bot.announcements import fan_out, parse_draft, parse_time, recipients
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services, UserError
 from udx_bot.i18n import Translator
@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run_announce)
 
 
-async def run_announce(args: argparse.Namespace, settings: Settings) -> int:
+async def run_announce(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     tz_name = args.timezone or settings.default_timezone
     try:
         tz = ZoneInfo(tz_name)
@@ -53,8 +53,8 @@ async def run_announce(args: argparse.Namespace, settings: Settings) -> int:
     t = Translator("en", "en_GB", tz)
     store = await open_store(settings.database_url)
     try:
-        services = Services(settings=settings, store=store, router=build_router())
-        now = utcnow()
+        services = Services(settings=settings, store=store, router=build_router(), clock=clock)
+        now = clock()
         cities = await store.cities.all()
         try:
             draft = parse_draft(

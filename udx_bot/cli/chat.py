@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from udx_bot.app import running
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.demo import seed_demo
 from udx_bot.platforms.console import ConsoleChat, console_actor
@@ -24,9 +25,9 @@ def register(sub: Any) -> None:
     console.set_defaults(run=run_console)
 
 
-async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
-    async with running(settings) as services:
-        result = await seed_demo(services.store)
+async def run_demo(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    async with running(settings, clock) as services:
+        result = await seed_demo(services.store, now=clock())
         banner = (
             f"udx-bot demo: {result.cities} cities, {result.partnerships} partnerships, "
             f"demo participants seeded ({result.participants_added} new).\n"
@@ -36,8 +37,8 @@ async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def run_console(args: argparse.Namespace, settings: Settings) -> int:
-    async with running(settings) as services:
+async def run_console(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    async with running(settings, clock) as services:
         banner = "udx-bot console. Type /help to begin; end with Ctrl-D."
         await ConsoleChat(services, console_actor(args.as_name)).run(
             banner=banner if sys.stdin.isatty() else None

@@ -10,6 +10,7 @@ from typing import Any
 from storage import open_store
 from storage.engine import Database
 from storage.migrate import upgrade
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.imports import ImportFailed, Progress, import_cities, import_partnerships
 
@@ -27,7 +28,7 @@ def register(sub: Any) -> None:
     partnerships.set_defaults(run=run_import, importer=import_partnerships)
 
 
-async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+async def run_migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     db = Database.from_url(settings.database_url)
     try:
         before, after = await upgrade(db)
@@ -49,10 +50,10 @@ def stderr_progress(label: str) -> Progress:
     return report
 
 
-async def run_import(args: argparse.Namespace, settings: Settings) -> int:
+async def run_import(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     store = await open_store(settings.database_url)
     try:
-        result = await args.importer(store, args.file, stderr_progress(str(args.file)))
+        result = await args.importer(store, args.file, stderr_progress(str(args.file)), now=clock())
     except ImportFailed as failure:
         print(failure, file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from udx_bot.app import running
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.digest import build_digest
 from udx_bot.digest_runner import tick
@@ -27,8 +28,8 @@ def register(sub: Any) -> None:
     preview.set_defaults(run=run_preview)
 
 
-async def run_send(args: argparse.Namespace, settings: Settings) -> int:
-    async with running(settings) as services:
+async def run_send(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    async with running(settings, clock) as services:
         report = await tick(services, force=True)
     print(
         f"{len(report.enqueued)} digests queued for delivery, "
@@ -37,7 +38,7 @@ async def run_send(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def run_preview(args: argparse.Namespace, settings: Settings) -> int:
+async def run_preview(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     platform, sep, user_id = args.id.partition(":")
     if not sep or not user_id:
         print(
@@ -45,7 +46,7 @@ async def run_preview(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    async with running(settings) as services:
+    async with running(settings, clock) as services:
         participant = await services.store.participants.by_identity(platform, user_id)
         if participant is None or not participant.registered:
             print(f"udx-bot: no registered participant {args.id}", file=sys.stderr)

@@ -10,6 +10,7 @@ from typing import Any
 
 from storage import open_store
 from udx_bot.cli.data import run_import
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.imports import PARTICIPANT_COLUMNS, import_participants, parse_platform_id
 
@@ -59,13 +60,13 @@ def _person(args: argparse.Namespace) -> tuple[str, str] | None:
     return ident
 
 
-async def run_grant(args: argparse.Namespace, settings: Settings) -> int:
+async def run_grant(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     ident = _person(args)
     if ident is None:
         return 1
     store = await open_store(settings.database_url)
     try:
-        participant, before = await store.participants.set_role(*ident, args.role)
+        participant, before = await store.participants.set_role(*ident, args.role, now=clock())
     finally:
         await store.close()
     state = "" if participant.registered else " (not registered yet)"
@@ -76,7 +77,7 @@ async def run_grant(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
+async def run_revoke(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     ident = _person(args)
     if ident is None:
         return 1
@@ -93,7 +94,7 @@ async def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 1
-        await store.participants.set_role(*ident, "participant")
+        await store.participants.set_role(*ident, "participant", now=clock())
     finally:
         await store.close()
     note = (

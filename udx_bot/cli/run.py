@@ -6,6 +6,7 @@ import argparse
 import logging
 from typing import Any
 
+from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.runner import run
 
@@ -19,5 +20,5 @@ def register(sub: Any) -> None:
     parser.set_defaults(run=run_bot, log_level=logging.INFO)
 
 
-async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
-    return await run(settings)
+async def run_bot(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    return await run(settings, clock)

@@ -374,7 +374,9 @@ class TelegramService:
 
     async def _first_time(self, update: Update) -> bool:
         """De-duplicate updates the router does not see (a webhook may deliver twice)."""
-        return await self.services.store.updates.first_time(PLATFORM, str(update.update_id))
+        return await self.services.store.updates.first_time(
+            PLATFORM, str(update.update_id), now=self.services.clock()
+        )
 
     async def _translator(self, user: User, chat_id: int | None) -> Translator:
         actor = actor_of(user, chat_id)
