@@ -29,6 +29,16 @@ class ProcessedUpdateRepository:
             result = await conn.execute(stmt)
             return bool(result.rowcount)
 
+    async def forget(self, platform: str, update_key: str) -> None:
+        """Unrecord an update whose handling failed, so the platform's retry is processed."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                delete(processed_updates).where(
+                    processed_updates.c.platform == platform,
+                    processed_updates.c.update_key == update_key,
+                )
+            )
+
     async def prune(self, *, now: datetime) -> int:
         cutoff = now - KEEP_FOR
         async with self.db.write() as conn:

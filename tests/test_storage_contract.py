@@ -92,6 +92,14 @@ async def test_an_update_is_processed_once(any_store: Store) -> None:
     assert await any_store.updates.first_time("slack", "1001", now=TEST_NOW)
 
 
+async def test_a_forgotten_update_is_processed_again(any_store: Store) -> None:
+    assert await any_store.updates.first_time("telegram", "1002", now=TEST_NOW)
+    await any_store.updates.forget("telegram", "1002")  # its handling failed
+    await any_store.updates.forget("slack", "1002")  # nothing recorded: nothing to do
+    assert await any_store.updates.first_time("telegram", "1002", now=TEST_NOW)
+    assert not await any_store.updates.first_time("telegram", "1002", now=TEST_NOW)
+
+
 async def test_outbox_key_makes_enqueue_idempotent(any_store: Store) -> None:
     p, _ = await any_store.participants.touch("telegram", "7", chat_id="7", now=TEST_NOW)
     kwargs: dict[str, Any] = dict(
