@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from udx_bot.context import Services
+from udx_bot.middleware import Next, Request
 from udx_bot.platforms.console import ConsoleChat, press, render
 from udx_bot.types import Actor, Button, Reply
 
@@ -57,6 +58,18 @@ async def test_console_chat_uses_the_router(services: Services) -> None:
     chat = ConsoleChat(services, Actor("console", "ada", "ada", language_code="de"), stdout=out)
     await chat.send("/help")
     assert "Befehle" in out.getvalue()
+
+
+async def test_a_middleware_answers_the_console_too(services: Services) -> None:
+    async def closed(request: Request, next: Next) -> list[Reply]:
+        return [Reply.text("Closed for maintenance.")]  # before identity: nothing is stored
+
+    services.router.middleware.insert(0, closed)
+    out = io.StringIO()
+    chat = ConsoleChat(services, Actor("console", "bea", "bea"), stdout=out)
+    await chat.send("/help")
+    assert out.getvalue() == "Closed for maintenance.\n"
+    assert await services.store.participants.by_identity("console", "bea") is None
 
 
 def test_demo_creates_the_database_here_and_exits_cleanly_at_end_of_input(tmp_path: Path) -> None:

@@ -1,14 +1,16 @@
 """The router through the real handlers: help, unknown input, errors, registration, roles,
-awaited input, duplicates; in English and German."""
+awaited input, the middleware chain, duplicates; in English and German."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
-from tests.support import TEST_NOW, Chat
+from tests.support import TEST_NOW, Chat, person
 from udx_bot.context import Context, Services, UserError
+from udx_bot.middleware import Next, Request
 from udx_bot.router import Router
 from udx_bot.types import Incoming, Reply
 
@@ -117,9 +119,62 @@ async def test_awaited_input_and_a_command_ends_it(
     assert "didn't understand" in await alice.send("42")
 
 
-async def test_a_repeated_update_is_processed_once(services: Services) -> None:
-    from tests.support import person
+async def test_an_appended_middleware_sees_the_person_and_the_conversation_and_can_answer(
+    extended: Services, chat: Callable[..., Chat]
+) -> None:
+    seen: list[tuple[str, str | None, str | None, str]] = []
 
-    incoming = Incoming(person("9"), text="/help", update_id="555")
-    assert await services.router.dispatch(services, incoming)
-    assert await services.router.dispatch(services, incoming) == []
+    async def spy(request: Request, next: Next) -> list[Reply]:
+        ctx = request.ctx  # identity has run ...
+        waiting = request.conversation  # ... and so has conversation
+        seen.append((ctx.participant.name, waiting and waiting.state, ctx.command, ctx.args))
+        if ctx.args == "halt":
+            return [Reply.text("Stopped before the handler.")]  # a short-circuit
+        return await next()
+
+    extended.router.middleware.append(spy)
+    alice = chat("1", name="Alice Example")
+    assert "What is your answer?" in await alice.send("/ask")
+    assert "Stopped before the handler." in await alice.send("halt")
+    assert "You said 42" in await alice.send("42")  # the handler did not run: still waiting
+    assert "send /start" in await alice.send("/members")  # access answers before the spy
+    assert seen == [
+        ("Alice Example", None, "ask", ""),
+        ("Alice Example", "test:answer", None, "halt"),
+        ("Alice Example", "test:answer", None, "42"),
+    ]
+
+
+@pytest.mark.parametrize("platform", ["console", "slack", "telegram"])
+async def test_a_repeated_update_is_processed_once(services: Services, platform: str) -> None:
+    sent: list[list[Reply]] = []
+
+    async def respond(replies: list[Reply]) -> None:
+        sent.append(replies)
+
+    incoming = Incoming(person("9", platform=platform), text="/help", update_id="555")
+    assert await services.router.dispatch(services, incoming, respond)
+    assert await services.router.dispatch(services, incoming, respond) == []
+    assert len(sent) == 1 and "Commands" in sent[0][0].plain_text
+    elsewhere = "slack" if platform == "telegram" else "telegram"  # ids are per platform
+    again = replace(incoming, actor=person("9", platform=elsewhere))
+    assert await services.router.dispatch(services, again)
+
+
+async def test_an_update_whose_replies_could_not_be_sent_is_processed_again(
+    services: Services,
+) -> None:
+    sent: list[list[Reply]] = []
+
+    async def refuse(replies: list[Reply]) -> None:
+        raise ConnectionError("the platform is down")
+
+    async def respond(replies: list[Reply]) -> None:
+        sent.append(replies)
+
+    incoming = Incoming(person("9"), text="/help", update_id="556")
+    with pytest.raises(ConnectionError):
+        await services.router.dispatch(services, incoming, refuse)
+    assert await services.router.dispatch(services, incoming, respond)  # the platform's retry
+    assert await services.router.dispatch(services, incoming, respond) == []
+    assert len(sent) == 1 and "Commands" in sent[0][0].plain_text

@@ -399,6 +399,80 @@ async def test_webhook_answers_500_when_sending_failed(webhook: Webhook) -> None
     assert await webhook.post(fake.make_update_dict(ALICE, "/help")) == 500
 
 
+GROUP = -100555
+
+
+def _in_group(update: dict[str, Any]) -> dict[str, Any]:
+    update["message"]["chat"] = {"id": GROUP, "type": "supergroup", "title": "Partners"}
+    return update
+
+
+def _not_text(update: dict[str, Any]) -> dict[str, Any]:
+    del update["message"]["text"]
+    update["message"]["location"] = {"latitude": 52.5, "longitude": 13.4}
+    return update
+
+
+# (what the person sends, the chat the answer goes to, what they see): the router's updates and
+# those the adapter answers itself, all de-duplicated by the router.
+KINDS = {
+    "text": (lambda fake: fake.make_update_dict(ALICE, "/echo again"), ALICE, "You wrote\nagain"),
+    "not text": (lambda fake: _not_text(fake.make_update_dict(ALICE, "x")), ALICE, "only read"),
+    "group command": (
+        lambda fake: _in_group(fake.make_update_dict(ALICE, "/help@udx_test_bot")),
+        GROUP,
+        "private chat",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_webhook_retry_of_a_failed_update_is_processed_again_and_then_once(
+    webhook: Webhook, kind: str
+) -> None:
+    fake = webhook.fake
+    make, chat, expected = KINDS[kind]
+    update = make(fake)
+    fake.fail_next(chat, 502)
+    assert await webhook.post(update) == 500  # Telegram sends it again later
+    assert fake.visible_texts(chat) == []
+    assert await webhook.post(update) == 200  # the retry is handled, not dropped as seen
+    (seen,) = fake.visible_texts(chat)
+    assert expected in seen
+    assert await webhook.post(update) == 200  # handled once: a further copy changes nothing
+    assert fake.visible_texts(chat) == [seen]
+
+
+async def test_webhook_retry_of_a_failed_button_press_is_processed_again(
+    webhook: Webhook,
+) -> None:
+    fake = webhook.fake
+    assert await webhook.post(fake.make_update_dict(ALICE, "/menu")) == 200
+    press = fake.make_update_dict(
+        ALICE, data="tt:pick:blue", message_id=fake.last_message_id(ALICE)
+    )
+    fake.fail_next(ALICE, 502)  # the edit fails
+    assert await webhook.post(press) == 500
+    assert fake.visible_texts(ALICE) == ["Pick a colour"]
+    assert await webhook.post(press) == 200
+    assert await webhook.post(press) == 200
+    assert fake.visible_texts(ALICE) == ["Pick a colour", "You picked blue."]
+    assert answered(fake, press)  # every copy's spinner is stopped
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_repeated_update_is_processed_once_when_polling(
+    tg: TelegramHarness, kind: str
+) -> None:
+    make, chat, expected = KINDS[kind]
+    update = make(tg.fake)
+    tg.fake.push_update(update)
+    tg.fake.push_update(update)  # the same update twice (a restart before the offset was saved)
+    await tg.send(BERND, "/echo after")  # handled after both copies: updates come in order
+    (seen,) = tg.fake.visible_texts(chat)
+    assert expected in seen
+
+
 async def test_webhook_stop_finishes_requests_in_flight_and_refuses_new_ones(
     services: Services,
 ) -> None:

@@ -57,6 +57,12 @@ class Services:
         )
         return Translator(language, locale, tz)
 
+    async def translator_for_actor(self, actor: Actor) -> Translator:
+        """The translator for a person known by their platform identity, for an adapter's own
+        words (a modal's buttons, a hint); it looks them up and stores nothing."""
+        participant = await self.store.participants.by_identity(actor.platform, actor.user_id)
+        return self.translator_for(participant, actor)
+
 
 @dataclass
 class Context:

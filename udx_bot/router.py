@@ -1,6 +1,6 @@
 """The router: maps commands, button presses and awaited input to handlers, checks registration
 and roles, turns a domain error into a localized reply and never lets an exception reach the
-person as a traceback.
+person as a traceback; all of it as one middleware chain that every platform's updates pass.
 
 Each feature module in handlers/ owns a :class:`Router` and registers its commands on it; the
 app includes them all into one (see handlers/__init__.py)::
@@ -15,6 +15,36 @@ app includes them all into one (see handlers/__init__.py)::
 
     @router.input("note:text")           # the next plain message after ctx.wait_for("note:text")
     async def note_text(ctx: Context) -> Reply: ...    # ctx.args == the message
+
+An adapter only translates: it hands every update to :meth:`Router.dispatch` as a neutral
+``Incoming`` (with the platform's update id) and a ``respond`` that sends the replies. The update
+then runs through a middleware chain (see udx_bot/middleware.py): two fixed steps every update
+passes, then the dispatching router's list ``Router.middleware``:
+
+    deduplicate    an update id seen before is dropped; if handling raises, the id is forgotten
+    respond        hands the replies to the adapter's ``respond`` (its failure propagates)
+    --- Router.middleware:
+    identity       the participant (created on first contact) and the Context
+    guard          UserError -> its message; any other exception -> logged, a localized apology
+    conversation   what the bot is waiting for from the person (``Request.conversation``)
+    resolve        button prefix, awaited input or command -> ``Request.route`` (unknown: a hint)
+    access         the route's ``registered`` and ``role`` conditions
+    -> the route's handler
+
+An update the adapter answers in its own words (``dispatch(..., answer=...)``: a command in a
+Telegram group, a sticker) passes the two fixed steps and then runs ``answer`` instead of the
+list, so it is de-duplicated and retried like any other and nothing about the person is stored.
+
+A new cross-cutting concern is one middleware added to the dispatching router's list::
+
+    async def audit(request: Request, next: Next) -> list[Reply]:
+        replies = await next()  # or return replies without calling next(): a short-circuit
+        log.info("%s ran %s", request.ctx.actor.key, request.ctx.command)
+        return replies
+
+    router.middleware.append(audit)  # after access, just before the handler
+
+(``insert(0, ...)`` puts one before identity, where there is no ``request.ctx`` yet.)
 """
 
 from __future__ import annotations
@@ -26,6 +56,17 @@ from dataclasses import dataclass
 
 from udx_bot.context import Context, Services, UserError
 from udx_bot.i18n import N_
+from udx_bot.middleware import (
+    Answer,
+    Middleware,
+    Next,
+    Request,
+    Respond,
+    conversation,
+    deduplicate,
+    respond,
+    run_chain,
+)
 from udx_bot.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -53,6 +94,8 @@ class Router:
         self.callbacks: dict[str, Route] = {}
         self.inputs: dict[str, Route] = {}
         self._aliases: dict[str, str] = {}
+        # The chain of the router that dispatches (a feature router's is not used).
+        self.middleware: list[Middleware] = list(DEFAULT_MIDDLEWARE)
 
     # Registration -------------------------------------------------------------------------
     def command(
@@ -110,91 +153,141 @@ class Router:
         return [r for r in self.commands.values() if r.menu]
 
     # Dispatch ---------------------------------------------------------------------------------
-    async def dispatch(self, services: Services, incoming: Incoming) -> list[Reply]:
-        """Handle one update; always returns replies for the person, never raises."""
-        actor = incoming.actor
-        try:
-            if incoming.update_id is not None and not await services.store.updates.first_time(
-                actor.platform, incoming.update_id, now=services.clock()
-            ):
-                log.info("update %s:%s seen before, skipped", actor.platform, incoming.update_id)
-                return []
-            participant, identity = await services.store.participants.touch(
-                actor.platform,
-                actor.user_id,
-                display_name=actor.display_name,
-                username=actor.username,
-                language_code=actor.language_code,
-                chat_id=actor.chat_id,
-                now=services.clock(),
-            )
-        except Exception:
-            log.exception("could not load the participant for %s", actor.platform)
-            t = services.translator_for(None, actor)
-            return [Reply.text(t._(_FAILED))]
-        ctx = Context(
-            services, incoming, participant, identity, services.translator_for(participant, actor)
+    async def dispatch(
+        self,
+        services: Services,
+        incoming: Incoming,
+        respond: Respond | None = None,
+        *,
+        answer: Answer | None = None,
+    ) -> list[Reply]:
+        """Run one update through the chain; returns its replies, after handing them to
+        ``respond`` when given. A handler's failure never escapes (the person gets a localized
+        message); a failure of ``respond`` or ``answer`` (the platform refused) propagates, and
+        the update's id is forgotten so the platform's retry is processed."""
+        request = Request(self, services, incoming, respond)
+        if answer is not None:
+            return await run_chain(EVERY_UPDATE, request, lambda _request: answer())
+        return await run_chain((*EVERY_UPDATE, *self.middleware), request, handle)
+
+
+# The steps that speak to the person (the others are in udx_bot/middleware.py) -----------------
+
+
+async def identity(request: Request, next: Next) -> list[Reply]:
+    """The person's participant record (created on first contact) and the update's Context."""
+    services, actor = request.services, request.incoming.actor
+    try:
+        participant, ident = await services.store.participants.touch(
+            actor.platform,
+            actor.user_id,
+            display_name=actor.display_name,
+            username=actor.username,
+            language_code=actor.language_code,
+            chat_id=actor.chat_id,
+            now=services.clock(),
         )
-        try:
-            return _as_list(await self._route(ctx))
-        except UserError as error:
-            return [Reply.text(error.message)]
-        except Exception:
-            log.exception("handler failed on a %s update", actor.platform)
-            return [Reply.text(ctx._(_FAILED))]
+    except Exception:
+        log.exception("could not load the participant for %s", actor.platform)
+        return [Reply.text(services.translator_for(None, actor)._(_FAILED))]
+    translator = services.translator_for(participant, actor)
+    request.context = Context(services, request.incoming, participant, ident, translator)
+    return await next()
 
-    async def _route(self, ctx: Context) -> HandlerResult:
-        incoming = ctx.incoming
-        if incoming.callback is not None:
-            prefix, _, rest = incoming.callback.partition(":")
-            route = self.callbacks.get(prefix)
-            if route is None:
-                return Reply.text(ctx._(_STALE_BUTTON))
-            ctx.args = rest
-            return await self._run(route, ctx)
 
-        text = incoming.text.strip()
-        if not text:
-            return None
-        match = _COMMAND_RE.match(text)
-        conversation = await ctx.store.conversations.get(ctx.participant.id)
-        if match is None and conversation is not None and conversation.state in self.inputs:
-            ctx.args = text
-            return await self._run(self.inputs[conversation.state], ctx)
+async def guard(request: Request, next: Next) -> list[Reply]:
+    """A :class:`UserError` becomes its message; any other exception is logged and the person
+    gets a localized apology (never a traceback)."""
+    try:
+        return await next()
+    except UserError as error:
+        return [Reply.text(error.message)]
+    except Exception:
+        log.exception("handler failed on a %s update", request.incoming.actor.platform)
+        return [Reply.text(request.ctx._(_FAILED))]
 
+
+async def resolve(request: Request, next: Next) -> list[Reply]:
+    """Which route the update goes to: a button's prefix, the awaited input (plain text while the
+    bot waits), or a command (with or without the slash; it ends any waiting). Sets
+    ``Request.route``, ``ctx.command`` and ``ctx.args``; unknown ones get a hint."""
+    ctx, router = request.ctx, request.router
+    incoming = ctx.incoming
+    if incoming.callback is not None:
+        prefix, _, rest = incoming.callback.partition(":")
+        request.route = router.callbacks.get(prefix)
+        if request.route is None:
+            return [Reply.text(ctx._(_STALE_BUTTON))]
+        ctx.args = rest
+        return await next()
+
+    text = incoming.text.strip()
+    if not text:
+        return []
+    match = _COMMAND_RE.match(text)
+    waiting = request.conversation
+    if match is None and waiting is not None and waiting.state in router.inputs:
+        request.route = router.inputs[waiting.state]
+        ctx.args = text
+        return await next()
+
+    if match:
+        name, args = match.group(1), (match.group(2) or "").strip()
+    else:
+        # Commands typed without the slash ("note …" in a Slack DM).
+        first, _, rest = text.partition(" ")
+        name, args = first, rest.strip()
+    request.route = router.resolve(name)
+    if request.route is None:
         if match:
-            name, args = match.group(1), (match.group(2) or "").strip()
-        else:
-            # Commands typed without the slash ("note …" in a Slack DM).
-            first, _, rest = text.partition(" ")
-            name, args = first, rest.strip()
-        route = self.resolve(name)
-        if route is None:
-            if match:
-                return Reply.text(
+            return [
+                Reply.text(
                     ctx._(
                         "I don't know the command /{name}. Send /help to see what I can do."
                     ).format(name=name)
                 )
-            return Reply.text(ctx._("I didn't understand that. Send /help to see what I can do."))
-        if conversation is not None:
-            await ctx.stop_waiting()  # a new command ends whatever the bot was waiting for
-        ctx.command = route.name
-        ctx.args = args
-        return await self._run(route, ctx)
+            ]
+        return [Reply.text(ctx._("I didn't understand that. Send /help to see what I can do."))]
+    if waiting is not None:
+        await ctx.stop_waiting()  # a new command ends whatever the bot was waiting for
+    ctx.command = request.route.name
+    ctx.args = args
+    return await next()
 
-    async def _run(self, route: Route, ctx: Context) -> HandlerResult:
-        if route.registered and not ctx.participant.registered:
-            return Reply.text(
-                ctx._("Please set up your profile first: send /start (it takes a minute).")
-            )
-        if not ctx.participant.has_role(route.role):
-            if route.role == "admin":
-                return Reply.text(ctx._("Sorry, only admins of the network can do that."))
-            return Reply.text(
-                ctx._("Sorry, only coordinators and admins of the network can do that.")
-            )
-        return await route.handler(ctx)
+
+async def access(request: Request, next: Next) -> list[Reply]:
+    """The route's conditions: a complete profile (``registered``) and the least ``role``."""
+    ctx, route = request.ctx, request.route
+    if route is None:
+        return await next()
+    if route.registered and not ctx.participant.registered:
+        return [
+            Reply.text(ctx._("Please set up your profile first: send /start (it takes a minute)."))
+        ]
+    if not ctx.participant.has_role(route.role):
+        if route.role == "admin":
+            return [Reply.text(ctx._("Sorry, only admins of the network can do that."))]
+        return [
+            Reply.text(ctx._("Sorry, only coordinators and admins of the network can do that."))
+        ]
+    return await next()
+
+
+async def handle(request: Request) -> list[Reply]:
+    """The end of the chain: the route's handler."""
+    if request.route is None:
+        return []
+    return _as_list(await request.route.handler(request.ctx))
+
+
+EVERY_UPDATE: tuple[Middleware, ...] = (deduplicate, respond)
+DEFAULT_MIDDLEWARE: tuple[Middleware, ...] = (
+    identity,
+    guard,
+    conversation,
+    resolve,
+    access,
+)
 
 
 _FAILED = N_("Sorry, something went wrong on our side. It has been logged; please try again.")

@@ -90,13 +90,15 @@ class ConsoleChat:
         """Handle one line as the console user typed it; prints and returns the replies."""
         data = press(text, self.choices) if self.choices else None
         incoming = Incoming(self.actor, callback=data) if data else Incoming(self.actor, text=text)
-        replies = await self.services.router.dispatch(self.services, incoming)
+        return await self.services.router.dispatch(self.services, incoming, self.show)
+
+    async def show(self, replies: list[Reply]) -> None:
+        """Print the replies; the last one's buttons become the numbered choices."""
         for reply in replies:
             shown, choices = render(reply)
             self.stdout.write(shown)
             self.choices = choices
         self.stdout.flush()
-        return replies
 
     async def run(self, *, prompt: str = "> ", banner: str | None = None) -> None:
         """Read lines until end of input."""

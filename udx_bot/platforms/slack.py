@@ -47,7 +47,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from handlers.home import SHOW as HOME_SHOW
 from udx_bot.context import Services
-from udx_bot.i18n import N_, Translator
+from udx_bot.i18n import N_
 from udx_bot.platforms import slack_render
 from udx_bot.types import Actor, Document, Incoming, Prompt, Reply
 
@@ -258,9 +258,12 @@ class SlackService:
         user_id = str(event["user"])
         actor = await self.actor(user_id, chat_id=event.get("channel"))
         incoming = Incoming(actor, callback=HOME_SHOW, update_id=_event_id(body))
-        replies = await self.services.router.dispatch(self.services, incoming)
-        if replies:
-            await self.publish_home(user_id, replies)
+
+        async def publish(replies: list[Reply]) -> None:
+            if replies:
+                await self.publish_home(user_id, replies)
+
+        await self.services.router.dispatch(self.services, incoming, publish)
 
     async def _on_action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         try:
@@ -316,8 +319,9 @@ class SlackService:
         await self._handle(Incoming(actor, text=f"/{CANCEL_COMMAND}"), origin)
 
     async def _handle(self, incoming: Incoming, origin: Origin) -> None:
-        replies = await self.services.router.dispatch(self.services, incoming)
-        await self.deliver(replies, origin, incoming.actor)
+        await self.services.router.dispatch(
+            self.services, incoming, lambda replies: self.deliver(replies, origin, incoming.actor)
+        )
 
     # --- the person ------------------------------------------------------------------------------
 
@@ -357,10 +361,6 @@ class SlackService:
         )
         self._users[user_id] = info
         return info
-
-    async def translator(self, actor: Actor) -> Translator:
-        participant = await self.services.store.participants.by_identity(PLATFORM, actor.user_id)
-        return self.services.translator_for(participant, actor)
 
     # --- replies -> Slack -------------------------------------------------------------------------
 
@@ -453,7 +453,7 @@ class SlackService:
         self, reply: Reply, prompt: Prompt, trigger_id: str, origin: Origin, actor: Actor
     ) -> bool:
         """Open a modal asking for the text; False when Slack refused (the trigger expired)."""
-        t = await self.translator(actor)
+        t = await self.services.translator_for_actor(actor)
         blocks = slack_render.section_blocks(reply)[: MAX_VIEW_BLOCKS - 1]
         element: dict[str, Any] = {
             "type": "plain_text_input",

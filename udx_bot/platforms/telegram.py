@@ -17,7 +17,11 @@ splitting) and sent natively:
 * ``Reply.document`` is sent with ``sendDocument``; ``Reply.prompt`` shows its text, with a
   ``ForceReply`` (the prompt's label as placeholder) when the message has no inline keyboard;
 * group chats: the bot answers a command with a localized request to talk privately (a button
-  opens the private chat) and ignores everything else there; nothing is stored.
+  opens the private chat) and ignores everything else there; nothing is stored;
+* every update goes through the router's chain with its ``update_id`` (those the adapter answers
+  in its own words, group commands and non-text messages, via ``dispatch(answer=...)``): a
+  repeated update is handled once, and one that failed (the webhook answered 500) is handled
+  again when Telegram retries it.
 
 ``TELEGRAM_API_BASE_URL`` (a self-hosted Bot API server) is honoured by every call; use
 :func:`api_urls` / :func:`build_bot` elsewhere for the same URLs.
@@ -308,11 +312,13 @@ class TelegramService:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
             return
+        chat_id = message.chat_id
         incoming = Incoming(
-            actor_of(user, message.chat_id), text=message.text, update_id=str(update.update_id)
+            actor_of(user, chat_id), text=message.text, update_id=str(update.update_id)
         )
-        replies = await self.services.router.dispatch(self.services, incoming)
-        await self.deliver(message.chat_id, replies)
+        await self.services.router.dispatch(
+            self.services, incoming, lambda replies: self.deliver(chat_id, replies)
+        )
 
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -328,39 +334,60 @@ class TelegramService:
                 callback=query.data or "",
                 update_id=str(update.update_id),
             )
-            replies = await self.services.router.dispatch(self.services, incoming)
-            await self.deliver(chat_id, replies, pressed=pressed)
+            await self.services.router.dispatch(
+                self.services,
+                incoming,
+                lambda replies: self.deliver(chat_id, replies, pressed=pressed),
+            )
         finally:
             try:
-                await query.answer()
+                await query.answer()  # a repeated press too: its spinner stops
             except TelegramError as error:  # too old, or answered before (a repeated update)
                 log.debug("telegram: could not answer a callback query: %s", error)
 
     async def _on_other(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice message… in a private chat: say what the bot understands."""
         message, user = update.effective_message, update.effective_user
-        if message is None or user is None or not await self._first_time(update):
+        if message is None or user is None:
             return
-        t = await self._translator(user, message.chat_id)
-        await self.deliver(message.chat_id, [Reply.text(t._(_TEXT_ONLY))])
+        chat_id = message.chat_id
+        actor = actor_of(user, chat_id)
+
+        async def text_only() -> list[Reply]:
+            t = await self.services.translator_for_actor(actor)
+            return [Reply.text(t._(_TEXT_ONLY))]
+
+        await self.services.router.dispatch(
+            self.services,
+            Incoming(actor, update_id=str(update.update_id)),
+            lambda replies: self.deliver(chat_id, replies),
+            answer=text_only,
+        )
 
     async def _on_group_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group: ask to talk privately (the features are personal)."""
         message, user = update.effective_message, update.effective_user
-        if message is None or user is None or not await self._first_time(update):
+        if message is None or user is None:
             return
-        t = await self._translator(user, None)
-        username = self.application.bot.username
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t._(_OPEN_PRIVATE_CHAT), url=f"https://t.me/{username}")]]
-        )
-        await self._call(
-            lambda: message.reply_text(
-                telegram_render.escape(t._(_TALK_PRIVATELY)),
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+        actor = actor_of(user, None)
+
+        async def talk_privately() -> list[Reply]:
+            t = await self.services.translator_for_actor(actor)
+            username = self.application.bot.username
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(t._(_OPEN_PRIVATE_CHAT), url=f"https://t.me/{username}")]]
             )
-        )
+            await self._call(
+                lambda: message.reply_text(
+                    telegram_render.escape(t._(_TALK_PRIVATELY)),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            )
+            return []
+
+        incoming = Incoming(actor, update_id=str(update.update_id))
+        await self.services.router.dispatch(self.services, incoming, answer=talk_privately)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
@@ -371,17 +398,6 @@ class TelegramService:
             )
         else:
             log.error("telegram: error outside an update", exc_info=context.error)
-
-    async def _first_time(self, update: Update) -> bool:
-        """De-duplicate updates the router does not see (a webhook may deliver twice)."""
-        return await self.services.store.updates.first_time(
-            PLATFORM, str(update.update_id), now=self.services.clock()
-        )
-
-    async def _translator(self, user: User, chat_id: int | None) -> Translator:
-        actor = actor_of(user, chat_id)
-        participant = await self.services.store.participants.by_identity(PLATFORM, actor.user_id)
-        return self.services.translator_for(participant, actor)
 
     # Rendering ------------------------------------------------------------------------------
     async def deliver(

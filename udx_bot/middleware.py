@@ -1,0 +1,108 @@
+"""The router's middleware chain, in the style of bolt-python's ``async_process(req, resp, next)``.
+
+An update travels as a :class:`Request` through a list of middleware. A middleware is an async
+callable ``(request, next) -> list[Reply]``: it may read or fill in the request, run the rest of
+the chain (and at its end the handler) with ``await next()``, change what comes back, or answer
+without calling ``next`` at all (a short-circuit). The router's list and its order are described
+in udx_bot/router.py; this module holds the mechanism and the steps that say nothing to the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from storage.conversations import Conversation
+from udx_bot.context import Context, Services
+from udx_bot.types import Incoming, Reply
+
+if TYPE_CHECKING:
+    from udx_bot.router import Route, Router
+
+log = logging.getLogger(__name__)
+
+Next = Callable[[], Awaitable[list[Reply]]]
+Respond = Callable[[list[Reply]], Awaitable[None]]  # the adapter sends replies to the person
+Answer = Callable[[], Awaitable[list[Reply]]]  # the adapter answers an update itself
+
+
+@dataclass
+class Request:
+    """One update on its way through the chain; each step fills in what it learned."""
+
+    router: Router  # the one dispatching it
+    services: Services
+    incoming: Incoming
+    respond: Respond | None = None  # given by the adapter: how the replies reach the person
+    context: Context | None = None  # identity: the person, their translator
+    conversation: Conversation | None = None  # what the bot is waiting for from them, if anything
+    route: Route | None = None  # resolve: the handler to run
+
+    @property
+    def ctx(self) -> Context:
+        """The update's Context (from the identity step on)."""
+        if self.context is None:
+            raise RuntimeError("the identity middleware has not run")
+        return self.context
+
+
+Middleware = Callable[[Request, Next], Awaitable[list[Reply]]]
+Terminal = Callable[[Request], Awaitable[list[Reply]]]
+
+
+async def run_chain(
+    chain: Sequence[Middleware], request: Request, terminal: Terminal
+) -> list[Reply]:
+    """Run ``request`` through ``chain``; the last ``next()`` calls ``terminal``."""
+    steps = tuple(chain)  # a middleware added while an update is on its way waits for the next
+
+    async def step(index: int) -> list[Reply]:
+        if index == len(steps):
+            return await terminal(request)
+        return await steps[index](request, lambda: step(index + 1))
+
+    return await step(0)
+
+
+async def deduplicate(request: Request, next: Next) -> list[Reply]:
+    """An update whose id was seen before (a webhook's or Events API's retry, a restart before
+    the offset was saved) is dropped. If handling it raises (the platform refused the reply), its
+    id is forgotten again, so the platform's retry is processed."""
+    incoming, services = request.incoming, request.services
+    platform, update_id = incoming.actor.platform, incoming.update_id
+    if update_id is None:
+        return await next()
+    updates = services.store.updates
+    try:
+        first = await updates.first_time(platform, update_id, now=services.clock())
+    except Exception:  # handle it anyway: better twice than never
+        log.exception("could not record update %s:%s", platform, update_id)
+        first = True
+    if not first:
+        log.info("update %s:%s seen before, skipped", platform, update_id)
+        return []
+    try:
+        return await next()
+    except Exception:
+        try:
+            await updates.forget(platform, update_id)
+        except Exception:
+            log.exception("could not forget the failed update %s:%s", platform, update_id)
+        raise
+
+
+async def respond(request: Request, next: Next) -> list[Reply]:
+    """Hand the replies to the adapter's ``respond``; its failures propagate (the update failed)."""
+    replies = await next()
+    if request.respond is not None:
+        await request.respond(replies)
+    return replies
+
+
+async def conversation(request: Request, next: Next) -> list[Reply]:
+    """Load what the bot is waiting for from the person (``Request.conversation``)."""
+    ctx = request.ctx
+    request.conversation = await ctx.store.conversations.get(ctx.participant.id)
+    return await next()
