@@ -9,13 +9,14 @@ for /notes and ``notes:s:<page>:<words>`` for /search.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from storage.notes import Note, NoteFilter, search_terms
 from udx_bot import reference
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
-from udx_bot.tags import Tags, parse_tags
+from udx_bot.tags import Tags, parse_tags, untagged
 from udx_bot.types import CALLBACK_DATA_MAX_BYTES, Button, Prompt, Reply, Section
 
 router = Router()
@@ -25,9 +26,14 @@ PAGE_SIZE = 10
 PREVIEW_LENGTH = 700  # longer notes are cut in listings; /note show <n> has the whole text
 MAX_PAGE = 10_000
 
-_EDIT_WORDS = ("edit", "bearbeiten", "ändern")
-_DELETE_WORDS = ("delete", "löschen", "loeschen")
-_SHOW_WORDS = ("show", "zeigen", "anzeigen")
+# The first word of "/note <word> <n>" names a subcommand: these words never start a note's text
+# (a note that begins with one is written after a bare /note, as the next message).
+_SUBCOMMANDS = {
+    **dict.fromkeys(("edit", "bearbeiten", "ändern", "aendern"), "edit"),
+    **dict.fromkeys(("delete", "löschen", "loeschen"), "delete"),
+    **dict.fromkeys(("show", "zeigen", "anzeigen"), "show"),
+}
+MAX_NOTE_NUMBER = 2**31 - 1  # the largest id both databases store; beyond it no note exists
 _SDG_TOKEN = re.compile(r"#?sdg[ \-]?(\d{1,3})", re.IGNORECASE)
 _SEARCH_PREFIX = "notes:s:{page}:"
 
@@ -40,29 +46,11 @@ _SEARCH_PREFIX = "notes:s:{page}:"
     aliases=("notiz",),
 )
 async def note_command(ctx: Context) -> Reply:
-    args = ctx.args
-    first, _, rest = args.partition(" ")
-    word = first.casefold()
-    number, _, more = rest.strip().partition(" ")
-    if word in _DELETE_WORDS and number.lstrip("#").isdigit() and not more.strip():
-        return await _ask_delete(ctx, int(number.lstrip("#")))
-    if word in _SHOW_WORDS and number.lstrip("#").isdigit() and not more.strip():
-        return await _show(ctx, int(number.lstrip("#")))
-    if word in _EDIT_WORDS and number.lstrip("#").isdigit():
-        note = await _own_note(ctx, int(number.lstrip("#")))
-        if more.strip():
-            return await _edit(ctx, note, more.strip())
-        await ctx.wait_for("notes:edit", {"id": note.id})
-        return Reply(
-            sections=[Section(ctx._("Send the new text of note #{n}.").format(n=note.id))],
-            prompt=Prompt(
-                title=ctx._("Edit note #{n}").format(n=note.id),
-                label=ctx._("New text"),
-                multiline=True,
-                max_length=MAX_NOTE_LENGTH,
-            ),
-        )
-    if not args:
+    first, *rest = ctx.args.split(maxsplit=1) or [""]
+    action = _SUBCOMMANDS.get(first.casefold())
+    if action is not None:
+        return await _subcommand(ctx, action, first, rest[0] if rest else "")
+    if not ctx.args.strip():
         await ctx.wait_for("notes:text")
         return Reply(
             sections=[
@@ -80,12 +68,82 @@ async def note_command(ctx: Context) -> Reply:
                 max_length=MAX_NOTE_LENGTH,
             ),
         )
-    return await _save(ctx, args)
+    return await _save(ctx, ctx.args)
+
+
+async def _subcommand(ctx: Context, action: str, word: str, rest: str) -> Reply:
+    """``/note show|delete <n>`` and ``/note edit <n> [text]``; a missing or bad number, or
+    words after the number of show/delete, are refused (never saved as a note)."""
+    typed, *after = rest.split(maxsplit=1) or [""]
+    more = after[0].strip() if after else ""
+    usage, example = _subcommand_usage(ctx, action, word)
+    if not typed:
+        raise UserError(
+            ctx._("Which note? Send {usage}, for example {example}.").format(
+                usage=usage, example=example
+            )
+            + "\n"
+            + _not_saved(ctx, word)
+        )
+    number = typed.removeprefix("#")
+    if not (number.isascii() and number.isdigit()):
+        raise UserError(
+            ctx._("“{typed}” is not a note number. Send {usage}, for example {example}.").format(
+                typed=typed, usage=usage, example=example
+            )
+            + "\n"
+            + _not_saved(ctx, word)
+        )
+    note_id = int(number)
+    if note_id > MAX_NOTE_NUMBER:
+        raise UserError(_no_such_note(ctx, number))
+    if action == "edit":
+        note = await _own_note(ctx, note_id)
+        if more:
+            return await _edit(ctx, note, more)
+        await ctx.wait_for("notes:edit", {"id": note.id})
+        return Reply(
+            sections=[Section(ctx._("Send the new text of note #{n}.").format(n=note.id))],
+            prompt=Prompt(
+                title=ctx._("Edit note #{n}").format(n=note.id),
+                label=ctx._("New text"),
+                multiline=True,
+                max_length=MAX_NOTE_LENGTH,
+            ),
+        )
+    if more:
+        raise UserError(
+            ctx._("/note {word} takes only the note's number: {usage}.").format(
+                word=word, usage=usage
+            )
+            + "\n"
+            + _not_saved(ctx, word)
+        )
+    if action == "delete":
+        return await _ask_delete(ctx, note_id)
+    return await _show(ctx, note_id)
+
+
+def _subcommand_usage(ctx: Context, action: str, word: str) -> tuple[str, str]:
+    """How the subcommand is written, and an example."""
+    if action == "edit":
+        return (
+            ctx._("/note {word} <n> <text>").format(word=word),
+            ctx._("/note {word} 12 Met the Leeds team again").format(word=word),
+        )
+    return ctx._("/note {word} <n>").format(word=word), f"/note {word} 12"
+
+
+def _not_saved(ctx: Context, word: str) -> str:
+    return ctx._(
+        "Nothing was saved. To write a note that begins with “{word}”, send /note alone, "
+        "then the text."
+    ).format(word=word)
 
 
 @router.input("notes:text", registered=True)
 async def note_text(ctx: Context) -> Reply:
-    _check_length(ctx, ctx.args, waiting=True)
+    _check_text(ctx, ctx.args, waiting=True)
     reply = await _save(ctx, ctx.args)
     await ctx.stop_waiting()
     return reply
@@ -99,7 +157,7 @@ async def note_edit_text(ctx: Context) -> Reply:
     if not await_more:
         await ctx.stop_waiting()
         return Reply.text(ctx._("That edit is no longer active. Send /note edit <n> <text>."))
-    _check_length(ctx, ctx.args, waiting=True)
+    _check_text(ctx, ctx.args, waiting=True)
     assert isinstance(note_id, int)
     note = await _own_note(ctx, note_id)
     reply = await _edit(ctx, note, ctx.args)
@@ -108,7 +166,7 @@ async def note_edit_text(ctx: Context) -> Reply:
 
 
 async def _save(ctx: Context, text: str) -> Reply:
-    _check_length(ctx, text)
+    _check_text(ctx, text)
     tags, city_ids = await _tags(ctx, text)
     note = await ctx.store.notes.add(
         ctx.participant.id,
@@ -129,7 +187,7 @@ async def _save(ctx: Context, text: str) -> Reply:
 
 
 async def _edit(ctx: Context, note: Note, text: str) -> Reply:
-    _check_length(ctx, text)
+    _check_text(ctx, text)
     tags, city_ids = await _tags(ctx, text)
     updated = await ctx.store.notes.edit(
         note.id, text, sdgs=tags.sdgs, city_ids=city_ids, now=ctx.now()
@@ -145,9 +203,14 @@ async def _edit(ctx: Context, note: Note, text: str) -> Reply:
     return Reply.text("\n".join([first, *_tag_problems(ctx, tags)]))
 
 
-def _check_length(ctx: Context, text: str, *, waiting: bool = False) -> None:
+def _check_text(ctx: Context, text: str, *, waiting: bool = False) -> None:
     if not text.strip():
         raise UserError(ctx._("A note needs some text. Nothing was saved."))
+    if not any(unicodedata.category(c)[0] not in "PZC" for c in untagged(text)):
+        message = ctx._("A note needs some text besides its tags. Nothing was saved.")
+        if waiting:
+            message += "\n" + ctx._("Send the note with some words, or /cancel.")
+        raise UserError(message)
     if len(text) > MAX_NOTE_LENGTH:
         message = ctx._(
             "That note has {length} characters; the limit is {limit}. Nothing was saved."
@@ -193,7 +256,7 @@ async def _note(ctx: Context, note_id: int) -> Note:
     return note
 
 
-def _no_such_note(ctx: Context, note_id: int) -> str:
+def _no_such_note(ctx: Context, note_id: int | str) -> str:
     return ctx._("There is no note #{n}.").format(n=note_id)
 
 

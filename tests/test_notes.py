@@ -275,3 +275,56 @@ async def test_the_whole_flow_on_both_databases(any_services: Services) -> None:
     texts = [n.text for n in await any_services.store.notes.latest(limit=5)]
     assert texts[:2] == ["Besuch aus #Atlantis", text]
     assert await any_services.store.notes.count() == 17  # 15 demo notes + 2
+
+
+async def test_subcommand_words_are_reserved_and_bad_numbers_refused(services: Services) -> None:
+    """`/note show abc` is a mistyped command, never a note "show abc" (nor any other form)."""
+    en = await member(services, "1")
+    for typed, expected in [
+        ("/note show", "Which note? Send /note show <n>, for example /note show 12."),
+        ("/note show abc", "“abc” is not a note number. Send /note show <n>, for example"),
+        ("/note delete", "Which note? Send /note delete <n>, for example /note delete 12."),
+        ("/note delete -1", "“-1” is not a note number. Send /note delete <n>"),
+        ("/note edit", "Which note? Send /note edit <n> <text>, for example"),
+        ("/note edit x1 new text", "“x1” is not a note number. Send /note edit <n> <text>"),
+        ("/note show 12 please", "/note show takes only the note's number"),
+        ("/note Delete 3 now", "/note Delete takes only the note's number"),
+    ]:
+        answer = await en.send(typed)
+        assert expected in answer, (typed, answer.text)
+        assert "Nothing was saved." in answer
+    assert "send /note alone, then the text" in await en.send("/note show and tell")
+    assert "There is no note #99999999999999999999." in await en.send(
+        "/note show 99999999999999999999"
+    )
+    de = await member(services, "2", language="de")
+    for typed, expected in [
+        ("/notiz zeigen", "Welche Notiz? Senden Sie /note zeigen <Nr.>, zum Beispiel"),
+        ("/notiz löschen abc", "„abc“ ist keine Notiznummer. Senden Sie /note löschen <Nr.>"),
+        ("/note bearbeiten", "Welche Notiz? Senden Sie /note bearbeiten <Nr.> <Text>"),
+        ("/note anzeigen 4 bitte", "/note anzeigen nimmt nur die Nummer der Notiz"),
+    ]:
+        answer = await de.send(typed)
+        assert expected in answer, (typed, answer.text)
+        assert "Es wurde nichts gespeichert." in answer
+    assert await my_notes(services, "1") == [] and await my_notes(services, "2") == []
+
+
+async def test_a_note_of_only_tags_is_refused_as_empty(services: Services) -> None:
+    en = await member(services, "1")
+    for typed in ("/note #sdg13", "/note #sdg13 #Leeds", "/note  #SDG 11 , #Atlantis ."):
+        answer = await en.send(typed)
+        assert "A note needs some text besides its tags. Nothing was saved." in answer, typed
+    asked = await en.send("/note")
+    assert asked.replies[0].prompt is not None
+    refused = await en.send("#sdg13")  # the text asked for: still waiting
+    assert "besides its tags" in refused and "or /cancel" in refused
+    assert "Saved as note #" in await en.send("#sdg13 heat plan")
+    note_id = (await services.store.notes.latest(limit=1))[0].id
+    assert "besides its tags" in await en.send(f"/note edit {note_id} #Leeds")
+    de = await member(services, "2", language="de")
+    assert "Eine Notiz braucht außer ihren Schlagwörtern auch Text." in await de.send(
+        "/notiz #sdg13"
+    )
+    assert await my_notes(services, "1") == ["#sdg13 heat plan"]
+    assert await my_notes(services, "2") == []

@@ -66,3 +66,9 @@ def _add_unknown(tag: str, unknown: list[str], seen: set[str]) -> None:
     if key not in seen:
         seen.add(key)
         unknown.append(tag)
+
+
+def untagged(text: str) -> str:
+    """``text`` without its tags (SDG tags and every ``#Word``, known or not), to tell whether a
+    note says anything besides them."""
+    return _WORD_TAG.sub(" ", _SDG_TAG.sub(" ", text))
