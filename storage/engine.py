@@ -59,8 +59,35 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    @asynccontextmanager
+    async def schema_change(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for migrations. On SQLite foreign keys are off inside it (a table
+        is changed by recreating it, and dropping the old one must cascade nowhere) and are
+        checked before it commits: any violation rolls it back."""
+        async with self.engine.connect() as conn:
+            if self.dialect != "sqlite":
+                async with conn.begin():
+                    yield conn
+                return
+            await conn.run_sync(_foreign_keys, False)  # takes effect outside a transaction only
+            try:
+                await conn.execution_options(**{_WRITE: True})
+                async with conn.begin():
+                    yield conn
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"the schema change breaks foreign keys: {broken[:5]}")
+            finally:
+                await conn.run_sync(_foreign_keys, True)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _foreign_keys(sync_conn: Any, on: bool) -> None:
+    cursor = sync_conn.connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

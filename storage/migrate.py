@@ -44,6 +44,6 @@ async def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str
         config.attributes["connection"] = sync_conn
         command.upgrade(config, revision)
 
-    async with db.write() as conn:
+    async with db.schema_change() as conn:
         await conn.run_sync(_upgrade)
     return before, await current_revision(db)

@@ -302,3 +302,11 @@ processed_updates = Table(
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("platform", "update_key"),
 )
+
+
+# No surrogate id is ever handed out twice, so a number people see or quote ("note #19"), a
+# button's data and an outbox key keep meaning the same row after a deletion. PostgreSQL's
+# sequences never reuse a number; SQLite needs AUTOINCREMENT (migration 0002_autoincrement).
+for _table in metadata.tables.values():
+    if "id" in _table.c and _table.c.id.primary_key:
+        _table.dialect_kwargs["sqlite_autoincrement"] = True

@@ -328,3 +328,18 @@ async def test_a_note_of_only_tags_is_refused_as_empty(services: Services) -> No
     )
     assert await my_notes(services, "1") == ["#sdg13 heat plan"]
     assert await my_notes(services, "2") == []
+
+
+async def test_numbers_are_never_reused_after_a_deletion(any_services: Services) -> None:
+    """Deleting the newest note must not hand its number to the next one (SQLite reused ids)."""
+    en = await member(any_services, "1")
+    saved = await en.send("/note Newest note, soon deleted")
+    first = int(saved.text.split("#")[1].split(".")[0])
+    ask = await en.send(f"/note delete {first}")
+    assert f"Note #{first} deleted." in await en.press(ask.button("Delete"))
+    again = await en.send("/note The next note")
+    second = int(again.text.split("#")[1].split(".")[0])
+    assert second > first
+    assert "There is no note" in await en.send(f"/note show {first}")
+    de = await member(any_services, "2", language="de")
+    assert f"Eine Notiz #{first} gibt es nicht." in await de.send(f"/notiz zeigen {first}")
