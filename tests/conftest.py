@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from handlers import build_router
 from storage import Store, open_store
-from tests.support import SEED_NOW, Chat, FakeClock, person
+from tests.support import SEED_NOW, Chat, Cli, CliResult, FakeClock, person, run_main
 from udx_bot.config import Settings, normalize_database_url
 from udx_bot.context import Services
 from udx_bot.demo import seed_demo
@@ -184,3 +184,22 @@ def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith(("TELEGRAM_", "SLACK_")) or name in ("DATABASE_URL", "UDX_ADMINS"):
             monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> Cli:
+    """``cli("import", "cities", "c.csv", cwd=tmp_path, env={"DATABASE_URL": …})``: udx-bot's
+    ``main`` in this process on the test clock (tests/support.run_main); a real subprocess is
+    kept for a few smoke tests only, as starting Python each time is slow."""
+
+    def run(
+        *argv: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str = ""
+    ) -> CliResult:
+        with monkeypatch.context() as patch:
+            if cwd is not None:
+                patch.chdir(cwd)
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            return run_main(argv, clock=clock, stdin=stdin)
+
+    return run

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import io
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -93,3 +97,34 @@ def person(
         language_code=language,
         chat_id=user_id,
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What ``udx-bot ARGS`` printed and returned (like subprocess.CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., CliResult]  # the ``cli`` fixture (tests/conftest.py)
+
+
+def run_main(argv: Sequence[str], *, clock: Callable[[], datetime], stdin: str = "") -> CliResult:
+    """``udx-bot ARGS`` in this process: the CLI's own ``main`` with the test clock, stdin fed
+    from ``stdin``, stdout and stderr captured, argparse's exits turned into the exit code.
+    Environment and working directory are the caller's (the ``cli`` fixture sets them)."""
+    from udx_bot.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(argv), clock=clock)
+            except SystemExit as exit_:  # --help, a usage error
+                code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    finally:
+        sys.stdin = saved_stdin
+    return CliResult(code, out.getvalue(), err.getvalue())

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import Cli
 from udx_bot.context import Services
 from udx_bot.middleware import Next, Request
 from udx_bot.platforms.console import ConsoleChat, press, render
@@ -81,8 +82,8 @@ def test_demo_creates_the_database_here_and_exits_cleanly_at_end_of_input(tmp_pa
     assert again.returncode == 0 and "(0 new)" in again.stdout
 
 
-def test_help_lists_the_commands(tmp_path: Path) -> None:
-    result = run_cli("--help", cwd=tmp_path)
+def test_help_lists_the_commands(cli: Cli, tmp_path: Path) -> None:
+    result = cli("--help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("demo", "console", "migrate", "import"):
         assert command in result.stdout
@@ -94,11 +95,11 @@ def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0 and "DATABASE_URL" in result.stderr
 
 
-def test_migrate_twice(tmp_path: Path) -> None:
+def test_migrate_twice(cli: Cli, tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}"}
-    first = run_cli("migrate", cwd=tmp_path, env=env)
+    first = cli("migrate", cwd=tmp_path, env=env)
     assert first.returncode == 0 and "upgraded from empty" in first.stdout
-    second = run_cli("migrate", cwd=tmp_path, env=env)
+    second = cli("migrate", cwd=tmp_path, env=env)
     assert second.returncode == 0 and "up to date" in second.stdout
 
 
@@ -131,32 +132,34 @@ CITIES = "name,country,timezone,language\nBonn,DE,Europe/Berlin,de\nYork,GB,Euro
         ),
     ],
 )
-def test_a_bad_cities_file_is_refused_whole(tmp_path: Path, content: str, reason: str) -> None:
+def test_a_bad_cities_file_is_refused_whole(
+    cli: Cli, tmp_path: Path, content: str, reason: str
+) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'i.sqlite3'}"}
     (tmp_path / "cities.csv").write_text(content)
-    result = run_cli("import", "cities", "cities.csv", cwd=tmp_path, env=env)
+    result = cli("import", "cities", "cities.csv", cwd=tmp_path, env=env)
     assert result.returncode == 1
     assert reason in result.stderr and "nothing was imported" in result.stderr
-    count = run_cli("import", "cities", "empty.csv", cwd=tmp_path, env=env)
+    count = cli("import", "cities", "empty.csv", cwd=tmp_path, env=env)
     assert count.returncode == 1  # a missing file is an error too, with the reason
     assert "cannot read the file" in count.stderr
     (tmp_path / "ok.csv").write_text("name,country,timezone,language\n")
-    ok = run_cli("import", "cities", "ok.csv", cwd=tmp_path, env=env)
+    ok = cli("import", "cities", "ok.csv", cwd=tmp_path, env=env)
     assert "0 cities added, 0 updated" in ok.stdout  # so nothing was written before
 
 
-def test_cities_and_partnerships_import_and_reimport(tmp_path: Path) -> None:
+def test_cities_and_partnerships_import_and_reimport(cli: Cli, tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'i.sqlite3'}"}
     (tmp_path / "cities.csv").write_text(CITIES)
-    first = run_cli("import", "cities", "cities.csv", cwd=tmp_path, env=env)
+    first = cli("import", "cities", "cities.csv", cwd=tmp_path, env=env)
     assert first.returncode == 0 and "2 cities added, 0 updated" in first.stdout
-    again = run_cli("import", "cities", "cities.csv", cwd=tmp_path, env=env)
+    again = cli("import", "cities", "cities.csv", cwd=tmp_path, env=env)
     assert "0 cities added, 2 updated" in again.stdout
     (tmp_path / "p.csv").write_text("city,partner_city,since\nBonn,York,1990\n")
-    p1 = run_cli("import", "partnerships", "p.csv", cwd=tmp_path, env=env)
+    p1 = cli("import", "partnerships", "p.csv", cwd=tmp_path, env=env)
     assert p1.returncode == 0 and "1 partnerships added" in p1.stdout
     (tmp_path / "p2.csv").write_text("city,partner_city\nYork,Bonn\n")
-    p2 = run_cli("import", "partnerships", "p2.csv", cwd=tmp_path, env=env)
+    p2 = cli("import", "partnerships", "p2.csv", cwd=tmp_path, env=env)
     assert "0 partnerships added, 1 updated" in p2.stdout
 
 
@@ -170,31 +173,31 @@ def test_cities_and_partnerships_import_and_reimport(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_partnerships_file_is_refused_whole(
-    tmp_path: Path, bad_row: str, reason: str
+    cli: Cli, tmp_path: Path, bad_row: str, reason: str
 ) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'i.sqlite3'}"}
     (tmp_path / "cities.csv").write_text(CITIES + "Leeds,GB,Europe/London,en\n")
-    assert run_cli("import", "cities", "cities.csv", cwd=tmp_path, env=env).returncode == 0
+    assert cli("import", "cities", "cities.csv", cwd=tmp_path, env=env).returncode == 0
     (tmp_path / "p.csv").write_text(f"city,partner_city,since\nBonn,York,1990\n{bad_row}\n")
-    result = run_cli("import", "partnerships", "p.csv", cwd=tmp_path, env=env)
+    result = cli("import", "partnerships", "p.csv", cwd=tmp_path, env=env)
     assert result.returncode == 1 and reason in result.stderr
     (tmp_path / "good.csv").write_text("city,partner_city,since\nBonn,York,1990\n")
-    good = run_cli("import", "partnerships", "good.csv", cwd=tmp_path, env=env)
+    good = cli("import", "partnerships", "good.csv", cwd=tmp_path, env=env)
     assert "1 partnerships added" in good.stdout  # the refused file wrote nothing
 
 
-def test_unknown_partnership_column(tmp_path: Path) -> None:
+def test_unknown_partnership_column(cli: Cli, tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'i.sqlite3'}"}
     (tmp_path / "p.csv").write_text("town,partner_city\nBonn,York\n")
-    result = run_cli("import", "partnerships", "p.csv", cwd=tmp_path, env=env)
+    result = cli("import", "partnerships", "p.csv", cwd=tmp_path, env=env)
     assert result.returncode == 1 and "line 1: unknown column 'town'" in result.stderr
 
 
-def test_a_large_file_shows_progress(tmp_path: Path) -> None:
+def test_a_large_file_shows_progress(cli: Cli, tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'i.sqlite3'}"}
     rows = "".join(f"Town {n},DE,Europe/Berlin,de\n" for n in range(2500))
     (tmp_path / "big.csv").write_text("name,country,timezone,language\n" + rows)
-    result = run_cli("import", "cities", "big.csv", cwd=tmp_path, env=env)
+    result = cli("import", "cities", "big.csv", cwd=tmp_path, env=env)
     assert result.returncode == 0
     assert "1000/2500 rows checked" in result.stderr and "2500/2500" in result.stderr
     assert "2500 cities added" in result.stdout

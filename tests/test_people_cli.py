@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_console_and_cli import run_cli
+from tests.support import Cli
 
 HEADER = "id,name,city,department,sdgs,language,role\n"
 GOOD = (
@@ -17,42 +17,44 @@ GOOD = (
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(cli: Cli, tmp_path: Path) -> dict[str, str]:
     db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"}
     (tmp_path / "cities.csv").write_text(
         "name,country,timezone,language\nTübingen,DE,Europe/Berlin,de\nLeeds,GB,Europe/London,en\n"
     )
-    assert run_cli("import", "cities", "cities.csv", cwd=tmp_path, env=db).returncode == 0
+    assert cli("import", "cities", "cities.csv", cwd=tmp_path, env=db).returncode == 0
     return db
 
 
-def test_grant_and_revoke(tmp_path: Path, env: dict[str, str]) -> None:
-    granted = run_cli("grant", "coordinator", "telegram:123456789", cwd=tmp_path, env=env)
+def test_grant_and_revoke(cli: Cli, tmp_path: Path, env: dict[str, str]) -> None:
+    granted = cli("grant", "coordinator", "telegram:123456789", cwd=tmp_path, env=env)
     assert granted.returncode == 0
     assert "telegram:123456789 is now a coordinator (not registered yet)" in granted.stdout
-    wrong = run_cli("revoke", "admin", "telegram:123456789", cwd=tmp_path, env=env)
+    wrong = cli("revoke", "admin", "telegram:123456789", cwd=tmp_path, env=env)
     assert wrong.returncode == 1 and "is a coordinator, not an admin" in wrong.stderr
-    revoked = run_cli("revoke", "coordinator", "telegram:123456789", cwd=tmp_path, env=env)
+    revoked = cli("revoke", "coordinator", "telegram:123456789", cwd=tmp_path, env=env)
     assert revoked.returncode == 0 and "is a participant again" in revoked.stdout
-    bad = run_cli("grant", "admin", "123456789", cwd=tmp_path, env=env)
+    bad = cli("grant", "admin", "123456789", cwd=tmp_path, env=env)
     assert bad.returncode == 1 and "is not an id like telegram:123456789" in bad.stderr
 
 
-def test_import_participants_then_reimport(tmp_path: Path, env: dict[str, str]) -> None:
+def test_import_participants_then_reimport(cli: Cli, tmp_path: Path, env: dict[str, str]) -> None:
     (tmp_path / "people.csv").write_text(GOOD)
-    first = run_cli("import", "participants", "people.csv", cwd=tmp_path, env=env)
+    first = cli("import", "participants", "people.csv", cwd=tmp_path, env=env)
     assert first.returncode == 0 and "2 participants added, 0 updated" in first.stdout
-    again = run_cli("import", "participants", "people.csv", cwd=tmp_path, env=env)
+    again = cli("import", "participants", "people.csv", cwd=tmp_path, env=env)
     assert "0 participants added, 2 updated" in again.stdout
-    already = run_cli("grant", "coordinator", "slack:U1", cwd=tmp_path, env=env)
+    already = cli("grant", "coordinator", "slack:U1", cwd=tmp_path, env=env)
     assert "was already a coordinator" in already.stdout and "not registered" not in already.stdout
 
 
-def test_a_bad_participants_file_is_refused_whole(tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_bad_participants_file_is_refused_whole(
+    cli: Cli, tmp_path: Path, env: dict[str, str]
+) -> None:
     (tmp_path / "bad.csv").write_text(
         GOOD + "foo,X,Tuebingn,Zauberamt,18,fr,boss\ntelegram:5,Dup,Leeds,planning,,,\n"
     )
-    result = run_cli("import", "participants", "bad.csv", cwd=tmp_path, env=env)
+    result = cli("import", "participants", "bad.csv", cwd=tmp_path, env=env)
     assert result.returncode == 1 and "nothing was imported" in result.stderr
     for reason in (
         "line 4: id 'foo' must look like telegram:123456789",
@@ -65,5 +67,5 @@ def test_a_bad_participants_file_is_refused_whole(tmp_path: Path, env: dict[str,
     ):
         assert reason in result.stderr
     (tmp_path / "ok.csv").write_text(HEADER)
-    empty = run_cli("import", "participants", "ok.csv", cwd=tmp_path, env=env)
+    empty = cli("import", "participants", "ok.csv", cwd=tmp_path, env=env)
     assert "0 participants added, 0 updated" in empty.stdout  # nothing was written before
