@@ -1,13 +1,12 @@
 """CSV imports for operators: cities, partnerships and participants. A file is validated as a
 whole first; any bad row refuses the whole file with line numbers and reasons, and nothing is
-written. Re-importing updates instead of duplicating."""
+written. Re-importing updates instead of duplicating. Files are read as spreadsheets save them
+(encodings and delimiters: udx_bot/csvfile.py)."""
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -19,25 +18,12 @@ from storage import Store
 from storage.cities import CityRow, ImportResult, PartnershipRow
 from storage.participants import ROLES, ParticipantImportRow
 from udx_bot.config import LANGUAGES
+from udx_bot.csvfile import ImportFailed, Notice, read_rows
 from udx_bot.reference import SDG_RANGE, closest_names, match_department, match_name, slug
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 PROGRESS_EVERY = 1000
-MAX_ERRORS_SHOWN = 20
-
-
-@dataclass
-class ImportFailed(Exception):
-    """The file was refused; ``errors`` are "line N: reason" strings."""
-
-    path: str
-    errors: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        shown = self.errors[:MAX_ERRORS_SHOWN]
-        more = len(self.errors) - len(shown)
-        tail = [f"… and {more} more problems"] if more > 0 else []
-        return "\n".join([f"{self.path}: refused, nothing was imported", *shown, *tail])
+__all__ = ["ImportFailed", "Notice"]  # with the importers, what the CLI needs
 
 
 @cache
@@ -52,46 +38,13 @@ def timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def read_rows(
-    path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; checks the header first."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise ImportFailed(str(path), [f"cannot read the file: {error.strerror}"]) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        if not header:
-            raise ImportFailed(str(path), ["line 1: the file is empty (no header)"])
-        allowed = set(required) | set(optional)
-        problems = [f"line 1: unknown column {h!r}" for h in header if h not in allowed]
-        problems += [f"line 1: missing column {c!r}" for c in required if c not in header]
-        duplicated = {h for h in header if header.count(h) > 1}
-        problems += [f"line 1: column {h!r} appears twice" for h in sorted(duplicated)]
-        if problems:
-            expected = ",".join((*required, *optional))
-            raise ImportFailed(str(path), [*problems, f"expected header: {expected}"])
-        reader.fieldnames = header
-        try:
-            for row in reader:
-                if None in row:
-                    raise ImportFailed(
-                        str(path), [f"line {reader.line_num}: more values than columns"]
-                    )
-                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-        except UnicodeDecodeError:
-            raise ImportFailed(str(path), ["the file is not UTF-8 text"]) from None
-        except csv.Error as error:
-            raise ImportFailed(str(path), [f"line {reader.line_num}: {error}"]) from None
-
-
-def parse_cities(path: Path, progress: Progress | None = None) -> list[CityRow]:
+def parse_cities(
+    path: Path, progress: Progress | None = None, notice: Notice | None = None
+) -> list[CityRow]:
     rows: list[CityRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    lines = list(read_rows(path, ("name", "country", "timezone", "language")))
+    lines = list(read_rows(path, ("name", "country", "timezone", "language"), notice=notice))
     for done, (line, row) in enumerate(lines, start=1):
         name, country = row["name"], row["country"].upper()
         timezone, language = row["timezone"], row["language"].lower()
@@ -121,14 +74,19 @@ def parse_cities(path: Path, progress: Progress | None = None) -> list[CityRow]:
 
 
 def parse_partnerships(
-    path: Path, known_slugs: dict[str, str], progress: Progress | None = None, *, this_year: int
+    path: Path,
+    known_slugs: dict[str, str],
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    *,
+    this_year: int,
 ) -> list[PartnershipRow]:
     """``known_slugs`` maps each known city's slug to its name; ``since`` may not be later
     than ``this_year``."""
     rows: list[PartnershipRow] = []
     errors: list[str] = []
     seen: dict[frozenset[str], int] = {}
-    lines = list(read_rows(path, ("city", "partner_city"), ("since",)))
+    lines = list(read_rows(path, ("city", "partner_city"), ("since",), notice))
     for done, (line, row) in enumerate(lines, start=1):
         problems = []
         slugs = []
@@ -164,16 +122,26 @@ def parse_partnerships(
 
 
 async def import_cities(
-    store: Store, path: Path, progress: Progress | None = None, *, now: datetime
+    store: Store,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    now: datetime,
+    notice: Notice | None = None,
 ) -> ImportResult:
-    return await store.cities.upsert_cities(parse_cities(path, progress))
+    return await store.cities.upsert_cities(parse_cities(path, progress, notice))
 
 
 async def import_partnerships(
-    store: Store, path: Path, progress: Progress | None = None, *, now: datetime
+    store: Store,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    now: datetime,
+    notice: Notice | None = None,
 ) -> ImportResult:
     known = {c.slug: c.name for c in await store.cities.all()}
-    rows = parse_partnerships(path, known, progress, this_year=now.year)
+    rows = parse_partnerships(path, known, progress, notice, this_year=now.year)
     return await store.cities.upsert_partnerships(rows)
 
 
@@ -193,14 +161,17 @@ def parse_platform_id(text: str) -> tuple[str, str] | None:
 
 
 def parse_participants(
-    path: Path, known_cities: dict[str, int], progress: Progress | None = None
+    path: Path,
+    known_cities: dict[str, int],
+    progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> list[ParticipantImportRow]:
     """``known_cities`` maps each known city's name to its id."""
     rows: list[ParticipantImportRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
     names = list(known_cities)
-    lines = list(read_rows(path, PARTICIPANT_COLUMNS[:4], PARTICIPANT_COLUMNS[4:]))
+    lines = list(read_rows(path, PARTICIPANT_COLUMNS[:4], PARTICIPANT_COLUMNS[4:], notice))
     for done, (line, row) in enumerate(lines, start=1):
         problems = []
         ident = parse_platform_id(row["id"])
@@ -264,11 +235,16 @@ def parse_participants(
 
 
 async def import_participants(
-    store: Store, path: Path, progress: Progress | None = None, *, now: datetime
+    store: Store,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    now: datetime,
+    notice: Notice | None = None,
 ) -> ImportResult:
     """Pre-register people from a CSV file (re-importing updates them)."""
     known = {c.name: c.id for c in await store.cities.all()}
     created, updated = await store.participants.import_rows(
-        parse_participants(path, known, progress), now=now
+        parse_participants(path, known, progress, notice), now=now
     )
     return ImportResult(created=created, updated=updated)

@@ -50,10 +50,16 @@ def stderr_progress(label: str) -> Progress:
     return report
 
 
+def stderr_notice(message: str) -> None:
+    print(f"udx-bot: {message}", file=sys.stderr)
+
+
 async def run_import(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     store = await open_store(settings.database_url)
     try:
-        result = await args.importer(store, args.file, stderr_progress(str(args.file)), now=clock())
+        result = await args.importer(
+            store, args.file, stderr_progress(str(args.file)), now=clock(), notice=stderr_notice
+        )
     except ImportFailed as failure:
         print(failure, file=sys.stderr)
         return 1
