@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from udx_bot.platform_ids import PlatformIdError, parse_platform_id
+
 LANGUAGES = ("de", "en")
-_ID_RE = re.compile(r"^(telegram|slack|console):[A-Za-z0-9_.@-]+$")
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -86,13 +87,15 @@ class Settings:
                 f"got {timezone!r}"
             ) from None
 
-        admins = tuple(a.strip() for a in (get("UDX_ADMINS") or "").split(",") if a.strip())
-        for admin in admins:
-            if not _ID_RE.match(admin):
-                raise ConfigError(
-                    f"UDX_ADMINS must list ids like telegram:123456789 or slack:U024BE7LH, "
-                    f"got {admin!r}"
-                )
+        admins: list[str] = []
+        for admin in (get("UDX_ADMINS") or "").split(","):
+            if admin.strip():
+                try:
+                    admins.append(str(parse_platform_id(admin)))
+                except PlatformIdError as error:
+                    raise ConfigError(
+                        f"UDX_ADMINS must list PLATFORM:ID entries: {error}"
+                    ) from None
 
         webhook_url = get("TELEGRAM_WEBHOOK_URL")
         webhook_secret = get("TELEGRAM_WEBHOOK_SECRET")
@@ -127,7 +130,7 @@ class Settings:
             default_language=language,
             default_timezone=timezone,
             network_name=get("UDX_NETWORK_NAME") or cls.network_name,
-            admins=admins,
+            admins=tuple(admins),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_base_url=telegram_base,
             telegram_webhook_url=webhook_url,

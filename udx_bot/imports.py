@@ -5,7 +5,6 @@ written. Re-importing updates instead of duplicating. Files are read as spreadsh
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -19,6 +18,7 @@ from storage.cities import CityRow, ImportResult, PartnershipRow
 from storage.participants import ROLES, ParticipantImportRow
 from udx_bot.config import LANGUAGES
 from udx_bot.csvfile import ImportFailed, Notice, read_rows
+from udx_bot.platform_ids import PlatformId, PlatformIdError, parse_platform_id
 from udx_bot.reference import SDG_RANGE, closest_names, match_department, match_name, slug
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
@@ -151,13 +151,6 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
 
 
 PARTICIPANT_COLUMNS = ("id", "name", "city", "department", "sdgs", "language", "role")
-_PLATFORM_ID_RE = re.compile(r"^(telegram|slack|console):([A-Za-z0-9_.@-]{1,64})$")
-
-
-def parse_platform_id(text: str) -> tuple[str, str] | None:
-    """ "telegram:123456789" -> ("telegram", "123456789"); None when it is not such an id."""
-    m = _PLATFORM_ID_RE.match(text.strip())
-    return (m.group(1), m.group(2)) if m else None
 
 
 def parse_participants(
@@ -174,13 +167,16 @@ def parse_participants(
     lines = list(read_rows(path, PARTICIPANT_COLUMNS[:4], PARTICIPANT_COLUMNS[4:], notice))
     for done, (line, row) in enumerate(lines, start=1):
         problems = []
-        ident = parse_platform_id(row["id"])
-        if ident is None:
-            problems.append(
-                f"id {row['id']!r} must look like telegram:123456789 or slack:U024BE7LH"
-            )
-        elif row["id"] in seen:
-            problems.append(f"duplicate row: {row['id']!r} is already on line {seen[row['id']]}")
+        ident: PlatformId | None = None
+        try:
+            ident = parse_platform_id(row["id"])
+        except PlatformIdError as error:
+            problems.append(f"id {error}")
+        else:
+            if str(ident) in seen:
+                problems.append(
+                    f"duplicate row: {row['id']!r} is already on line {seen[str(ident)]}"
+                )
         name = " ".join(row["name"].split())
         if not name:
             problems.append("the name is empty")
@@ -215,11 +211,11 @@ def parse_participants(
             errors.extend(f"line {line}: {p}" for p in problems)
         else:
             assert ident is not None and city is not None and found and found.department
-            seen[row["id"]] = line
+            seen[str(ident)] = line
             rows.append(
                 ParticipantImportRow(
-                    platform=ident[0],
-                    user_id=ident[1],
+                    platform=ident.platform,
+                    user_id=ident.user_id,
                     name=name,
                     city_id=known_cities[city],
                     department=found.department.key,

@@ -12,6 +12,7 @@ from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.digest import build_digest
 from udx_bot.digest_runner import tick
+from udx_bot.platform_ids import PlatformIdError, parse_platform_id
 
 
 def register(sub: Any) -> None:
@@ -39,15 +40,13 @@ async def run_send(args: argparse.Namespace, settings: Settings, clock: Clock) -
 
 
 async def run_preview(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    platform, sep, user_id = args.id.partition(":")
-    if not sep or not user_id:
-        print(
-            f"udx-bot: expected PLATFORM:ID like telegram:123456789, got {args.id!r}",
-            file=sys.stderr,
-        )
+    try:
+        ident = parse_platform_id(args.id)
+    except PlatformIdError as error:
+        print(f"udx-bot: {error}", file=sys.stderr)
         return 1
     async with running(settings, clock) as services:
-        participant = await services.store.participants.by_identity(platform, user_id)
+        participant = await services.store.participants.by_identity(ident.platform, ident.user_id)
         if participant is None or not participant.registered:
             print(f"udx-bot: no registered participant {args.id}", file=sys.stderr)
             return 1
