@@ -1,9 +1,10 @@
 """/start: a guided setup with buttons, in the person's language from the first message.
 
 language → city (countries, then their cities; or type a name) → department (taxonomy buttons, or
-type any name in German or English) → SDGs (toggle buttons, 11/16/17 first) → done: a summary and
-what to try next. Every step is saved as it is chosen and what the bot waits for is kept in
-storage (``ctx.wait_for``), so a restart mid-wizard loses nothing; /start again edits the profile.
+type any name in German or English) → SDGs (toggle buttons, 11/16/17 first; every SDG typed, in
+any form, toggles as its button does) → done: a summary and what to try next. Every step is saved
+as it is chosen and what the bot waits for is kept in storage (``ctx.wait_for``), so a restart
+mid-wizard loses nothing; /start again edits the profile.
 
 Callback data: ``ob:lang:<de|en>``, ``ob:country:<CC>``, ``ob:city:<id>``, ``ob:cities``,
 ``ob:dep:<key>``, ``ob:keep:<step>``, ``ob:sdgs:<n>`` (a toggle) or ``ob:sdgs`` with values (Slack
@@ -174,7 +175,8 @@ async def sdg_step(ctx: Context, *, edit: bool = False) -> Reply:
             Section(
                 ctx._(
                     "Which Sustainable Development Goals does your work serve? Choose as many as "
-                    "you like (or type their numbers), then press Done."
+                    "you like, then press Done. Typing works like the buttons: each SDG you type "
+                    "(13, sdg13 or several: 11 17) is added, or removed if it was already chosen."
                 ),
                 heading=_step_heading(ctx, 4, ctx._("SDGs")),
             )
@@ -318,7 +320,20 @@ async def typed_department(ctx: Context) -> Reply:
 async def typed_sdgs(ctx: Context) -> Reply:
     if ctx.args.strip().casefold().rstrip(".!") in ("done", "fertig", "ok"):
         return await finish(ctx)
-    chosen = parse_sdgs(ctx, ctx.args)  # a UserError keeps the step waiting
+    typed = set(parse_sdgs(ctx, ctx.args))  # a UserError keeps the step waiting
+    before = set(ctx.participant.sdgs)
+    chosen = before ^ typed  # each typed SDG toggles, as its button does
     await ctx.store.participants.set_sdgs(ctx.participant.id, chosen)
     await ctx.reload()
-    return await sdg_step(ctx)
+    reply = await sdg_step(ctx)
+    changes = []
+    if chosen - before:
+        changes.append(ctx._("Added: {sdgs}").format(sdgs=_sdg_list(chosen - before)))
+    if before - chosen:
+        changes.append(ctx._("Removed: {sdgs}").format(sdgs=_sdg_list(before - chosen)))
+    reply.sections.insert(0, Section(" · ".join(changes)))
+    return reply
+
+
+def _sdg_list(numbers: set[int]) -> str:
+    return ", ".join(f"SDG {n}" for n in sorted(numbers))

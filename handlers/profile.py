@@ -99,6 +99,7 @@ def parse_department(ctx: Context, typed: str) -> str:
 
 
 def parse_sdgs(ctx: Context, text: str) -> list[int]:
+    text = re.sub(r"(?i)\bsdg[\s\-]+(?=\d)", "sdg", text)  # "SDG 13" is one token
     tokens = [t for t in re.split(r"[\s,;]+", text.strip()) if t]
     if not tokens:
         raise UserError(ctx._("Which SDGs? For example: /profile sdgs 11 13 17"))

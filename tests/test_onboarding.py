@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tests.support import Chat
 from udx_bot.context import Services
-from udx_bot.types import Incoming
+from udx_bot.types import Actor, Incoming
 
 
 async def test_wizard_in_english_with_buttons(
@@ -125,3 +125,69 @@ async def test_newcomer_is_pointed_to_start(chat: Callable[..., Chat], services:
         services, Incoming(chat("9").actor, text="/link")
     )  # /link is allowed for newcomers
     assert answer and "code" in answer[0].plain_text
+
+
+async def _at_sdg_step(person: Chat) -> None:
+    await person.send("/profile city Leeds")
+    await person.send("/profile department planning")
+    await person.send("/start")
+    await person.press("ob:keep:city")
+    await person.press("ob:keep:department")
+
+
+async def test_every_typed_sdg_toggles_in_any_form(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    """One rule for the SDG step: each SDG typed (13, sdg13, SDG 13, #sdg13, several at once)
+    is added, or removed when already chosen, like pressing its button; the prompt says so."""
+    ada = chat("1", language="en")
+    await _at_sdg_step(ada)
+    step = ada.history[-1]
+    assert "each SDG you type (13, sdg13 or several: 11 17) is added" in step
+    assert "or removed if it was already chosen" in step
+
+    async def selected(answer_text: str) -> set[str]:
+        answer = await ada.send(answer_text)
+        assert answer.replies[-1].multi_select is not None, answer.text
+        return set(answer.replies[-1].multi_select.selected)
+
+    pressed = await ada.press("ob:sdgs:13")
+    assert pressed.replies[0].multi_select is not None
+    assert pressed.replies[0].multi_select.selected == {"13"}
+    assert await selected("sdg11") == {"11", "13"}  # used to replace the choice with {11}
+    assert await selected("11 17") == {"13", "17"}
+    assert "Added: SDG 11 · Removed: SDG 13, SDG 17" in await ada.send("SDG 13, #sdg17 11")
+    assert await selected("4") == {"4", "11"}
+    assert "1 to 17" in await ada.send("11 18")  # a bad one: nothing changes
+    me = await services.store.participants.by_identity("telegram", "1")
+    assert me is not None and me.sdgs == (4, 11)
+
+    bea = chat("2", language="de")
+    await _at_sdg_step(bea)
+    assert "jedes eingegebene SDG (13, sdg13 oder mehrere: 11 17)" in bea.history[-1]
+    await bea.send("11 13")
+    answer = await bea.send("sdg13")
+    assert "Entfernt: SDG 13" in answer
+    assert answer.replies[-1].multi_select is not None
+    assert answer.replies[-1].multi_select.selected == {"11"}
+
+
+async def test_the_console_toggles_typed_sdgs_the_same_way(services: Services) -> None:
+    import io
+
+    from udx_bot.platforms.console import ConsoleChat
+
+    out = io.StringIO()
+    console = ConsoleChat(services, Actor("console", "Mike Johnson", "Mike Johnson"), stdout=out)
+    for line in ("/profile city Leeds", "/profile department planning", "/start"):
+        await console.send(line)
+    await console.send("English")
+    await console.send("Leeds")
+    await console.send("planning")
+    await console.send("13")  # the numbered option: a toggle
+    await console.send("11 17")  # typed: toggles too, instead of replacing 13
+    me = await services.store.participants.by_identity("console", "Mike Johnson")
+    assert me is not None and me.sdgs == (11, 13, 17)
+    await console.send("13")
+    me = await services.store.participants.by_identity("console", "Mike Johnson")
+    assert me is not None and me.sdgs == (11, 17)
