@@ -144,10 +144,12 @@ class AnnouncementRepository:
         sdgs: Sequence[int] = (),
         city_ids: Sequence[int] = (),
         departments: Sequence[str] = (),
+        among: Sequence[int] | None = None,
     ) -> list[Recipient]:
         """Registered participants matching every given filter (any value within one filter)
         who have an identity the bot can deliver to, one per participant: the platform they
-        chose, else their first identity. One query, ordered by participant."""
+        chose, else their first identity; ``among`` limits it to these participants. One query,
+        ordered by participant."""
         query = (
             select(
                 participants.c.id,
@@ -169,6 +171,8 @@ class AnnouncementRepository:
             )
             .order_by(participants.c.id, identities.c.id)
         )
+        if among is not None:
+            query = query.where(participants.c.id.in_(list(among)))
         if city_ids:
             query = query.where(participants.c.city_id.in_(list(city_ids)))
         if departments:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -142,6 +144,7 @@ class DigestAnnouncement:
     text_de: str | None
     text_en: str | None
     sent_at: datetime
+    audience: dict[str, Any]  # as stored (see storage.announcements.Announcement)
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class DigestReadRepository:
                         announcements.c.text_de,
                         announcements.c.text_en,
                         announcements.c.sent_at,
+                        announcements.c.audience,
                     )
                     .where(
                         announcements.c.sent_at >= since,
@@ -274,7 +278,10 @@ class DigestReadRepository:
                 for row in note_rows
             ],
             joined=joined,
-            announcements=[DigestAnnouncement(*row) for row in announcement_rows],
+            announcements=[
+                DigestAnnouncement(*row[:5], json.loads(row[5] or "{}"))
+                for row in announcement_rows
+            ],
             introductions=[OpenIntroduction(*row) for row in intro_rows],
             partners=partners,
         )

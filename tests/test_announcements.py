@@ -186,3 +186,35 @@ async def test_status_without_announcements(chat: Callable[..., Chat], store: St
     assert "No announcements yet" in await anna.send("/announce status")
     berta = await coordinator(chat, store, "901", language="de")
     assert "Noch keine Mitteilungen" in await berta.send("/announce status")
+
+
+async def reader(
+    chat: Callable[..., Chat], store: Store, uid: str, language: str, sdgs: list[int]
+) -> Chat:
+    person = await coordinator(chat, store, uid, language=language, role="participant")
+    p = await store.participants.by_identity("telegram", uid)
+    assert p is not None
+    await store.participants.set_sdgs(p.id, sdgs)
+    return person
+
+
+async def test_a_digest_lists_only_announcements_whose_audience_included_the_reader(
+    chat: Callable[..., Chat], store: Store, clock: FakeClock
+) -> None:
+    emma = await reader(chat, store, "910", "en", [11])  # English, SDG 11: only the second
+    greta = await reader(chat, store, "911", "de", [13])  # German, SDG 13: both
+    hans = await reader(chat, store, "912", "de", [4])  # German, SDG 4: only the second
+    berta = await coordinator(chat, store, "901", language="de")
+    preview = await berta.send("/ankuendigen sdg13 lang:de Klimaschutz-Treffen am Freitag")
+    await berta.press(preview.button("Senden"))
+    preview = await berta.send("/ankuendigen alle de: Neujahrsempfang en: New Year reception")
+    await berta.press(preview.button("Senden"))
+    clock.advance(hours=1)
+    digest = await emma.send("/digest")
+    assert "Announcements this week\n• New Year reception" in digest
+    assert "Klimaschutz" not in digest
+    digest = await greta.send("/digest")
+    assert "Ankündigungen dieser Woche\n• Klimaschutz-Treffen am Freitag" in digest
+    assert "• Neujahrsempfang" in digest
+    digest = await hans.send("/digest")
+    assert "• Neujahrsempfang" in digest and "Klimaschutz" not in digest

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -268,9 +269,20 @@ def recipient_language(recipient: Recipient, default: str) -> str:
     return recipient.language or normalize_language(recipient.language_code) or default
 
 
-async def recipients(store: Store, audience: Audience, default_language: str) -> list[Recipient]:
+async def recipients(
+    store: Store,
+    audience: Audience,
+    default_language: str,
+    *,
+    among: Sequence[int] | None = None,
+) -> list[Recipient]:
+    """Who ``audience`` reaches (the one audience rule: fan-out, preview and digests);
+    ``among`` limits the answer to these participants."""
     found = await store.announcements.recipients(
-        sdgs=audience.sdgs, city_ids=audience.city_ids, departments=audience.departments
+        sdgs=audience.sdgs,
+        city_ids=audience.city_ids,
+        departments=audience.departments,
+        among=among,
     )
     if audience.languages:
         found = [r for r in found if recipient_language(r, default_language) in audience.languages]
