@@ -92,14 +92,14 @@ async def announce(ctx: Context) -> Reply:
 async def announce_button(ctx: Context) -> Reply:
     action, _, raw_id = ctx.args.partition(":")
     if not raw_id.isdigit() or action not in ("send", "cancel"):
-        return Reply.text(ctx._("That button is no longer active. Send /help to start again."))
+        return Reply.notify(ctx._("That button is no longer active. Send /help to start again."))
+    # A repeated or stale press answers with a notice and leaves the message as it is.
     announcement = await ctx.store.announcements.get(int(raw_id))
     if announcement is None or announcement.author_id != ctx.participant.id:
-        return Reply.text(ctx._("This draft is not yours or no longer exists."), edit=True)
+        return Reply.notify(ctx._("This draft is not yours or no longer exists."))
     if announcement.status != "draft":
-        return Reply.text(
-            ctx._("This announcement was already sent or cancelled. /announce status shows it."),
-            edit=True,
+        return Reply.notify(
+            ctx._("This announcement was already sent or cancelled. /announce status shows it.")
         )
     if action == "cancel":
         await ctx.store.announcements.transition(announcement.id, "cancelled", expect=("draft",))
@@ -114,7 +114,7 @@ async def announce_button(ctx: Context) -> Reply:
         if not await ctx.store.announcements.transition(
             announcement.id, "scheduled", expect=("draft",)
         ):
-            return Reply.text(ctx._("This announcement was already sent or cancelled."), edit=True)
+            return Reply.notify(ctx._("This announcement was already sent or cancelled."))
         return Reply.text(
             ctx._("Scheduled for {when}. /announce status shows it.").format(
                 when=ctx.t.fmt_datetime(announcement.scheduled_at)
@@ -122,7 +122,7 @@ async def announce_button(ctx: Context) -> Reply:
             edit=True,
         )
     if not await ctx.store.announcements.transition(announcement.id, "sending", expect=("draft",)):
-        return Reply.text(ctx._("This announcement was already sent or cancelled."), edit=True)
+        return Reply.notify(ctx._("This announcement was already sent or cancelled."))
     announcement = await ctx.store.announcements.get(announcement.id)
     assert announcement is not None
     n = await fan_out(ctx.services, announcement)
