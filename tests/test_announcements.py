@@ -220,3 +220,52 @@ async def test_a_digest_lists_only_announcements_whose_audience_included_the_rea
     assert "• Neujahrsempfang" in digest
     digest = await hans.send("/digest")
     assert "• Neujahrsempfang" in digest and "Klimaschutz" not in digest
+
+
+async def test_cancel_a_scheduled_announcement_in_english_and_german(
+    chat: Callable[..., Chat], store: Store, services: Services, clock: FakeClock
+) -> None:
+    await add_people(store, 2, now=clock.now)
+    anna = await coordinator(chat, store, "900")
+    berta = await coordinator(chat, store, "901", language="de")
+    dropped = await anna.send("/announce A preview nobody sends")
+    await anna.press(dropped.button("Cancel"))  # a dropped preview takes no number
+    preview = await anna.send("/announce Town hall at 2026-12-01 09:00")
+    scheduled = await anna.press(preview.button("Schedule"))
+    assert "as #1." in scheduled and "/announce cancel 1 cancels it" in scheduled
+    status = await anna.send("/announce status")
+    assert "#1 · Coord 900 · scheduled for" in status and "preview nobody sends" not in status
+    assert "Cancelled announcement #1: it will not be sent." in await anna.send(
+        "/announce cancel 1"
+    )
+    assert "#1 · Coord 900 · cancelled" in await anna.send("/announce status")
+    assert "already cancelled" in await anna.send("/announce cancel #1")
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert await release_due(services) == 0 and await count(store, outbox) == 0
+
+    preview = await berta.send("/ankuendigen Sommerfest am 2026-12-02 10:00")
+    assert "als #2." in await berta.press(preview.button("Planen"))
+    assert "Mitteilung #2 storniert" in await berta.send("/ankuendigen stornieren 2")
+    preview = await berta.send("/ankuendigen alle Jetzt gleich")
+    await berta.press(preview.button("Senden"))
+    assert "#3 wurde bereits gesendet" in await berta.send("/ankuendigen stornieren 3")
+    assert "Eine Mitteilung #9 gibt es nicht" in await berta.send("/ankuendigen stornieren 9")
+    assert "#3 was already sent" in await anna.send("/announce cancel 3")
+    assert "There is no announcement #9" in await anna.send("/announce cancel 9")
+
+
+async def test_subcommand_words_never_become_the_text(
+    chat: Callable[..., Chat], store: Store
+) -> None:
+    anna = await coordinator(chat, store, "900")
+    berta = await coordinator(chat, store, "901", language="de")
+    for command in ("/announce cancel 2 weeks", "/announce cancel", "/announce Cancel abc"):
+        answer = await anna.send(command)
+        assert "is a subcommand" in answer and not answer.buttons, command
+    assert "status is a subcommand" in await anna.send("/announce status please")
+    for command in ("/ankuendigen stornieren", "/ankuendigen Abbrechen den Termin"):
+        answer = await berta.send(command)
+        assert "ist ein Unterbefehl" in answer and not answer.buttons, command
+    assert await count(store, announcements) == 0 and await count(store, outbox) == 0
+    preview = await anna.send("/announce all cancel the meeting")  # the audience first
+    assert "cancel the meeting" in preview and preview.button("Send")

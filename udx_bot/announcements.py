@@ -32,13 +32,21 @@ KIND = "announcement"
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
 USAGE = N_(
     "/announce [audience] <text> [at YYYY-MM-DD HH:MM] — audience: all, sdg13, #City, a "
-    "department, lang:de or lang:en (combinable); text in both languages: de: … en: …"
+    "department, lang:de or lang:en (combinable); text in both languages: de: … en: … · "
+    "/announce status · /announce cancel <n>"
 )
 _AT_RE = re.compile(
     r"\s+(?:at|um|am)\s+(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})[ T]+(\d{1,2}:\d{2})\s*$",
     re.IGNORECASE,
 )
 _SDG_RE = re.compile(r"#?sdg\s*-?\d+", re.IGNORECASE)
+# Words that name a subcommand (English and German) never start an announcement's text.
+SUBCOMMANDS = {
+    "status": "status",
+    "cancel": "cancel",
+    "abbrechen": "cancel",
+    "stornieren": "cancel",
+}
 _LANG_MARK_RE = re.compile(r"(?:^|\s)(de|en):\s*", re.IGNORECASE)
 
 
@@ -181,6 +189,14 @@ def parse_audience(
         used += 1
     audience = Audience(tuple(sdgs), tuple(city_ids), tuple(departments), tuple(languages))
     return audience, used
+
+
+def subcommand(args: str) -> tuple[str, str] | None:
+    """``("cancel", "2")`` for ``cancel 2`` (or ``stornieren 2``): the subcommand a first word
+    names and the rest; None when the first word names none (the input is an announcement)."""
+    first, _, rest = args.strip().partition(" ")
+    name = SUBCOMMANDS.get(first.casefold())
+    return (name, rest.strip()) if name else None
 
 
 def parse_time(date_text: str, time_text: str, tz: tzinfo, t: Translator) -> datetime:
