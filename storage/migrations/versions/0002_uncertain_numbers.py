@@ -8,7 +8,8 @@ Create Date: 2026-12-02 07:00:00
   answer could not be read, so it is not sent again (see storage/outbox.py);
 * ``announcements.number``: the number people see (``/announce status``, ``/announce cancel
   <n>``), given when an announcement is sent or scheduled, so a cancelled preview takes none.
-  Announcements sent or scheduled before get numbers in the order they were made.
+  Announcements sent or scheduled before get numbers in the order they were made (before this
+  revision only a preview could be cancelled, so cancelled ones get none).
 """
 
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 _OUTBOX_OLD = "status in ('pending', 'sent', 'failed')"
 _OUTBOX_NEW = "status in ('pending', 'sent', 'failed', 'uncertain')"
-_NUMBERED = "('scheduled', 'sending', 'sent', 'cancelled')"
+_NUMBERED = "('scheduled', 'sending', 'sent')"
 
 
 def upgrade() -> None:
