@@ -2,8 +2,10 @@
 
 ``/announce [audience] <text> [at YYYY-MM-DD HH:MM]`` shows a preview with the audience size and
 Send / Cancel buttons (the draft is stored, nothing goes out before Send); Send fans out through
-the outbox, or schedules it. ``/announce status`` shows the latest announcements with delivery
-counts. Parsing and fan-out live in udx_bot/announcements.py (shared with the command line).
+the outbox, or schedules it, and gives the announcement its number. ``/announce status`` shows
+the latest announcements by number with delivery counts; ``/announce cancel <n>`` (``stornieren``)
+cancels a scheduled one. A first word naming a subcommand never becomes an announcement's text.
+Parsing and fan-out live in udx_bot/announcements.py (shared with the command line).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from udx_bot.announcements import (
     message_for,
     parse_draft,
     recipients,
+    subcommand,
     texts_of,
 )
 from udx_bot.context import Context, UserError
@@ -37,8 +40,9 @@ async def announce(ctx: Context) -> Reply:
     args = ctx.args.strip()
     if not args:
         raise UserError(ctx._("Usage: {usage}").format(usage=ctx._(USAGE)))
-    if args.lower() == "status":
-        return await status(ctx)
+    sub = subcommand(args)
+    if sub is not None:
+        return await _subcommand(ctx, *sub)
     cities = await ctx.store.cities.all()
     city_names = {c.id: c.name for c in cities}
     draft = parse_draft(args, ctx.t, cities, now=ctx.now(), tz=ctx.t.tz)
@@ -92,14 +96,14 @@ async def announce(ctx: Context) -> Reply:
 async def announce_button(ctx: Context) -> Reply:
     action, _, raw_id = ctx.args.partition(":")
     if not raw_id.isdigit() or action not in ("send", "cancel"):
-        return Reply.text(ctx._("That button is no longer active. Send /help to start again."))
+        return Reply.notify(ctx._("That button is no longer active. Send /help to start again."))
+    # A repeated or stale press answers with a notice and leaves the message as it is.
     announcement = await ctx.store.announcements.get(int(raw_id))
     if announcement is None or announcement.author_id != ctx.participant.id:
-        return Reply.text(ctx._("This draft is not yours or no longer exists."), edit=True)
+        return Reply.notify(ctx._("This draft is not yours or no longer exists."))
     if announcement.status != "draft":
-        return Reply.text(
-            ctx._("This announcement was already sent or cancelled. /announce status shows it."),
-            edit=True,
+        return Reply.notify(
+            ctx._("This announcement was already sent or cancelled. /announce status shows it.")
         )
     if action == "cancel":
         await ctx.store.announcements.transition(announcement.id, "cancelled", expect=("draft",))
@@ -114,15 +118,18 @@ async def announce_button(ctx: Context) -> Reply:
         if not await ctx.store.announcements.transition(
             announcement.id, "scheduled", expect=("draft",)
         ):
-            return Reply.text(ctx._("This announcement was already sent or cancelled."), edit=True)
+            return Reply.notify(ctx._("This announcement was already sent or cancelled."))
+        scheduled = await ctx.store.announcements.get(announcement.id)
+        assert scheduled is not None and scheduled.number is not None
         return Reply.text(
-            ctx._("Scheduled for {when}. /announce status shows it.").format(
-                when=ctx.t.fmt_datetime(announcement.scheduled_at)
-            ),
+            ctx._(
+                "Scheduled for {when} as #{n}. /announce status shows it; "
+                "/announce cancel {n} cancels it."
+            ).format(when=ctx.t.fmt_datetime(announcement.scheduled_at), n=scheduled.number),
             edit=True,
         )
     if not await ctx.store.announcements.transition(announcement.id, "sending", expect=("draft",)):
-        return Reply.text(ctx._("This announcement was already sent or cancelled."), edit=True)
+        return Reply.notify(ctx._("This announcement was already sent or cancelled."))
     announcement = await ctx.store.announcements.get(announcement.id)
     assert announcement is not None
     n = await fan_out(ctx.services, announcement)
@@ -142,6 +149,45 @@ _STATUS = {
     "sent": N_("sent on {when}"),
     "cancelled": N_("cancelled"),
 }
+
+
+async def _subcommand(ctx: Context, name: str, rest: str) -> Reply:
+    if name == "status":
+        if rest:
+            raise UserError(_reserved(ctx, "status"))
+        return await status(ctx)
+    number = rest.lstrip("#")
+    if not number.isdigit():
+        raise UserError(_reserved(ctx, ctx.args.split()[0]))
+    return await cancel(ctx, int(number))
+
+
+def _reserved(ctx: Context, word: str) -> str:
+    return ctx._(
+        "{word} is a subcommand: /announce status shows the latest announcements, "
+        "/announce cancel <n> cancels scheduled announcement #n. To announce a text that "
+        "starts with {word}, put the audience first, e.g. /announce all {word} …"
+    ).format(word=word)
+
+
+async def cancel(ctx: Context, number: int) -> Reply:
+    store = ctx.store
+    announcement = await store.announcements.by_number(number)
+    if announcement is None:
+        raise UserError(
+            ctx._("There is no announcement #{n}. /announce status shows the numbers.").format(
+                n=number
+            )
+        )
+    if announcement.status == "cancelled":
+        raise UserError(ctx._("Announcement #{n} was already cancelled.").format(n=number))
+    if announcement.status != "scheduled" or not await store.announcements.transition(
+        announcement.id, "cancelled", expect=("scheduled",)
+    ):
+        raise UserError(
+            ctx._("Announcement #{n} was already sent; it can't be cancelled.").format(n=number)
+        )
+    return Reply.text(ctx._("Cancelled announcement #{n}: it will not be sent.").format(n=number))
 
 
 async def status(ctx: Context) -> Reply:
@@ -168,14 +214,15 @@ async def status(ctx: Context) -> Reply:
             excerpt,
         ]
         if c.total:
-            lines.append(
-                ctx._("{sent} sent · {pending} pending · {failed} failed").format(
-                    sent=ctx.t.fmt_number(c.sent),
-                    pending=ctx.t.fmt_number(c.pending),
-                    failed=ctx.t.fmt_number(c.failed),
-                )
+            counted = ctx._("{sent} sent · {pending} pending · {failed} failed").format(
+                sent=ctx.t.fmt_number(c.sent),
+                pending=ctx.t.fmt_number(c.pending),
+                failed=ctx.t.fmt_number(c.failed),
             )
-        heading = f"#{a.id} · {a.author_name} · {state}"
+            if c.uncertain:
+                counted += " · " + ctx._("{n} unconfirmed").format(n=ctx.t.fmt_number(c.uncertain))
+            lines.append(counted)
+        heading = " · ".join(x for x in (f"#{a.number}", a.author_name, state) if x)
         sections.append(Section("\n".join(lines), heading=heading))
     if any(counts[a.id].failed for a in latest):
         sections.append(
@@ -183,6 +230,15 @@ async def status(ctx: Context) -> Reply:
                 ctx._(
                     "Failed: the person blocked the bot or left the platform; they get messages "
                     "again once they write to the bot."
+                )
+            )
+        )
+    if any(counts[a.id].uncertain for a in latest):
+        sections.append(
+            Section(
+                ctx._(
+                    "Unconfirmed: the platform most likely delivered it, but its answer could "
+                    "not be read; it is not sent again, so nobody gets it twice."
                 )
             )
         )

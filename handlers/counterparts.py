@@ -207,5 +207,5 @@ async def find_page(ctx: Context) -> Reply:
     try:
         page, filters = Filters.decode(ctx.args)
     except ValueError:
-        return Reply.text(ctx._("That button is no longer active. Send /find to start again."))
+        return Reply.notify(ctx._("That button is no longer active. Send /find to start again."))
     return await _listing(ctx, filters, page, edit=True)

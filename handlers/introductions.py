@@ -211,7 +211,7 @@ async def intro_command(ctx: Context) -> Reply:
 async def intro_button(ctx: Context) -> Reply:
     action, _, rest = ctx.args.partition(":")
     if action != "r":
-        return Reply.text(ctx._("That button is no longer active. Send /find to start again."))
+        return Reply.notify(ctx._("That button is no longer active. Send /find to start again."))
     return await request_introduction(ctx, rest)
 
 
@@ -224,27 +224,26 @@ async def answer(ctx: Context) -> Reply:
     except ValueError:
         intro_id = 0
     intro = await ctx.store.introductions.get(intro_id, now) if intro_id else None
+    # A stale or repeated press answers with a notice: the pressed message keeps what it
+    # holds (after Accept, the partner's contact).
     if action not in ("a", "d") or intro is None:
-        return Reply.text(ctx._("This request no longer exists."), edit=True)
+        return Reply.notify(ctx._("This request no longer exists."))
     if intro.target_id != ctx.participant.id:
-        return Reply.text(ctx._("This request is addressed to someone else."))
+        return Reply.notify(ctx._("This request is addressed to someone else."))
     if intro.status == "expired":
-        return Reply.text(
-            ctx._("This request expired on {date}.").format(
-                date=ctx.t.fmt_date(intro.expires_at())
-            ),
-            edit=True,
+        return Reply.notify(
+            ctx._("This request expired on {date}.").format(date=ctx.t.fmt_date(intro.expires_at()))
         )
     if intro.status != "open":
-        return Reply.text(ctx._("You have already answered this request."), edit=True)
+        return Reply.notify(ctx._("You have already answered this request."))
     requester = await ctx.store.participants.get(intro.requester_id)
     if requester is None or not requester.registered:
-        return Reply.text(ctx._("This request no longer exists."), edit=True)
+        return Reply.notify(ctx._("This request no longer exists."))
     decided = await ctx.store.introductions.decide(
         intro.id, "accepted" if action == "a" else "declined", now
     )
     if decided is None:
-        return Reply.text(ctx._("You have already answered this request."), edit=True)
+        return Reply.notify(ctx._("You have already answered this request."))
     me = ctx.participant
     identities = await ctx.store.participants.identities(requester.id)
     their_identity = delivery_identity(requester, identities)

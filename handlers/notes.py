@@ -332,13 +332,15 @@ async def notes_callback(ctx: Context) -> Reply:
         return await _search_page(ctx, token.split(), page, edit=True)
     if action in ("del", "keep") and rest.isdigit():
         note_id = int(rest)
+        if await ctx.store.notes.get(note_id) is None:  # deleted by an earlier press
+            return Reply.notify(_no_such_note(ctx, note_id))
         if action == "keep":
             return Reply.text(ctx._("OK, note #{n} stays.").format(n=note_id), edit=True)
         note = await _note(ctx, note_id)
         _check_may_delete(ctx, note)
         await ctx.store.notes.delete(note_id)
         return Reply.text(ctx._("Note #{n} deleted.").format(n=note_id), edit=True)
-    return Reply.text(ctx._("That button is no longer active. Send /notes to start again."))
+    return Reply.notify(ctx._("That button is no longer active. Send /notes to start again."))
 
 
 async def _parse_filter(ctx: Context, args: str) -> NoteFilter | None:

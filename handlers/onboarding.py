@@ -111,7 +111,7 @@ async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
 async def country_cities(ctx: Context, country: str) -> Reply:
     cities = [c for c in await ctx.store.cities.all() if c.country == country]
     if not cities:
-        return Reply.text(ctx._(_STALE), edit=True)
+        return Reply.notify(ctx._(_STALE))
     cities.sort(key=lambda c: reference.fold(c.name))
     buttons = [Button(c.name, f"ob:city:{c.id}") for c in cities]
     rows = _rows(buttons, 3)
@@ -233,7 +233,7 @@ async def pressed(ctx: Context) -> Reply:
     if action == "city" and value.isdigit():
         city = await ctx.store.cities.get(int(value))
         if city is None:
-            return Reply.text(ctx._(_STALE), edit=True)
+            return Reply.notify(ctx._(_STALE))
         return await _choose_city(ctx, city, edit=True)
     if action == "dep" and reference.department(value) is not None:
         return await _choose_department(ctx, value, edit=True)
@@ -245,7 +245,7 @@ async def pressed(ctx: Context) -> Reply:
         return await _sdgs_pressed(ctx, value)
     if action == "done":
         return await finish(ctx, edit=True)
-    return Reply.text(ctx._(_STALE), edit=True)
+    return Reply.notify(ctx._(_STALE))
 
 
 async def _choose_city(ctx: Context, city: City, *, edit: bool) -> Reply:
@@ -269,7 +269,7 @@ async def _choose_department(ctx: Context, key: str, *, edit: bool) -> Reply:
 async def _sdgs_pressed(ctx: Context, value: str) -> Reply:
     if value:  # one toggle (Telegram, console)
         if not value.isdigit() or int(value) not in reference.SDG_RANGE:
-            return Reply.text(ctx._(_STALE), edit=True)
+            return Reply.notify(ctx._(_STALE))
         chosen = set(ctx.participant.sdgs) ^ {int(value)}
     else:  # the whole selection (Slack)
         values = ctx.incoming.values or ()

@@ -56,6 +56,7 @@ async def mydata(ctx: Context) -> Reply:
     aliases=("vergessen",),
 )
 async def forget(ctx: Context) -> Reply:
+    whose = _fingerprint(ctx)
     return Reply(
         sections=[
             Section(
@@ -69,16 +70,28 @@ async def forget(ctx: Context) -> Reply:
         ],
         buttons=[
             [
-                Button(ctx._("Yes, erase everything"), "pv:forget", style="danger"),
-                Button(ctx._("Cancel"), "pv:keep"),
+                Button(ctx._("Yes, erase everything"), f"pv:forget:{whose}", style="danger"),
+                Button(ctx._("Cancel"), f"pv:keep:{whose}"),
             ]
         ],
     )
 
 
+def _fingerprint(ctx: Context) -> str:
+    """Who a confirmation is for: the participant's number and when they were created (SQLite
+    may give a newcomer the number of someone erased, never also the same microsecond)."""
+    p = ctx.participant
+    return f"{p.id}.{round(p.created_at.timestamp() * 1_000_000)}"
+
+
 @router.callback("pv", registered=False)
 async def confirm(ctx: Context) -> Reply:
-    if ctx.args == "forget":
+    action, _, whose = ctx.args.partition(":")
+    if whose and whose != _fingerprint(ctx):
+        # The buttons were for someone erased since (a repeated press): whoever writes after
+        # an erasure is a newcomer, and the message keeps saying what happened.
+        return Reply.notify(ctx._("Your data has already been erased."))
+    if action == "forget":
         await ctx.store.participants.erase(ctx.participant.id)
         return Reply.text(
             ctx._(

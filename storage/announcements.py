@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.engine import Database
 from storage.tables import announcements, identities, participant_sdgs, participants
@@ -26,6 +27,10 @@ class Announcement:
     created_at: datetime
     scheduled_at: datetime | None
     sent_at: datetime | None
+    number: int | None  # what people see; given when it is sent or scheduled, never reused
+
+
+NUMBER_TRIES = 5  # two announcements numbered at the same moment on PostgreSQL: one tries again
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,12 @@ class Recipient:
     platform: str
     user_id: str
     chat_id: str | None
+
+
+def _next_number() -> ColumnElement[int]:
+    """The next visible number: one more than the highest ever given."""
+    taken = announcements.alias("taken")
+    return select(func.coalesce(func.max(taken.c.number), 0) + 1).scalar_subquery()
 
 
 def _announcement(row: Any) -> Announcement:
@@ -62,22 +73,31 @@ class AnnouncementRepository:
         scheduled_at: datetime | None = None,
         status: str = "draft",
     ) -> int:
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                announcements.insert().values(
-                    author_id=author_id,
-                    author_name=author_name,
-                    audience=json.dumps(audience, ensure_ascii=False, sort_keys=True),
-                    text_de=text_de,
-                    text_en=text_en,
-                    status=status,
-                    created_at=now,
-                    scheduled_at=scheduled_at,
-                )
-            )
-            pk = result.inserted_primary_key
-            assert pk is not None
-            return int(pk[0])
+        """A new announcement; a draft (a preview) has no number yet, one made to be sent or
+        scheduled at once gets the next."""
+        values: dict[str, Any] = dict(
+            author_id=author_id,
+            author_name=author_name,
+            audience=json.dumps(audience, ensure_ascii=False, sort_keys=True),
+            text_de=text_de,
+            text_en=text_en,
+            status=status,
+            created_at=now,
+            scheduled_at=scheduled_at,
+        )
+        for attempt in range(NUMBER_TRIES):
+            if status != "draft":
+                values["number"] = _next_number()
+            try:
+                async with self.db.write() as conn:
+                    result = await conn.execute(announcements.insert().values(**values))
+                    pk = result.inserted_primary_key
+                    assert pk is not None
+                    return int(pk[0])
+            except IntegrityError:
+                if attempt == NUMBER_TRIES - 1 or status == "draft":
+                    raise
+        raise AssertionError("unreachable")
 
     async def get(self, announcement_id: int) -> Announcement | None:
         async with self.db.read() as conn:
@@ -97,25 +117,46 @@ class AnnouncementRepository:
         sent_at: datetime | None = None,
     ) -> bool:
         """Move to status ``to`` only from one of ``expect``; False when another press or
-        process got there first (so a double click never sends twice)."""
+        process got there first (so a double click never sends twice). Going out (scheduled,
+        sending) gives the announcement its number if it has none yet."""
         values: dict[str, Any] = {"status": to}
         if sent_at is not None:
             values["sent_at"] = sent_at
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                update(announcements)
-                .where(announcements.c.id == announcement_id, announcements.c.status.in_(expect))
-                .values(**values)
-            )
-            return bool(result.rowcount)
+        numbered = to in ("scheduled", "sending")
+        if numbered:
+            values["number"] = func.coalesce(announcements.c.number, _next_number())
+        for attempt in range(NUMBER_TRIES):
+            try:
+                async with self.db.write() as conn:
+                    result = await conn.execute(
+                        update(announcements)
+                        .where(
+                            announcements.c.id == announcement_id,
+                            announcements.c.status.in_(expect),
+                        )
+                        .values(**values)
+                    )
+                    return bool(result.rowcount)
+            except IntegrityError:
+                if attempt == NUMBER_TRIES - 1 or not numbered:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def by_number(self, number: int) -> Announcement | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(announcements).where(announcements.c.number == number))
+            ).first()
+        return _announcement(row) if row is not None else None
 
     async def recent(self, limit: int = 5) -> list[Announcement]:
-        """The latest announcements that were sent or are to be sent (no drafts)."""
+        """The latest announcements that were sent or scheduled (also those cancelled after
+        being scheduled; never previews, sent or dropped), newest first."""
         async with self.db.read() as conn:
             rows = await conn.execute(
                 select(announcements)
-                .where(announcements.c.status.in_(("scheduled", "sending", "sent", "cancelled")))
-                .order_by(announcements.c.id.desc())
+                .where(announcements.c.number.is_not(None))
+                .order_by(announcements.c.number.desc())
                 .limit(limit)
             )
             return [_announcement(r) for r in rows]
@@ -144,10 +185,12 @@ class AnnouncementRepository:
         sdgs: Sequence[int] = (),
         city_ids: Sequence[int] = (),
         departments: Sequence[str] = (),
+        among: Sequence[int] | None = None,
     ) -> list[Recipient]:
         """Registered participants matching every given filter (any value within one filter)
         who have an identity the bot can deliver to, one per participant: the platform they
-        chose, else their first identity. One query, ordered by participant."""
+        chose, else their first identity; ``among`` limits it to these participants. One query,
+        ordered by participant."""
         query = (
             select(
                 participants.c.id,
@@ -169,6 +212,8 @@ class AnnouncementRepository:
             )
             .order_by(participants.c.id, identities.c.id)
         )
+        if among is not None:
+            query = query.where(participants.c.id.in_(list(among)))
         if city_ids:
             query = query.where(participants.c.city_id.in_(list(city_ids)))
         if departments:

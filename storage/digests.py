@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage.engine import Database
 from storage.sql import insert
@@ -30,6 +32,12 @@ class DigestSchedule:
     timezone: str | None  # the participant's own, else their city's
     weekday: int  # Monday = 0
     minute: int  # minute of the day, local time
+    registered_at: datetime | None  # a slot before this was not theirs yet
+
+
+# A week recorded so is not "had": the digest was missed while the bot was down, and
+# ``udx-bot digest send`` still sends it.
+MISSED = "skipped"
 
 
 class DigestRepository:
@@ -44,6 +52,7 @@ class DigestRepository:
                 func.coalesce(participants.c.timezone, cities.c.timezone),
                 participants.c.digest_weekday,
                 participants.c.digest_minute,
+                participants.c.registered_at,
             )
             .select_from(participants.join(cities, cities.c.id == participants.c.city_id))
             .where(
@@ -62,28 +71,45 @@ class DigestRepository:
         async with self.db.read() as conn:
             return [DigestSchedule(*row) for row in await conn.execute(query)]
 
-    async def done(self, weeks: Iterable[str]) -> set[tuple[int, str]]:
-        """(participant id, week) pairs whose digest was handled, for the given weeks."""
+    async def done(
+        self, weeks: Iterable[str], *, missed_counts: bool = True
+    ) -> set[tuple[int, str]]:
+        """(participant id, week) pairs whose digest was handled, for the given weeks; without
+        ``missed_counts`` a week recorded as missed (:data:`MISSED`) is not among them."""
         wanted = sorted(set(weeks))
         if not wanted:
             return set()
+        query = select(digest_runs.c.participant_id, digest_runs.c.week).where(
+            digest_runs.c.week.in_(wanted)
+        )
+        if not missed_counts:
+            query = query.where(digest_runs.c.status != MISSED)
         async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(digest_runs.c.participant_id, digest_runs.c.week).where(
-                    digest_runs.c.week.in_(wanted)
-                )
-            )
-            return {(pid, week) for pid, week in rows}
+            return {(pid, week) for pid, week in await conn.execute(query)}
 
     async def record(self, participant_id: int, week: str, status: str, now: datetime) -> bool:
-        """Mark the week handled ("enqueued", "empty" or "skipped"); False if it already was."""
+        """Mark the week handled ("enqueued", "empty" or "skipped"); False if it already was.
+        A week recorded as missed may still be handled (``udx-bot digest send``)."""
         stmt = (
             insert(self.db.dialect, digest_runs)
             .values(participant_id=participant_id, week=week, status=status, created_at=now)
             .on_conflict_do_nothing()
         )
         async with self.db.write() as conn:
-            return bool((await conn.execute(stmt)).rowcount)
+            if (await conn.execute(stmt)).rowcount:
+                return True
+            if status == MISSED:
+                return False
+            result = await conn.execute(
+                update(digest_runs)
+                .where(
+                    digest_runs.c.participant_id == participant_id,
+                    digest_runs.c.week == week,
+                    digest_runs.c.status == MISSED,
+                )
+                .values(status=status, created_at=now)
+            )
+            return bool(result.rowcount)
 
     async def status(self, participant_id: int, week: str) -> str | None:
         async with self.db.read() as conn:
@@ -118,6 +144,7 @@ class DigestAnnouncement:
     text_de: str | None
     text_en: str | None
     sent_at: datetime
+    audience: dict[str, Any]  # as stored (see storage.announcements.Announcement)
 
 
 @dataclass(frozen=True)
@@ -207,6 +234,7 @@ class DigestReadRepository:
                         announcements.c.text_de,
                         announcements.c.text_en,
                         announcements.c.sent_at,
+                        announcements.c.audience,
                     )
                     .where(
                         announcements.c.sent_at >= since,
@@ -250,7 +278,10 @@ class DigestReadRepository:
                 for row in note_rows
             ],
             joined=joined,
-            announcements=[DigestAnnouncement(*row) for row in announcement_rows],
+            announcements=[
+                DigestAnnouncement(*row[:5], json.loads(row[5] or "{}"))
+                for row in announcement_rows
+            ],
             introductions=[OpenIntroduction(*row) for row in intro_rows],
             partners=partners,
         )

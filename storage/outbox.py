@@ -5,7 +5,9 @@ Delivery (see udx_bot/outbox_worker.py) claims due rows atomically with a lease
 (:meth:`OutboxRepository.claim`): a claimed row stays ``pending`` but its ``next_attempt_at``
 moves to the end of the lease, so no other worker takes it meanwhile, and a worker that dies
 leaves it to be claimed again once the lease has passed. A row becomes ``sent`` only after the
-platform accepted it, ``failed`` for good on a permanent error.
+platform accepted it, ``failed`` for good on a permanent error, and ``uncertain`` when the
+platform may have accepted it but its answer could not be read: such a row is never claimed again
+(so duplicates are bounded by what was in flight when a worker crashed).
 """
 
 from __future__ import annotations
@@ -63,10 +65,11 @@ class StatusCounts:
     sent: int = 0
     pending: int = 0
     failed: int = 0
+    uncertain: int = 0  # probably delivered, unconfirmed (see UncertainDelivery)
 
     @property
     def total(self) -> int:
-        return self.sent + self.pending + self.failed
+        return self.sent + self.pending + self.failed + self.uncertain
 
 
 def _message(row: Any) -> OutboxMessage:
@@ -286,8 +289,24 @@ class OutboxRepository:
             )
             return int(result.rowcount or 0)
 
+    async def mark_uncertain(self, message_id: int, *, error: str, now: datetime) -> bool:
+        """The platform may have accepted the message, its answer was unreadable: never sent
+        again. False when the row was no longer pending."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id, outbox.c.status == "pending")
+                .values(
+                    status="uncertain",
+                    sent_at=now,
+                    last_error=error[:500],
+                    attempts=outbox.c.attempts + 1,
+                )
+            )
+            return bool(result.rowcount)
+
     async def counts(self, kind: str, ref_ids: Sequence[int]) -> dict[int, StatusCounts]:
-        """Sent / pending / failed per ``ref_id`` (e.g. per announcement)."""
+        """Sent / pending / failed / uncertain per ``ref_id`` (e.g. per announcement)."""
         found: dict[int, dict[str, int]] = {}
         if ref_ids:
             async with self.db.read() as conn:

@@ -251,6 +251,8 @@ announcements = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("scheduled_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
+    # the number people see, given when it is sent or scheduled (a dropped preview takes none)
+    Column("number", Integer, unique=True),
     CheckConstraint(
         "status in ('draft', 'scheduled', 'sending', 'sent', 'cancelled')", name="status"
     ),
@@ -276,7 +278,8 @@ outbox = Table(
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
-    CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+    # uncertain: the platform probably has it, its answer could not be read: never re-sent
+    CheckConstraint("status in ('pending', 'sent', 'failed', 'uncertain')", name="status"),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("ix_outbox_ref", outbox.c.kind, outbox.c.ref_id)

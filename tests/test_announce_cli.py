@@ -55,3 +55,28 @@ async def test_schedule_and_bad_input(
         assert expected in capsys.readouterr().err
     assert await announce(settings, "--yes", "--to", "#Tuebingen", "Hi") == 1
     assert "Nobody matches" in capsys.readouterr().out
+
+
+async def test_cancel_and_status_from_the_command_line(
+    store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await add_people(store, 2, now=TEST_NOW)
+    assert await announce(settings, "--yes", "--at", "2999-12-01 09:00", "Town hall") == 0
+    out = capsys.readouterr().out
+    assert "Announcement #1 scheduled" in out and "udx-bot announce cancel 1 cancels it" in out
+    assert await announce(settings, "status") == 0
+    assert "#1 scheduled 2999-12-01 09:00: Town hall — 0 sent" in capsys.readouterr().out
+    assert await announce(settings, "cancel", "1") == 0
+    assert "Cancelled announcement #1" in capsys.readouterr().out
+    assert await announce(settings, "status") == 0
+    assert "#1 cancelled" in capsys.readouterr().out
+    assert await announce(settings, "--yes", "Now") == 0
+    assert "Announcement #2 queued" in capsys.readouterr().out
+    assert await announce(settings, "cancel", "2") == 1
+    assert "already sent" in capsys.readouterr().err
+    assert await announce(settings, "cancel", "7") == 1
+    assert "no announcement #7" in capsys.readouterr().err
+    for argv in (["cancel", "the", "meeting"], ["--yes", "status", "update"], ["stornieren"]):
+        assert await announce(settings, *argv) == 2, argv
+        assert "is a subcommand" in capsys.readouterr().err
+    assert len(await store.announcements.recent(10)) == 2  # nothing else was made

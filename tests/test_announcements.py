@@ -81,6 +81,7 @@ async def test_preview_then_send_in_each_recipients_language(
 
     again = await anna.press(preview.button("Send"))  # a double click sends nothing more
     assert "already sent or cancelled" in again and await count(store, outbox) == 8
+    assert again.replies[0].notice  # the message saying it was sent stays as it is
 
     status = await anna.send("/announce status")
     assert "0 sent · 8 pending · 0 failed" in status
@@ -124,7 +125,8 @@ async def test_cancel_sends_nothing(chat: Callable[..., Chat], store: Store) -> 
     preview = await anna.send("/announce Hello")
     assert "1 recipient" in preview
     assert "Cancelled" in await anna.press(preview.button("Cancel"))
-    assert "already sent or cancelled" in await anna.press(preview.button("Send"))
+    again = await anna.press(preview.button("Send"))
+    assert "already sent or cancelled" in again and again.replies[0].notice
     assert await count(store, outbox) == 0
 
 
@@ -186,3 +188,84 @@ async def test_status_without_announcements(chat: Callable[..., Chat], store: St
     assert "No announcements yet" in await anna.send("/announce status")
     berta = await coordinator(chat, store, "901", language="de")
     assert "Noch keine Mitteilungen" in await berta.send("/announce status")
+
+
+async def reader(
+    chat: Callable[..., Chat], store: Store, uid: str, language: str, sdgs: list[int]
+) -> Chat:
+    person = await coordinator(chat, store, uid, language=language, role="participant")
+    p = await store.participants.by_identity("telegram", uid)
+    assert p is not None
+    await store.participants.set_sdgs(p.id, sdgs)
+    return person
+
+
+async def test_a_digest_lists_only_announcements_whose_audience_included_the_reader(
+    chat: Callable[..., Chat], store: Store, clock: FakeClock
+) -> None:
+    emma = await reader(chat, store, "910", "en", [11])  # English, SDG 11: only the second
+    greta = await reader(chat, store, "911", "de", [13])  # German, SDG 13: both
+    hans = await reader(chat, store, "912", "de", [4])  # German, SDG 4: only the second
+    berta = await coordinator(chat, store, "901", language="de")
+    preview = await berta.send("/ankuendigen sdg13 lang:de Klimaschutz-Treffen am Freitag")
+    await berta.press(preview.button("Senden"))
+    preview = await berta.send("/ankuendigen alle de: Neujahrsempfang en: New Year reception")
+    await berta.press(preview.button("Senden"))
+    clock.advance(hours=1)
+    digest = await emma.send("/digest")
+    assert "Announcements this week\n• New Year reception" in digest
+    assert "Klimaschutz" not in digest
+    digest = await greta.send("/digest")
+    assert "Ankündigungen dieser Woche\n• Klimaschutz-Treffen am Freitag" in digest
+    assert "• Neujahrsempfang" in digest
+    digest = await hans.send("/digest")
+    assert "• Neujahrsempfang" in digest and "Klimaschutz" not in digest
+
+
+async def test_cancel_a_scheduled_announcement_in_english_and_german(
+    chat: Callable[..., Chat], store: Store, services: Services, clock: FakeClock
+) -> None:
+    await add_people(store, 2, now=clock.now)
+    anna = await coordinator(chat, store, "900")
+    berta = await coordinator(chat, store, "901", language="de")
+    dropped = await anna.send("/announce A preview nobody sends")
+    await anna.press(dropped.button("Cancel"))  # a dropped preview takes no number
+    preview = await anna.send("/announce Town hall at 2026-12-01 09:00")
+    scheduled = await anna.press(preview.button("Schedule"))
+    assert "as #1." in scheduled and "/announce cancel 1 cancels it" in scheduled
+    status = await anna.send("/announce status")
+    assert "#1 · Coord 900 · scheduled for" in status and "preview nobody sends" not in status
+    assert "Cancelled announcement #1: it will not be sent." in await anna.send(
+        "/announce cancel 1"
+    )
+    assert "#1 · Coord 900 · cancelled" in await anna.send("/announce status")
+    assert "already cancelled" in await anna.send("/announce cancel #1")
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert await release_due(services) == 0 and await count(store, outbox) == 0
+
+    preview = await berta.send("/ankuendigen Sommerfest am 2026-12-02 10:00")
+    assert "als #2." in await berta.press(preview.button("Planen"))
+    assert "Mitteilung #2 storniert" in await berta.send("/ankuendigen stornieren 2")
+    preview = await berta.send("/ankuendigen alle Jetzt gleich")
+    await berta.press(preview.button("Senden"))
+    assert "#3 wurde bereits gesendet" in await berta.send("/ankuendigen stornieren 3")
+    assert "Eine Mitteilung #9 gibt es nicht" in await berta.send("/ankuendigen stornieren 9")
+    assert "#3 was already sent" in await anna.send("/announce cancel 3")
+    assert "There is no announcement #9" in await anna.send("/announce cancel 9")
+
+
+async def test_subcommand_words_never_become_the_text(
+    chat: Callable[..., Chat], store: Store
+) -> None:
+    anna = await coordinator(chat, store, "900")
+    berta = await coordinator(chat, store, "901", language="de")
+    for command in ("/announce cancel 2 weeks", "/announce cancel", "/announce Cancel abc"):
+        answer = await anna.send(command)
+        assert "is a subcommand" in answer and not answer.buttons, command
+    assert "status is a subcommand" in await anna.send("/announce status please")
+    for command in ("/ankuendigen stornieren", "/ankuendigen Abbrechen den Termin"):
+        answer = await berta.send(command)
+        assert "ist ein Unterbefehl" in answer and not answer.buttons, command
+    assert await count(store, announcements) == 0 and await count(store, outbox) == 0
+    preview = await anna.send("/announce all cancel the meeting")  # the audience first
+    assert "cancel the meeting" in preview and preview.button("Send")

@@ -45,7 +45,7 @@ def test_digest_send_twice_sends_nothing_the_second_time(sqlite_url: str) -> Non
     asyncio.run(setup())
     first = cli("digest", "send", url=sqlite_url, extra={"UDX_DIGEST_EMPTY": "send"})
     assert first.returncode == 0, first.stderr
-    assert "1 digests queued" in first.stdout
+    assert "1 digest queued for delivery, 0 with" in first.stdout
     second = cli("digest", "send", url=sqlite_url, extra={"UDX_DIGEST_EMPTY": "send"})
     assert "0 digests queued" in second.stdout
     preview = cli(

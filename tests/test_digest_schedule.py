@@ -12,7 +12,7 @@ import pytest
 
 from handlers import build_router
 from storage import Store, open_store
-from tests.support import TEST_NOW, FakeClock
+from tests.support import FakeClock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 from udx_bot.digest_runner import digest_key, tick
@@ -53,11 +53,17 @@ def test_iso_week_is_the_local_one() -> None:
     assert slot(moment, BERLIN, 0, 480).week == "2026-W49"
 
 
-async def make_person(store: Store, city: str, user: str, **profile: object) -> int:
+# When the people of these tests registered: before every slot the tests look at.
+REGISTERED = utc(2026, 1, 5, 12)
+
+
+async def make_person(
+    store: Store, city: str, user: str, *, now: datetime = REGISTERED, **profile: object
+) -> int:
     cities = {c.name: c.id for c in await store.cities.all()}
-    p, _ = await store.participants.touch("telegram", user, chat_id=user, now=TEST_NOW)
+    p, _ = await store.participants.touch("telegram", user, chat_id=user, now=now)
     await store.participants.update(
-        p.id, city_id=cities[city], department="mobility", now=TEST_NOW, **profile
+        p.id, city_id=cities[city], department="mobility", now=now, **profile
     )
     return p.id
 
@@ -116,15 +122,49 @@ async def test_catch_up_after_downtime(
     clock.set(utc(2026, 3, 10, 6, 0))  # 23 hours late: still sent
     assert (await tick(services)).enqueued == [person]
     late = await make_person(services.store, "Kiel", "6")
-    clock.set(utc(2026, 3, 17, 7, 1))
-    await tick(services)  # both get week 12 on time
+    clock.set(utc(2026, 3, 16, 7, 1))
+    assert sorted((await tick(services)).enqueued) == sorted([person, late])  # week 12 on time
     clock.set(utc(2026, 3, 25, 9, 0))  # down from Monday W13 07:00 until Wednesday: too late
     services.settings = replace(services.settings, digest_catchup_hours=24)
     report = await tick(services)
     assert sorted(report.skipped) == sorted([person, late]) and report.enqueued == []
-    assert any("skipped" in r.message for r in caplog.records)
+    line = next(r.getMessage() for r in caplog.records if "skipped" in r.getMessage())
+    assert "2026-W13, not sent: its time (2026-03-23 07:00 UTC) passed more than 24 hours" in line
     clock.set(utc(2026, 3, 30, 6, 0))  # the next week goes out normally (CEST now)
     assert sorted((await tick(services)).enqueued) == sorted([person, late])
+
+
+async def test_a_newcomer_gets_the_first_digest_at_the_next_slot(
+    quiet_week_services: Services, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = quiet_week_services
+    # Monday 07:00 UTC is her slot (08:00 in Stuttgart); she joins on Wednesday, two days later
+    clock.set(utc(2026, 11, 25, 9, 0))
+    newcomer = await make_person(services.store, "Stuttgart", "n1", now=clock.now)
+    report = await tick(services)
+    assert report == type(report)()  # not due, and above all not "skipped"
+    assert await services.store.digests.status(newcomer, "2026-W48") is None
+    assert not [r for r in caplog.records if "skipped" in r.getMessage()]
+    clock.set(utc(2026, 11, 30, 7, 0))  # her next Monday
+    assert (await tick(services)).enqueued == [newcomer]
+    assert await services.store.outbox.get(digest_key(newcomer, "2026-W49")) is not None
+
+
+async def test_digest_send_reaches_newcomers_and_missed_weeks(
+    quiet_week_services: Services, clock: FakeClock
+) -> None:
+    services = quiet_week_services
+    clock.set(utc(2026, 11, 25, 9, 0))  # Wednesday: Monday's slots are more than a day ago
+    missed = await make_person(services.store, "Stuttgart", "m1")
+    newcomer = await make_person(services.store, "Kiel", "m2", now=clock.now)
+    assert (await tick(services)).skipped == [missed]
+    report = await tick(services, force=True)  # udx-bot digest send
+    assert sorted(report.enqueued) == sorted([missed, newcomer])
+    assert await services.store.digests.status(missed, "2026-W48") == "enqueued"
+    for pid in (missed, newcomer):
+        assert await services.store.outbox.get(digest_key(pid, "2026-W48")) is not None
+    assert await tick(services, force=True) == type(report)()  # a second run sends nothing
+    assert await tick(services) == type(report)()
 
 
 async def test_empty_week_sends_nothing_by_default(services: Services, clock: FakeClock) -> None:

@@ -37,8 +37,10 @@ async def test_unknown_command_and_text_in_both_languages(chat: Callable[..., Ch
 
 
 async def test_stale_button_is_answered(chat: Callable[..., Chat]) -> None:
-    assert "no longer active" in await chat("1").press("gone:away")
-    assert "nicht mehr aktiv" in await chat("2", language="de").press("gone:away")
+    answer = await chat("1").press("gone:away")
+    assert "no longer active" in answer and answer.replies[0].notice
+    answer = await chat("2", language="de").press("gone:away")
+    assert "nicht mehr aktiv" in answer and answer.replies[0].notice
 
 
 def extra_router() -> Router:

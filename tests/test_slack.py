@@ -233,7 +233,9 @@ async def test_a_stale_button_is_answered_in_german(h: SlackHarness) -> None:
     stale = {"type": "button", "action_id": "udx:0", "value": "gone:away", "text": {}}
     await h.press(GERMAN, stale)
     await h.settle()
-    assert "nicht mehr aktiv" in shown(last_response(h.fake, GERMAN))
+    answer = last_response(h.fake, GERMAN)
+    assert "nicht mehr aktiv" in shown(answer)
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
 
 
 async def test_a_multi_select_submits_the_whole_selection(h: SlackHarness) -> None:

@@ -128,12 +128,15 @@ async def test_a_user_who_blocked_the_bot_is_not_an_error(
     assert "Commands" in (await tg.send(ALICE, "/help"))[0]
 
 
-async def test_stale_button_gets_a_new_message(tg: TelegramHarness) -> None:
+async def test_stale_button_gets_a_notice_and_no_message(tg: TelegramHarness) -> None:
     await tg.send(BERND, "/help", language="de")
+    shown = tg.fake.visible_texts(BERND)
     update = tg.fake.push_callback(BERND, "gone:away", language_code="de")
     await tg.processed(update)
-    assert "nicht mehr aktiv" in tg.fake.visible_texts(BERND)[-1]
+    assert tg.fake.visible_texts(BERND) == shown
     assert answered(tg.fake, update)
+    (answer,) = tg.fake.calls_to("answerCallbackQuery")
+    assert "nicht mehr aktiv" in answer.params["text"]
 
 
 async def test_multi_select_toggles_on_the_same_message(tg: TelegramHarness) -> None:

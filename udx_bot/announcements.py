@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -31,13 +32,21 @@ KIND = "announcement"
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
 USAGE = N_(
     "/announce [audience] <text> [at YYYY-MM-DD HH:MM] — audience: all, sdg13, #City, a "
-    "department, lang:de or lang:en (combinable); text in both languages: de: … en: …"
+    "department, lang:de or lang:en (combinable); text in both languages: de: … en: … · "
+    "/announce status · /announce cancel <n>"
 )
 _AT_RE = re.compile(
     r"\s+(?:at|um|am)\s+(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})[ T]+(\d{1,2}:\d{2})\s*$",
     re.IGNORECASE,
 )
 _SDG_RE = re.compile(r"#?sdg\s*-?\d+", re.IGNORECASE)
+# Words that name a subcommand (English and German) never start an announcement's text.
+SUBCOMMANDS = {
+    "status": "status",
+    "cancel": "cancel",
+    "abbrechen": "cancel",
+    "stornieren": "cancel",
+}
 _LANG_MARK_RE = re.compile(r"(?:^|\s)(de|en):\s*", re.IGNORECASE)
 
 
@@ -182,6 +191,14 @@ def parse_audience(
     return audience, used
 
 
+def subcommand(args: str) -> tuple[str, str] | None:
+    """``("cancel", "2")`` for ``cancel 2`` (or ``stornieren 2``): the subcommand a first word
+    names and the rest; None when the first word names none (the input is an announcement)."""
+    first, _, rest = args.strip().partition(" ")
+    name = SUBCOMMANDS.get(first.casefold())
+    return (name, rest.strip()) if name else None
+
+
 def parse_time(date_text: str, time_text: str, tz: tzinfo, t: Translator) -> datetime:
     try:
         if "." in date_text:
@@ -268,9 +285,20 @@ def recipient_language(recipient: Recipient, default: str) -> str:
     return recipient.language or normalize_language(recipient.language_code) or default
 
 
-async def recipients(store: Store, audience: Audience, default_language: str) -> list[Recipient]:
+async def recipients(
+    store: Store,
+    audience: Audience,
+    default_language: str,
+    *,
+    among: Sequence[int] | None = None,
+) -> list[Recipient]:
+    """Who ``audience`` reaches (the one audience rule: fan-out, preview and digests);
+    ``among`` limits the answer to these participants."""
     found = await store.announcements.recipients(
-        sdgs=audience.sdgs, city_ids=audience.city_ids, departments=audience.departments
+        sdgs=audience.sdgs,
+        city_ids=audience.city_ids,
+        departments=audience.departments,
+        among=among,
     )
     if audience.languages:
         found = [r for r in found if recipient_language(r, default_language) in audience.languages]

@@ -21,6 +21,13 @@ class TransientError(DeliveryError):
         self.retry_after = retry_after
 
 
+class UncertainDelivery(DeliveryError):
+    """The platform may well have accepted the message, but its answer could not be read: the
+    connection dropped or timed out after the request went out, or the answer was unreadable.
+    Sending again could show it twice, so the outbox records it as ``uncertain`` (logged,
+    counted, shown as unconfirmed) and never sends it again."""
+
+
 class PermanentError(DeliveryError):
     """Will never succeed (the person blocked the bot, the account is gone): stop sending to
     this identity until the person writes again.
@@ -39,5 +46,6 @@ class Sender(Protocol):
 
     async def deliver(self, user_id: str, chat_id: str | None, replies: Sequence[Reply]) -> None:
         """Send ``replies`` as direct messages; return only once the platform accepted them.
-        Raises TransientError or PermanentError."""
+        Raises TransientError (certainly not delivered: try again), UncertainDelivery (perhaps
+        delivered: do not try again) or PermanentError."""
         ...

@@ -8,11 +8,13 @@ digest is composed from it in memory, so a run over 10,000 participants stays fa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.digests import DigestNote, WeekData
 from storage.participants import Participant
+from udx_bot.announcements import Audience, recipients
 from udx_bot.context import Services
 from udx_bot.i18n import Translator
 from udx_bot.matching import counterpart_key, is_match
@@ -29,14 +31,34 @@ class DigestRun:
 
     week: WeekData
     people: dict[int, Participant] = field(default_factory=dict)
+    # announcement id -> the participants its audience includes (of the readers asked for)
+    audiences: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
-    async def load(cls, services: Services, since: datetime, until: datetime) -> DigestRun:
-        week = await services.store.digest_reads.week(since, until)
+    async def load(
+        cls,
+        services: Services,
+        since: datetime,
+        until: datetime,
+        *,
+        readers: Sequence[int] | None = None,
+    ) -> DigestRun:
+        """The week's data; ``readers``: only they will read this run's digests (None: anyone)."""
+        store = services.store
+        week = await store.digest_reads.week(since, until)
         wanted = set(week.joined)
         for intro in week.introductions:
             wanted.update((intro.requester_id, intro.target_id))
-        return cls(week, await services.store.participants.get_many(wanted))
+        audiences = {}
+        for ann in week.announcements:
+            found = await recipients(
+                store,
+                Audience.from_json(ann.audience),
+                services.settings.default_language,
+                among=readers,
+            )
+            audiences[ann.id] = frozenset(r.participant_id for r in found)
+        return cls(week, await store.participants.get_many(wanted), audiences)
 
 
 async def build_digest(
@@ -49,7 +71,7 @@ async def build_digest(
 ) -> list[Reply] | None:
     """The digest for ``since``..``until``; None for a week with nothing new (unless
     UDX_DIGEST_EMPTY=send, which sends a short "quiet week")."""
-    run = run or await DigestRun.load(services, since, until)
+    run = run or await DigestRun.load(services, since, until, readers=[participant.id])
     t = services.translator_for(participant)
     sections = compose(t, participant, run, since, until)
     if not sections:
@@ -130,7 +152,11 @@ def compose(
         ).format(count=t.fmt_number(len(newcomers)))
         sections.append(Section("\n".join(lines), heading))
 
-    announcements = [a for a in week.announcements if since <= a.sent_at < until]
+    announcements = [
+        a
+        for a in week.announcements
+        if since <= a.sent_at < until and reader.id in run.audiences.get(a.id, ())
+    ]
     if announcements:
         lines = []
         for ann in announcements:

@@ -31,16 +31,29 @@ def digest_key(participant_id: int, week: str) -> str:
 async def pending_slots(
     services: Services, now: datetime, *, due_only: bool = True
 ) -> list[tuple[int, Slot]]:
-    """(participant id, this week's slot) for everyone without a digest this week; with
-    ``due_only``, only those whose scheduled time has passed."""
+    """(participant id, this week's slot) for everyone without a digest this week.
+
+    With ``due_only`` (the minute tick), only those whose scheduled time has passed, and not
+    those who registered after it: a newcomer's first digest comes at their next slot. Without
+    it (``udx-bot digest send``), everyone who has not had this week's digest, including those
+    whose digest was missed while the bot was down."""
     found = []
     for schedule in await services.store.digests.schedules():
         tz = ZoneInfo(schedule.timezone or services.settings.default_timezone)
         this_week = slot(now, tz, schedule.weekday, schedule.minute)
-        if not due_only or this_week.at <= now:
-            found.append((schedule.participant_id, this_week))
-    done = await services.store.digests.done({s.week for _, s in found})
+        if due_only:
+            if this_week.at > now:
+                continue
+            if schedule.registered_at is not None and schedule.registered_at > this_week.at:
+                continue  # this week's slot passed before they joined
+        found.append((schedule.participant_id, this_week))
+    done = await services.store.digests.done({s.week for _, s in found}, missed_counts=due_only)
     return [(pid, s) for pid, s in found if (pid, s.week) not in done]
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"
 
 
 async def tick(
@@ -62,8 +75,11 @@ async def tick(
         if not force and now - this_week.at > catchup:
             if await store.digests.record(participant_id, this_week.week, "skipped", now):
                 log.warning(
-                    "digest for participant %s, %s, missed by more than %s: skipped",
-                    participant_id, this_week.week, catchup,
+                    "digest for participant %s, %s, not sent: its time (%s UTC) passed more "
+                    "than %s ago (UDX_DIGEST_CATCHUP_HOURS); recorded as skipped, "
+                    "udx-bot digest send still sends it",
+                    participant_id, this_week.week, f"{this_week.at:%Y-%m-%d %H:%M}",
+                    _hours(catchup),
                 )  # fmt: skip
                 report.skipped.append(participant_id)
             continue

@@ -13,7 +13,9 @@ How it works (one :meth:`OutboxWorker.drain_once`):
 3. mark rows ``sent`` only after the platform accepted them (in small batches), retry transient
    failures with exponential backoff (a 429's ``retry_after`` is honoured and does not count
    as an attempt), mark permanent failures ``failed`` and block the identity (``blocked_at``)
-   so nothing more is sent to it until the person writes again.
+   so nothing more is sent to it until the person writes again. A failure that leaves open
+   whether the platform has the message (the answer was lost or unreadable) is never retried:
+   the row becomes ``uncertain`` (logged, counted), so one send never turns into several.
 
 The service (``udx-bot run``) loops over ``drain_once``, runs small periodic jobs (releasing
 scheduled announcements) and wakes up at once when a message is queued in the same process.
@@ -38,7 +40,7 @@ from storage import Store
 from storage.outbox import OutboxMessage
 from udx_bot.clock import Clock
 from udx_bot.context import Services
-from udx_bot.delivery import PermanentError, Sender, TransientError
+from udx_bot.delivery import PermanentError, Sender, TransientError, UncertainDelivery
 from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
@@ -133,6 +135,7 @@ class DrainResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    uncertain: int = 0  # perhaps delivered, the answer was unreadable: not sent again
     deferred: int = 0  # chat busy, or the worker stopping: back to the queue, no attempt used
     errors: list[str] = field(default_factory=list)
 
@@ -240,6 +243,18 @@ class OutboxWorker:
         except TransientError as error:
             await self._transient(row, error, result)
             return
+        except UncertainDelivery as error:
+            await self.store.outbox.mark_uncertain(row.id, error=str(error), now=self.clock())
+            result.uncertain += 1
+            result.errors.append(str(error))
+            log.warning(
+                "outbox %s to %s: perhaps delivered, the platform's answer was unreadable (%s); "
+                "recorded as uncertain, not sent again",
+                row.id,
+                row.platform,
+                error,
+            )
+            return
         except PermanentError as error:
             failed = await self.store.outbox.mark_failed(
                 row.id,
@@ -319,7 +334,7 @@ class OutboxWorker:
         while not self._stopping.is_set():
             await self.run_jobs()
             result = await self.drain_once()
-            for name in ("claimed", "sent", "retried", "failed", "deferred"):
+            for name in ("claimed", "sent", "retried", "failed", "uncertain", "deferred"):
                 setattr(total, name, getattr(total, name) + getattr(result, name))
             total.errors.extend(result.errors)
             if result.claimed:

@@ -217,7 +217,7 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
         prefix, _, rest = incoming.callback.partition(":")
         request.route = router.callbacks.get(prefix)
         if request.route is None:
-            return [Reply.text(ctx._(_STALE_BUTTON))]
+            return [Reply.notify(ctx._(_STALE_BUTTON))]
         ctx.args = rest
         return await next()
 

@@ -145,6 +145,16 @@ class Reply:
     document: Document | None = None
     prompt: Prompt | None = None  # the bot now waits for free text (see Prompt)
     ephemeral: bool = True  # Slack: only the person sees it (always true in a DM)
+    notice: bool = False  # a short notice that leaves every message as it is (see notify)
+
+    @classmethod
+    def notify(cls, text: str) -> Reply:
+        """A short notice about a pressed button that changes nothing on screen: the answer to
+        a repeated or stale press (the action already happened, the request expired), so the
+        pressed message and what it holds stay as they are. Telegram shows it as the button's
+        callback answer (a toast), Slack as a message only the person sees, the console as one
+        line. In answer to typed text it is an ordinary message."""
+        return cls(sections=[Section(text)], notice=True)
 
     @classmethod
     def text(

@@ -20,7 +20,35 @@ from typing import Any, Self
 
 from aiohttp import web
 
-__all__ = ["FakeServer", "SlidingWindow", "TokenBucket", "UploadedFile", "read_request"]
+__all__ = [
+    "BAD_ANSWERS",
+    "FakeServer",
+    "SlidingWindow",
+    "TokenBucket",
+    "UploadedFile",
+    "answer_badly",
+    "read_request",
+]
+
+# How a fake answers badly (``fake.answer_badly_next(target, how)``):
+#   "garbage"   accepts the call (the message is shown), then answers 200 with a non-JSON body;
+#   "drop"      accepts the call, then closes the connection without answering;
+#   "empty_502" refuses the call (nothing shown) with 502 and an empty body, as a gateway does.
+BAD_ANSWERS = ("garbage", "drop", "empty_502")
+GARBAGE = "<html><body>upstream answered something odd</body></html>"
+
+
+def answer_badly(request: web.Request, how: str) -> web.Response:
+    """The bad answer ``how`` for ``request`` (after the call was handled, except empty_502)."""
+    if how == "drop":
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=200)  # never reaches the client
+    if how == "garbage":
+        return web.Response(status=200, text=GARBAGE, content_type="text/html")
+    if how == "empty_502":
+        return web.Response(status=502)
+    raise ValueError(f"unknown bad answer {how!r}")
 
 
 class UploadedFile(dict[str, Any]):

@@ -22,7 +22,8 @@ Limits and failures: ``per_channel_rate`` (token bucket with ``per_channel_burst
 "ratelimited"}`` (``count_429``); ``fail[channel_or_user] = "channel_not_found"`` (or any error
 string, e.g. ``"account_inactive"``) -> HTTP 200 with ``ok: false`` as Slack does; an int (500,
 502, 503) -> that HTTP status. Failures match the ``channel``, ``user``, ``users`` parameters and
-the resolved DM channel.
+the resolved DM channel. :meth:`FakeSlack.answer_badly_next` makes the next ``chat.postMessage``
+calls to a channel answer badly (see :data:`tests.fakes.BAD_ANSWERS`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import FakeServer, TokenBucket, read_request
+from tests.fakes import BAD_ANSWERS, FakeServer, TokenBucket, answer_badly, read_request
 
 __all__ = [
     "Call",
@@ -176,6 +177,20 @@ class FakeSlack(FakeServer):
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._buckets: dict[str, TokenBucket] = {}
+        self._bad_next: dict[str, list[str]] = {}
+
+    def answer_badly_next(self, channel: str, how: str = "garbage", times: int = 1) -> None:
+        """Answer the next ``times`` ``chat.postMessage`` calls to ``channel`` (a user id means
+        their DM) badly (see BAD_ANSWERS)."""
+        if how not in BAD_ANSWERS:
+            raise ValueError(f"how must be one of {BAD_ANSWERS}")
+        self._bad_next.setdefault(self._dm(channel), []).extend([how] * times)
+
+    def _bad_answer(self, method: str, params: dict[str, Any]) -> str | None:
+        if method != "chat.postMessage" or not params.get("channel"):
+            return None
+        pending = self._bad_next.get(self._dm(str(params["channel"])))
+        return pending.pop(0) if pending else None
 
     # --- server --------------------------------------------------------------------------
 
@@ -209,6 +224,12 @@ class FakeSlack(FakeServer):
             if isinstance(params[key], str) and params[key][:1] in ("[", "{"):
                 params[key] = json.loads(params[key])
         call = Call(method, params)
+        bad = self._bad_answer(method, params)
+        if bad == "empty_502":
+            call.status = 502
+            self.calls.append(call)
+            self.changed()
+            return answer_badly(request, bad)
         headers: dict[str, str] = {}
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth else str(params.get("token", ""))
@@ -225,6 +246,8 @@ class FakeSlack(FakeServer):
         call.status, call.response = status, body
         self.calls.append(call)
         self.changed()
+        if bad is not None:
+            return answer_badly(request, bad)  # handled (posted), but the answer is bad
         return web.json_response(body, status=status, headers=headers)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:

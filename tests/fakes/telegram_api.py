@@ -24,6 +24,9 @@ token bucket with ``per_chat_burst``) -> HTTP 429 with ``parameters.retry_after`
 ``RetryAfter``; counted in ``count_429``); ``fail[chat_id] = 403`` (blocked by the user, PTB
 ``Forbidden``), ``400`` (chat not found), ``500``/``502`` apply to every call naming that chat
 until removed; :meth:`FakeTelegram.fail_next` fails only the next few.
+:meth:`FakeTelegram.answer_badly_next` makes the next sending calls to a chat answer badly
+(see :data:`tests.fakes.BAD_ANSWERS`): accepted but answered with garbage or a dropped
+connection, or refused with an empty 502.
 """
 
 from __future__ import annotations
@@ -40,7 +43,15 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import FakeServer, SlidingWindow, TokenBucket, UploadedFile, read_request
+from tests.fakes import (
+    BAD_ANSWERS,
+    FakeServer,
+    SlidingWindow,
+    TokenBucket,
+    UploadedFile,
+    answer_badly,
+    read_request,
+)
 
 __all__ = ["SEND_METHODS", "Call", "FakeTelegram", "visible_text"]
 
@@ -194,6 +205,7 @@ class FakeTelegram(FakeServer):
         self.retry_after = retry_after
         self.fail: dict[ChatId, int] = dict(fail or {})
         self._fail_next: dict[ChatId, list[int]] = {}
+        self._bad_next: dict[ChatId, list[str]] = {}
         self.calls: list[Call] = []
         self.count_429 = 0
         self.updates: list[dict[str, Any]] = []  # queued, not yet confirmed by an offset
@@ -230,6 +242,12 @@ class FakeTelegram(FakeServer):
         params = {key: _decode(key, value) for key, value in raw.items()}
         chat_id = _chat_key(params.get("chat_id"))
         call = Call(method, params, chat_id)
+        bad = self._bad_answer(method, chat_id)
+        if bad == "empty_502":
+            call.status = 502
+            self.calls.append(call)
+            self.changed()
+            return answer_badly(request, bad)
         if self.token is not None and request.match_info["token"] != self.token:
             status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
@@ -238,7 +256,24 @@ class FakeTelegram(FakeServer):
         call.result = body.get("result")
         self.calls.append(call)
         self.changed()
+        if bad is not None:
+            return answer_badly(request, bad)  # handled (shown), but the answer is bad
         return web.json_response(body, status=status)
+
+    def _bad_answer(self, method: str, chat_id: ChatId | None) -> str | None:
+        if method not in SEND_METHODS or chat_id is None:
+            return None
+        for key in (chat_id, str(chat_id)):
+            pending = self._bad_next.get(key)
+            if pending:
+                return pending.pop(0)
+        return None
+
+    def answer_badly_next(self, chat_id: ChatId, how: str = "garbage", times: int = 1) -> None:
+        """Answer the next ``times`` sending calls to ``chat_id`` badly (see BAD_ANSWERS)."""
+        if how not in BAD_ANSWERS:
+            raise ValueError(f"how must be one of {BAD_ANSWERS}")
+        self._bad_next.setdefault(chat_id, []).extend([how] * times)
 
     def _error(self, status: int, description: str | None = None) -> tuple[int, dict[str, Any]]:
         if description is None:

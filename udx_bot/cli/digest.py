@@ -32,9 +32,10 @@ def register(sub: Any) -> None:
 async def run_send(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async with running(settings, clock) as services:
         report = await tick(services, force=True)
+    queued, empty = len(report.enqueued), len(report.empty)
     print(
-        f"{len(report.enqueued)} digests queued for delivery, "
-        f"{len(report.empty)} with nothing new this week"
+        f"{queued} digest{'' if queued == 1 else 's'} queued for delivery, "
+        f"{empty} with nothing new this week"
     )
     return 0
 

@@ -93,8 +93,12 @@ class ConsoleChat:
         return await self.services.router.dispatch(self.services, incoming, self.show)
 
     async def show(self, replies: list[Reply]) -> None:
-        """Print the replies; the last one's buttons become the numbered choices."""
+        """Print the replies; the last one's buttons become the numbered choices. A notice is
+        one line and leaves the choices as they were."""
         for reply in replies:
+            if reply.notice:
+                self.stdout.write(f"({' '.join(reply.plain_text.split())})\n")
+                continue
             shown, choices = render(reply)
             self.stdout.write(shown)
             self.choices = choices

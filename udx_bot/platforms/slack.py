@@ -20,9 +20,10 @@ Where answers go (:class:`Origin`): a slash command and a button on an ephemeral
 through ``response_url`` (ephemeral); a direct message and a button on a message in it answer with
 ``chat.postMessage`` into the DM; ``Reply.edit`` replaces the pressed message (``response_url``
 with ``replace_original`` for ephemeral messages, ``chat.update`` otherwise); a button on the App
-Home answers in the DM. ``Reply.prompt`` opens a modal when Slack gave a ``trigger_id`` (slash
-command, button); its submission reaches the router as an ordinary text message, and closing it
-runs ``/cancel`` so the bot stops waiting. A
+Home answers in the DM. A ``Reply.notify`` notice is ephemeral (``response_url``, else
+``chat.postEphemeral``) and leaves the pressed message as it is. ``Reply.prompt`` opens a modal
+when Slack gave a ``trigger_id`` (slash command, button); its submission reaches the router as an
+ordinary text message, and closing it runs ``/cancel`` so the bot stops waiting. A
 ``Reply.document`` is posted as a preformatted snippet (files are not uploaded).
 """
 
@@ -370,6 +371,9 @@ class SlackService:
         edited = False
         for reply in replies:
             try:
+                if reply.notice:
+                    await self._notify(origin, reply)
+                    continue
                 if reply.prompt is not None and trigger_id is not None:
                     opened = await self.open_prompt(reply, reply.prompt, trigger_id, origin, actor)
                     trigger_id = None  # a trigger opens one modal
@@ -402,6 +406,20 @@ class SlackService:
             return
         await self.client.chat_postMessage(
             channel=origin.channel or origin.user_id, blocks=blocks, text=text
+        )
+
+    async def _notify(self, origin: Origin, reply: Reply) -> None:
+        """A notice only the person sees; nothing is replaced."""
+        text = slack_render.fallback_text(reply)
+        blocks = (slack_render.render(reply) or [[]])[0]
+        if origin.response_url:
+            await self._post(origin, blocks, text, ephemeral=True)
+            return
+        await self.client.chat_postEphemeral(
+            channel=origin.message_channel or origin.channel or origin.user_id,
+            user=origin.user_id,
+            blocks=blocks,
+            text=text,
         )
 
     async def _replace(self, origin: Origin, blocks: list[dict[str, Any]], text: str) -> bool:

@@ -5,24 +5,35 @@ A message goes to the person's DM channel (the identity's ``chat_id`` when it is
 ``D…``, else ``conversations.open``, cached), one ``chat.postMessage`` per rendered part with
 Block Kit blocks from :func:`udx_bot.platforms.slack_render.render` and always a plain ``text``
 fallback.
-slack_sdk's ``AsyncRateLimitErrorRetryHandler`` retries a 429 once after ``Retry-After``; what is
-left maps to the delivery contract: ``channel_not_found``, ``account_inactive``,
-``user_not_found`` (and similar) -> ``PermanentError``; a refused message (``invalid_blocks``,
-``msg_too_long``, …) -> ``PermanentError(block_recipient=False)``; 429, 5xx, connection errors
-and anything else -> ``TransientError``.
+slack_sdk retries within a call only what was certainly not delivered: a 429 once after
+``Retry-After`` and a connection that could not be made (its default handler would also send
+again after the server dropped the connection or reset it, which can post a message twice, so
+the sender replaces it). What is left maps to the delivery contract:
+
+* ``channel_not_found``, ``account_inactive``, ``user_not_found`` (and similar) ->
+  ``PermanentError``; a refused message (``invalid_blocks``, ``msg_too_long``, …) ->
+  ``PermanentError(block_recipient=False)``;
+* certainly not delivered -> ``TransientError``: 429, a 5xx without a readable ``ok`` (a
+  gateway's error page), Slack's own ``ok: false`` errors, no connection made;
+* perhaps delivered -> ``UncertainDelivery`` (never sent again): the connection dropped or
+  timed out after the request went out, or a 2xx answer that is not Slack's JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from udx_bot.config import Settings
-from udx_bot.delivery import PermanentError, TransientError
+from udx_bot.delivery import PermanentError, TransientError, UncertainDelivery
 from udx_bot.platforms.slack_render import fallback_text, render
 from udx_bot.types import Reply
 
@@ -43,10 +54,30 @@ MESSAGE_REFUSED = frozenset(
 )
 
 
-def map_error(error: SlackApiError) -> TransientError | PermanentError:
+# The request never went out: no connection was made.
+NOT_SENT: tuple[type[Exception], ...] = (
+    aiohttp.ClientConnectorError,
+    getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ClientConnectorError),
+)
+
+
+def retry_handlers() -> list[Any]:
+    """slack_sdk's retries, limited to what was certainly not delivered."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=1, error_types=list(NOT_SENT)),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+    ]
+
+
+def map_error(error: SlackApiError) -> TransientError | PermanentError | UncertainDelivery:
     response = error.response
-    status = getattr(response, "status_code", 200)
-    code = str(response.get("error", "")) if response is not None else ""
+    status = int(getattr(response, "status_code", None) or getattr(response, "status", 200) or 200)
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict) or "ok" not in data:  # not Slack's JSON answer
+        if 200 <= status < 300:
+            return UncertainDelivery(f"slack {status}, answer unreadable: {error}")
+        return TransientError(f"slack {status}: no answer from Slack")
+    code = str(data.get("error", ""))
     if status == 429 or code == "ratelimited":
         raw = (getattr(response, "headers", None) or {}).get("Retry-After") or (
             getattr(response, "headers", None) or {}
@@ -66,8 +97,7 @@ class SlackSender:
     platform = "slack"
 
     def __init__(self, token: str, api_url: str) -> None:
-        self.client = AsyncWebClient(token=token, base_url=api_url)
-        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+        self.client = AsyncWebClient(token=token, base_url=api_url, retry_handlers=retry_handlers())
         self._channels: dict[str, str] = {}
 
     @classmethod
@@ -93,6 +123,14 @@ class SlackSender:
     async def deliver(self, user_id: str, chat_id: str | None, replies: Sequence[Reply]) -> None:
         try:
             channel = await self._channel(user_id, chat_id)
+        except SlackApiError as error:  # conversations.open sends nothing: always try again
+            mapped = map_error(error)
+            if isinstance(mapped, UncertainDelivery):
+                mapped = TransientError(str(mapped))
+            raise mapped from error
+        except (TimeoutError, aiohttp.ClientError, OSError, SlackClientError) as error:
+            raise TransientError(f"slack: {type(error).__name__}: {error}") from error
+        try:
             for reply in replies:
                 text = fallback_text(reply)
                 for blocks in render(reply):
@@ -104,7 +142,14 @@ class SlackSender:
                     )
         except SlackApiError as error:
             raise map_error(error) from error
-        except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as error:
+        except NOT_SENT as error:
+            raise TransientError(f"slack: not sent: {type(error).__name__}: {error}") from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            # the request went out; whether Slack has the message is unknown
+            raise UncertainDelivery(
+                f"slack: sent, no answer: {type(error).__name__}: {error}"
+            ) from error
+        except SlackClientError as error:
             raise TransientError(f"slack: {type(error).__name__}: {error}") from error
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@ splitting) and sent natively:
 * ``Reply.edit`` after a button press edits the pressed message (``editMessageText``; "message is
   not modified" is ignored; a message that cannot be edited gets a new message instead);
 * every callback query is answered, even when handling it failed, so the client's spinner stops;
+  a ``Reply.notify`` notice becomes the text of that answer (a toast) and no message changes;
 * ``Reply.document`` is sent with ``sendDocument``; ``Reply.prompt`` shows its text, with a
   ``ForceReply`` (the prompt's label as placeholder) when the message has no inline keyboard;
 * group chats: the bot answers a command with a localized request to talk privately (a button
@@ -80,6 +81,7 @@ MAX_COMMANDS = 100  # setMyCommands accepts at most 100
 MAX_DESCRIPTION = 256  # BotCommand description, characters
 MAX_PLACEHOLDER = 64  # ForceReply.input_field_placeholder, characters
 MAX_RETRY_WAIT = 5.0  # seconds a reply may wait once for Telegram's 429 before giving up
+MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery text, characters
 _COMMAND_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 _TALK_PRIVATELY = N_(
@@ -324,6 +326,7 @@ class TelegramService:
         query = update.callback_query
         if query is None:
             return
+        notices: list[str] = []
         try:
             pressed = query.message if isinstance(query.message, Message) else None
             if pressed is not None and pressed.chat.type != ChatType.PRIVATE:
@@ -337,11 +340,14 @@ class TelegramService:
             await self.services.router.dispatch(
                 self.services,
                 incoming,
-                lambda replies: self.deliver(chat_id, replies, pressed=pressed),
+                lambda replies: self.deliver(chat_id, replies, pressed=pressed, notices=notices),
             )
         finally:
+            notice = "\n".join(notices)
+            if len(notice) > MAX_CALLBACK_ANSWER:
+                notice = notice[: MAX_CALLBACK_ANSWER - 1].rstrip() + "…"
             try:
-                await query.answer()  # a repeated press too: its spinner stops
+                await query.answer(notice or None)  # a repeated press too: its spinner stops
             except TelegramError as error:  # too old, or answered before (a repeated update)
                 log.debug("telegram: could not answer a callback query: %s", error)
 
@@ -401,15 +407,24 @@ class TelegramService:
 
     # Rendering ------------------------------------------------------------------------------
     async def deliver(
-        self, chat_id: int, replies: Sequence[Reply], *, pressed: Message | None = None
+        self,
+        chat_id: int,
+        replies: Sequence[Reply],
+        *,
+        pressed: Message | None = None,
+        notices: list[str] | None = None,
     ) -> None:
-        """Send ``replies`` to ``chat_id``; the first ``edit`` reply replaces ``pressed``.
+        """Send ``replies`` to ``chat_id``; the first ``edit`` reply replaces ``pressed``; a
+        notice goes to ``notices`` (the callback answer) when given, else it is sent.
 
         A person who blocked the bot is logged and skipped; other Telegram errors propagate
         (the update counts as failed: logged, and a webhook request answers 500).
         """
         try:
             for reply in replies:
+                if reply.notice and notices is not None:
+                    notices.append(reply.plain_text)
+                    continue
                 if reply.edit and pressed is not None:
                     target, pressed = pressed, None
                     if await self._edit(target, reply):
