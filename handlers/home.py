@@ -13,7 +13,7 @@ For a registered person it shows the profile (as /profile does), their three lat
 from __future__ import annotations
 
 from handlers.counterparts import counterpart_entry
-from handlers.notes import note_entry
+from handlers.notes.browsing import note_entry
 from handlers.profile import profile_sections
 from storage.notes import NoteFilter
 from udx_bot.context import Context

@@ -5,7 +5,7 @@ creator's profile wins) who then chooses where digests go (``/profile deliver``)
 from __future__ import annotations
 
 from handlers.profile import PLATFORM_NAMES
-from storage.participants import LINK_CODE_TTL, LinkError
+from storage.linking import LINK_CODE_TTL, LinkError
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
@@ -31,7 +31,7 @@ async def link(ctx: Context) -> Reply:
 
 
 async def _new_code(ctx: Context) -> Reply:
-    created = await ctx.store.participants.create_link_code(ctx.participant.id, now=ctx.now())
+    created = await ctx.store.links.create_link_code(ctx.participant.id, now=ctx.now())
     minutes = int(LINK_CODE_TTL.total_seconds() // 60)
     return Reply(
         sections=[
@@ -56,9 +56,7 @@ async def _new_code(ctx: Context) -> Reply:
 
 async def _redeem(ctx: Context, code: str) -> Reply:
     try:
-        joined = await ctx.store.participants.redeem_link_code(
-            code, ctx.participant.id, now=ctx.now()
-        )
+        joined = await ctx.store.links.redeem_link_code(code, ctx.participant.id, now=ctx.now())
     except LinkError as error:
         if error.reason == "own":
             raise UserError(

@@ -22,7 +22,7 @@ EXPORT_FILENAME = "udx-mydata.json"
     aliases=("meinedaten",),
 )
 async def mydata(ctx: Context) -> Reply:
-    data = await ctx.store.participants.export(ctx.participant.id)
+    data = await ctx.store.privacy.export(ctx.participant.id)
     data["exported_at"] = ctx.now().isoformat()
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     counts = ctx._("{notes}, {introductions}.").format(
@@ -92,7 +92,7 @@ async def confirm(ctx: Context) -> Reply:
         # an erasure is a newcomer, and the message keeps saying what happened.
         return Reply.notify(ctx._("Your data has already been erased."))
     if action == "forget":
-        await ctx.store.participants.erase(ctx.participant.id)
+        await ctx.store.privacy.erase(ctx.participant.id)
         return Reply.text(
             ctx._(
                 "Done: your profile, your accounts, your notes and your introductions have been "

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
-from storage.tables import introductions
+from storage.tables import introductions, participants
 
 EXPIRY = timedelta(days=14)
 MAX_OPEN = 5  # open requests a person may have at once
@@ -73,6 +73,57 @@ async def _expire(conn: AsyncConnection, now: datetime) -> int:
         .values(status="expired", decided_at=now)
     )
     return int(result.rowcount or 0)
+
+
+async def involving(conn: AsyncConnection, participant_id: int) -> list[tuple[Introduction, str]]:
+    """Every request the person made or received, oldest first, with the other side's name;
+    statuses as stored (for the person's data export)."""
+    other = participants.alias("other")
+    other_id = case(
+        (introductions.c.requester_id == participant_id, introductions.c.target_id),
+        else_=introductions.c.requester_id,
+    )
+    rows = await conn.execute(
+        select(introductions, other.c.name.label("other_name"))
+        .select_from(introductions.join(other, other.c.id == other_id))
+        .where(
+            (introductions.c.requester_id == participant_id)
+            | (introductions.c.target_id == participant_id)
+        )
+        .order_by(introductions.c.created_at, introductions.c.id)
+    )
+    return [
+        (Introduction(**{c.name: r._mapping[c.name] for c in introductions.c}), r.other_name)
+        for r in rows
+    ]
+
+
+async def reassign(conn: AsyncConnection, keep: int, drop: int) -> None:
+    """Move ``drop``'s requests to ``keep`` when two participants are joined (inside the
+    joining transaction). One between the two sides is moot; an open one duplicating an open
+    one of the kept side would break the one-open-per-pair rule: both are deleted."""
+    await conn.execute(
+        delete(introductions).where(
+            ((introductions.c.requester_id == drop) & (introductions.c.target_id == keep))
+            | ((introductions.c.requester_id == keep) & (introductions.c.target_id == drop))
+        )
+    )
+    kept_open = introductions.alias("kept_open")
+    for mine, theirs in (
+        (introductions.c.requester_id, introductions.c.target_id),
+        (introductions.c.target_id, introductions.c.requester_id),
+    ):
+        kept_mine = kept_open.c[mine.name]
+        kept_theirs = kept_open.c[theirs.name]
+        duplicate = (
+            select(kept_open.c.id)
+            .where(kept_mine == keep, kept_theirs == theirs, kept_open.c.status == "open")
+            .exists()
+        )
+        await conn.execute(
+            delete(introductions).where(mine == drop, introductions.c.status == "open", duplicate)
+        )
+        await conn.execute(update(introductions).where(mine == drop).values({mine.name: keep}))
 
 
 class IntroductionRepository:

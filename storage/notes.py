@@ -387,3 +387,13 @@ async def _load(conn: AsyncConnection, ids: Sequence[int]) -> list[Note]:
             )
         )
     return result
+
+
+async def authored(conn: AsyncConnection, author_id: int) -> list[Note]:
+    """Every note of one author, oldest first (for the person's data export)."""
+    ids = await conn.execute(
+        select(notes.c.id)
+        .where(notes.c.author_id == author_id)
+        .order_by(notes.c.created_at, notes.c.id)
+    )
+    return await _load(conn, [int(i) for i in ids.scalars()])

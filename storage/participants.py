@@ -1,32 +1,24 @@
-"""Participants and their platform identities (one person may have a Telegram and a Slack one)."""
+"""Participants and their platform identities (one person may have a Telegram and a Slack one):
+profiles, first contact and activity.
+
+The rest of what happens to a person lives next door: roles and pre-registration in
+:mod:`storage.roster`, joining two identities in :mod:`storage.linking`, data export and erasure
+in :mod:`storage.privacy`.
+"""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
-from storage.tables import (
-    announcements,
-    cities,
-    digest_runs,
-    identities,
-    introductions,
-    link_codes,
-    note_cities,
-    note_sdgs,
-    notes,
-    outbox,
-    participant_sdgs,
-    participants,
-)
+from storage.tables import cities, identities, participant_sdgs, participants
 
 ROLES = ("participant", "coordinator", "admin")
 ACTIVITY_RESOLUTION = timedelta(minutes=10)  # last_active_at is kept to this precision
@@ -124,7 +116,20 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
     }
 
 
-async def _registration_stamp(conn: AsyncConnection, participant_id: int, now: datetime) -> None:
+async def replace_sdgs(conn: AsyncConnection, participant_id: int, sdgs: Iterable[int]) -> None:
+    """The participant's SDGs become exactly ``sdgs``."""
+    await conn.execute(
+        delete(participant_sdgs).where(participant_sdgs.c.participant_id == participant_id)
+    )
+    chosen = sorted(set(sdgs))
+    if chosen:
+        await conn.execute(
+            participant_sdgs.insert(),
+            [{"participant_id": participant_id, "sdg": n} for n in chosen],
+        )
+
+
+async def registration_stamp(conn: AsyncConnection, participant_id: int, now: datetime) -> None:
     """Set registered_at the first time city and department are both set."""
     await conn.execute(
         update(participants)
@@ -138,425 +143,7 @@ async def _registration_stamp(conn: AsyncConnection, participant_id: int, now: d
     )
 
 
-# Roles, link codes, merging, export and erasure ----------------------------------------------
-
-LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-LINK_CODE_LENGTH = 6
-LINK_CODE_TTL = timedelta(minutes=10)
-_PROFILE_FIELDS = (
-    "city_id",
-    "department",
-    "language",
-    "timezone",
-    "digest_weekday",
-    "digest_minute",
-    "digest_enabled",
-    "deliver_platform",
-)
-
-
-class LinkError(Exception):
-    """A link code could not be used; ``reason`` is one of "unknown" (also expired or used),
-    "own" (the person's own code) or "same_platform" (both sides have the same platform)."""
-
-    def __init__(self, reason: str, platform: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.platform = platform
-
-
-@dataclass(frozen=True)
-class LinkCode:
-    code: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class ParticipantImportRow:
-    platform: str
-    user_id: str
-    name: str
-    city_id: int
-    department: str
-    sdgs: tuple[int, ...]
-    language: str | None  # None: leave as it is
-    role: str | None  # None: leave as it is (participant for someone new)
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-class ParticipantAdmin:
-    """Roles, pre-registration, linking, export and erasure (mixed into the repository)."""
-
-    db: Database
-
-    async def ensure(
-        self, conn: AsyncConnection, platform: str, user_id: str, now: datetime
-    ) -> tuple[int, bool]:
-        """(participant id, created) behind a platform identity; a new identity gets an
-        unregistered participant without activity (they have not written yet)."""
-        pid = (
-            await conn.execute(
-                select(identities.c.participant_id).where(
-                    identities.c.platform == platform, identities.c.user_id == user_id
-                )
-            )
-        ).scalar()
-        if pid is not None:
-            return int(pid), False
-        result = await conn.execute(participants.insert().values(name=user_id, created_at=now))
-        pk = result.inserted_primary_key
-        assert pk is not None
-        new_id = int(pk[0])
-        await conn.execute(
-            identities.insert().values(
-                participant_id=new_id,
-                platform=platform,
-                user_id=user_id,
-                chat_id=user_id if platform == "telegram" else None,
-                created_at=now,
-            )
-        )
-        return new_id, True
-
-    async def set_role(
-        self, platform: str, user_id: str, role: str, *, now: datetime
-    ) -> tuple[Participant, str]:
-        """Give the person behind ``platform:user_id`` a role (creating them unregistered when
-        unknown); returns them and their previous role."""
-        if role not in ROLES:
-            raise ValueError(role)
-        async with self.db.write() as conn:
-            pid, _ = await self.ensure(conn, platform, user_id, now)
-            before = (
-                await conn.execute(select(participants.c.role).where(participants.c.id == pid))
-            ).scalar_one()
-            await conn.execute(
-                update(participants).where(participants.c.id == pid).values(role=role)
-            )
-            found = (await load_participants(conn, [pid]))[pid]
-        return found, str(before)
-
-    async def apply_admins(self, keys: Iterable[str], *, now: datetime) -> int:
-        """Make each ``platform:user_id`` an admin (UDX_ADMINS at start-up); returns how many
-        changed."""
-        changed = 0
-        for key in keys:
-            platform, _, user_id = key.partition(":")
-            _, before = await self.set_role(platform, user_id, "admin", now=now)
-            changed += before != "admin"
-        return changed
-
-    async def import_rows(
-        self, rows: Iterable[ParticipantImportRow], *, now: datetime
-    ) -> tuple[int, int]:
-        """Pre-register people (or update them), all in one transaction; (created, updated)."""
-        created = updated = 0
-        async with self.db.write() as conn:
-            for row in rows:
-                pid, is_new = await self.ensure(conn, row.platform, row.user_id, now)
-                values: dict[str, Any] = {
-                    "name": row.name,
-                    "city_id": row.city_id,
-                    "department": row.department,
-                }
-                if row.language is not None:
-                    values["language"] = row.language
-                if row.role is not None:
-                    values["role"] = row.role
-                await conn.execute(
-                    update(participants).where(participants.c.id == pid).values(**values)
-                )
-                await conn.execute(
-                    delete(participant_sdgs).where(participant_sdgs.c.participant_id == pid)
-                )
-                if row.sdgs:
-                    await conn.execute(
-                        participant_sdgs.insert(),
-                        [{"participant_id": pid, "sdg": n} for n in sorted(set(row.sdgs))],
-                    )
-                await _registration_stamp(conn, pid, now)
-                created += is_new
-                updated += not is_new
-        return created, updated
-
-    # Linking two identities --------------------------------------------------------------------
-    async def create_link_code(self, participant_id: int, *, now: datetime) -> LinkCode:
-        """A new one-time code for the participant (their older codes stop working)."""
-        expires = now + LINK_CODE_TTL
-        async with self.db.write() as conn:
-            await conn.execute(
-                delete(link_codes).where(
-                    (link_codes.c.participant_id == participant_id)
-                    | (link_codes.c.expires_at <= now)
-                )
-            )
-            taken = set((await conn.execute(select(link_codes.c.code))).scalars())
-            while True:
-                code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH))
-                if code not in taken:
-                    break
-            await conn.execute(
-                link_codes.insert().values(
-                    code=code, participant_id=participant_id, expires_at=expires
-                )
-            )
-        return LinkCode(code, expires)
-
-    async def redeem_link_code(
-        self, code: str, participant_id: int, *, now: datetime
-    ) -> Participant:
-        """Join ``participant_id`` into the participant who created ``code`` (whose profile
-        wins) and use the code up; returns the joined participant. Raises LinkError."""
-        code = code.strip().upper()
-        async with self.db.write() as conn:
-            row = (await conn.execute(select(link_codes).where(link_codes.c.code == code))).first()
-            if row is None or row.expires_at <= now:
-                raise LinkError("unknown")
-            keep = int(row.participant_id)
-            if keep == participant_id:
-                raise LinkError("own")
-            platforms = await conn.execute(
-                select(identities.c.participant_id, identities.c.platform).where(
-                    identities.c.participant_id.in_([keep, participant_id])
-                )
-            )
-            by_side: dict[int, set[str]] = {keep: set(), participant_id: set()}
-            for pid, platform in platforms:
-                by_side[pid].add(platform)
-            shared = by_side[keep] & by_side[participant_id]
-            if shared:
-                raise LinkError("same_platform", sorted(shared)[0])
-            await _merge(conn, keep, participant_id)
-            await conn.execute(delete(link_codes).where(link_codes.c.code == code))
-            return (await load_participants(conn, [keep]))[keep]
-
-    # Privacy -----------------------------------------------------------------------------------
-    async def export(self, participant_id: int) -> dict[str, Any]:
-        """Everything stored about the person, as JSON-ready data."""
-        async with self.db.read() as conn:
-            found = (await load_participants(conn, [participant_id])).get(participant_id)
-            if found is None:
-                return {}
-            profile = {
-                name: _jsonable(getattr(found, name))
-                for name in (
-                    "id",
-                    "name",
-                    "city_name",
-                    "country",
-                    "department",
-                    "language",
-                    "timezone",
-                    "role",
-                    "digest_weekday",
-                    "digest_minute",
-                    "digest_enabled",
-                    "deliver_platform",
-                    "created_at",
-                    "registered_at",
-                    "last_active_at",
-                )
-            }
-            profile["city"] = profile.pop("city_name")
-            profile["sdgs"] = list(found.sdgs)
-            idents = [
-                {k: _jsonable(v) for k, v in r._mapping.items() if k not in ("participant_id",)}
-                for r in await conn.execute(
-                    select(identities)
-                    .where(identities.c.participant_id == participant_id)
-                    .order_by(identities.c.id)
-                )
-            ]
-            note_rows = list(
-                await conn.execute(
-                    select(notes, cities.c.name.label("city"))
-                    .select_from(notes.outerjoin(cities, cities.c.id == notes.c.city_id))
-                    .where(notes.c.author_id == participant_id)
-                    .order_by(notes.c.created_at, notes.c.id)
-                )
-            )
-            note_ids = [r.id for r in note_rows]
-            sdgs_by_note: dict[int, list[int]] = {}
-            tags_by_note: dict[int, list[str]] = {}
-            if note_ids:
-                for nid, sdg in await conn.execute(
-                    select(note_sdgs.c.note_id, note_sdgs.c.sdg)
-                    .where(note_sdgs.c.note_id.in_(note_ids))
-                    .order_by(note_sdgs.c.sdg)
-                ):
-                    sdgs_by_note.setdefault(nid, []).append(sdg)
-                for nid, name in await conn.execute(
-                    select(note_cities.c.note_id, cities.c.name)
-                    .join(cities, cities.c.id == note_cities.c.city_id)
-                    .where(note_cities.c.note_id.in_(note_ids))
-                    .order_by(cities.c.name)
-                ):
-                    tags_by_note.setdefault(nid, []).append(name)
-            exported_notes = [
-                {
-                    "id": r.id,
-                    "text": r.text,
-                    "city": r.city,
-                    "department": r.department,
-                    "sdgs": sdgs_by_note.get(r.id, []),
-                    "tagged_cities": tags_by_note.get(r.id, []),
-                    "created_at": _jsonable(r.created_at),
-                    "updated_at": _jsonable(r.updated_at),
-                }
-                for r in note_rows
-            ]
-            other = participants.alias("other")
-            intro_rows = await conn.execute(
-                select(
-                    introductions,
-                    other.c.name.label("other_name"),
-                )
-                .select_from(
-                    introductions.join(
-                        other,
-                        other.c.id
-                        == case(
-                            (
-                                introductions.c.requester_id == participant_id,
-                                introductions.c.target_id,
-                            ),
-                            else_=introductions.c.requester_id,
-                        ),
-                    )
-                )
-                .where(
-                    (introductions.c.requester_id == participant_id)
-                    | (introductions.c.target_id == participant_id)
-                )
-                .order_by(introductions.c.created_at, introductions.c.id)
-            )
-            exported_intros = [
-                {
-                    "id": r.id,
-                    "direction": "requested" if r.requester_id == participant_id else "received",
-                    "with": r.other_name,
-                    "status": r.status,
-                    "created_at": _jsonable(r.created_at),
-                    "decided_at": _jsonable(r.decided_at),
-                }
-                for r in intro_rows
-            ]
-            announcement_rows = await conn.execute(
-                select(
-                    announcements.c.id,
-                    announcements.c.text_de,
-                    announcements.c.text_en,
-                    announcements.c.status,
-                    announcements.c.created_at,
-                    announcements.c.sent_at,
-                )
-                .where(announcements.c.author_id == participant_id)
-                .order_by(announcements.c.id)
-            )
-            exported_announcements = [
-                {k: _jsonable(v) for k, v in r._mapping.items()} for r in announcement_rows
-            ]
-        return {
-            "profile": profile,
-            "identities": idents,
-            "notes": exported_notes,
-            "introductions": exported_intros,
-            "announcements": exported_announcements,
-        }
-
-    async def erase(self, participant_id: int) -> bool:
-        """Delete the person; their identities, notes, introductions, queued messages and
-        everything else keyed to them go with them (foreign keys cascade). Announcements they
-        wrote stay for their readers, without the author's name."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(announcements)
-                .where(announcements.c.author_id == participant_id)
-                .values(author_id=None, author_name="")
-            )
-            result = await conn.execute(
-                delete(participants).where(participants.c.id == participant_id)
-            )
-        return bool(result.rowcount)
-
-
-async def _merge(conn: AsyncConnection, keep: int, drop: int) -> None:
-    """Move everything of ``drop`` to ``keep`` and delete ``drop`` (inside a transaction).
-
-    ``keep``'s profile wins; if ``keep`` has not registered yet but ``drop`` has, ``drop``'s
-    profile is taken instead (nobody loses a profile by linking the wrong way round). The
-    higher of the two roles stays.
-    """
-    found = await load_participants(conn, [keep, drop])
-    kept, dropped = found[keep], found[drop]
-    values: dict[str, Any] = {}
-    if not kept.registered and dropped.registered:
-        values = {name: getattr(dropped, name) for name in _PROFILE_FIELDS}
-        values["registered_at"] = dropped.registered_at
-        values["name"] = dropped.name
-        await conn.execute(
-            delete(participant_sdgs).where(participant_sdgs.c.participant_id == keep)
-        )
-        await conn.execute(
-            update(participant_sdgs)
-            .where(participant_sdgs.c.participant_id == drop)
-            .values(participant_id=keep)
-        )
-    if ROLES.index(dropped.role) > ROLES.index(kept.role):
-        values["role"] = dropped.role
-    if values:
-        await conn.execute(update(participants).where(participants.c.id == keep).values(**values))
-
-    await conn.execute(
-        update(identities).where(identities.c.participant_id == drop).values(participant_id=keep)
-    )
-    await conn.execute(update(notes).where(notes.c.author_id == drop).values(author_id=keep))
-    await conn.execute(
-        update(announcements).where(announcements.c.author_id == drop).values(author_id=keep)
-    )
-    await conn.execute(
-        update(outbox).where(outbox.c.participant_id == drop).values(participant_id=keep)
-    )
-    # Introductions: one between the two sides is moot; an open one duplicating an open one of
-    # the kept side would break the one-open-per-pair rule.
-    await conn.execute(
-        delete(introductions).where(
-            ((introductions.c.requester_id == drop) & (introductions.c.target_id == keep))
-            | ((introductions.c.requester_id == keep) & (introductions.c.target_id == drop))
-        )
-    )
-    kept_open = introductions.alias("kept_open")
-    for mine, theirs in (
-        (introductions.c.requester_id, introductions.c.target_id),
-        (introductions.c.target_id, introductions.c.requester_id),
-    ):
-        kept_mine = kept_open.c[mine.name]
-        kept_theirs = kept_open.c[theirs.name]
-        duplicate = (
-            select(kept_open.c.id)
-            .where(kept_mine == keep, kept_theirs == theirs, kept_open.c.status == "open")
-            .exists()
-        )
-        await conn.execute(
-            delete(introductions).where(mine == drop, introductions.c.status == "open", duplicate)
-        )
-        await conn.execute(update(introductions).where(mine == drop).values({mine.name: keep}))
-    kept_weeks = select(digest_runs.c.week).where(digest_runs.c.participant_id == keep)
-    await conn.execute(
-        delete(digest_runs).where(
-            digest_runs.c.participant_id == drop, digest_runs.c.week.in_(kept_weeks)
-        )
-    )
-    await conn.execute(
-        update(digest_runs).where(digest_runs.c.participant_id == drop).values(participant_id=keep)
-    )
-    await conn.execute(delete(participants).where(participants.c.id == drop))
-
-
-class ParticipantRepository(ParticipantAdmin):
+class ParticipantRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -716,12 +303,8 @@ class ParticipantRepository(ParticipantAdmin):
                 language=language,
                 is_demo=is_demo,
             )
-            chosen = sorted(set(sdgs))
-            if chosen:
-                await conn.execute(
-                    participant_sdgs.insert(), [{"participant_id": pid, "sdg": n} for n in chosen]
-                )
-            await _registration_stamp(conn, pid, now)
+            await replace_sdgs(conn, pid, sdgs)
+            await registration_stamp(conn, pid, now)
         return pid
 
     async def demo_names(self) -> set[str]:
@@ -737,22 +320,14 @@ class ParticipantRepository(ParticipantAdmin):
                 await conn.execute(
                     update(participants).where(participants.c.id == participant_id).values(**values)
                 )
-            await _registration_stamp(conn, participant_id, now)
+            await registration_stamp(conn, participant_id, now)
         participant = await self.get(participant_id)
         assert participant is not None
         return participant
 
     async def set_sdgs(self, participant_id: int, sdgs: Iterable[int]) -> Participant:
-        chosen = sorted(set(sdgs))
         async with self.db.write() as conn:
-            await conn.execute(
-                delete(participant_sdgs).where(participant_sdgs.c.participant_id == participant_id)
-            )
-            if chosen:
-                await conn.execute(
-                    participant_sdgs.insert(),
-                    [{"participant_id": participant_id, "sdg": n} for n in chosen],
-                )
+            await replace_sdgs(conn, participant_id, sdgs)
         participant = await self.get(participant_id)
         assert participant is not None
         return participant

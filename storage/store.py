@@ -9,10 +9,13 @@ from storage.counterparts import CounterpartRepository
 from storage.digests import DigestReadRepository, DigestRepository
 from storage.engine import Database
 from storage.introductions import IntroductionRepository
+from storage.linking import LinkRepository
 from storage.migrate import upgrade
 from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
+from storage.privacy import PrivacyRepository
+from storage.roster import RosterRepository
 from storage.updates import ProcessedUpdateRepository
 
 
@@ -21,6 +24,9 @@ class Store:
         self.db = db
         self.cities = CityRepository(db)
         self.participants = ParticipantRepository(db)
+        self.roster = RosterRepository(db)
+        self.links = LinkRepository(db)
+        self.privacy = PrivacyRepository(db)
         self.conversations = ConversationRepository(db)
         self.updates = ProcessedUpdateRepository(db)
         self.outbox = OutboxRepository(db)

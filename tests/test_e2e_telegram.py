@@ -233,7 +233,7 @@ async def test_two_partner_cities_meet_on_telegram(
     assert 'href="https://t.me/gertrud_stgt"' in fake.sent_messages(EMMA)[-1]
 
     # --- a coordinator announces in both languages ------------------------------------------
-    await store.participants.set_role("telegram", str(EMMA), "coordinator", now=TEST_NOW)
+    await store.roster.set_role("telegram", str(EMMA), "coordinator", now=TEST_NOW)
     preview = await emma.send(
         "/announce all de: Hallo Partnerstädte, <Treffen> & Austausch am 3.12.! "
         "en: Hello partner cities, <meeting> & exchange on 3 Dec!"

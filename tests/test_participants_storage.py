@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage import Store
-from storage.participants import LinkError, ParticipantImportRow
+from storage.linking import LinkError
+from storage.roster import ParticipantImportRow
 from storage.tables import (
     announcements,
     digest_runs,
@@ -32,13 +33,13 @@ async def scalar(store: Store, query: object) -> int:
 
 async def test_roles_for_unknown_and_known_people(any_store: Store) -> None:
     repo = any_store.participants
-    granted, before = await repo.set_role("telegram", "42", "coordinator", now=NOW)
+    granted, before = await any_store.roster.set_role("telegram", "42", "coordinator", now=NOW)
     assert before == "participant" and granted.role == "coordinator" and not granted.registered
     # When they write for the first time, they are the same person, still a coordinator.
     seen, _ = await repo.touch("telegram", "42", display_name="Ada", now=NOW)
     assert seen.id == granted.id and seen.role == "coordinator"
-    assert await repo.apply_admins(["telegram:42", "slack:U9"], now=NOW) == 2
-    assert await repo.apply_admins(["telegram:42", "slack:U9"], now=NOW) == 0
+    assert await any_store.roster.apply_admins(["telegram:42", "slack:U9"], now=NOW) == 2
+    assert await any_store.roster.apply_admins(["telegram:42", "slack:U9"], now=NOW) == 0
     admin = await repo.by_identity("slack", "U9")
     assert admin is not None and admin.role == "admin"
 
@@ -47,9 +48,9 @@ async def test_import_rows_creates_then_updates(any_store: Store) -> None:
     repo = any_store.participants
     city = (await any_store.cities.all())[0]
     row = ParticipantImportRow("slack", "U7", "Bo", city.id, "parks", (11, 13), "en", None)
-    assert await repo.import_rows([row], now=NOW) == (1, 0)
+    assert await any_store.roster.import_rows([row], now=NOW) == (1, 0)
     changed = ParticipantImportRow("slack", "U7", "Bo B.", city.id, "energy", (7,), None, "admin")
-    assert await repo.import_rows([changed], now=NOW) == (0, 1)
+    assert await any_store.roster.import_rows([changed], now=NOW) == (0, 1)
     found = await repo.by_identity("slack", "U7")
     assert found is not None and found.registered and found.name == "Bo B."
     assert found.department == "energy" and found.sdgs == (7,) and found.language == "en"
@@ -60,20 +61,20 @@ async def test_link_code_rules(any_store: Store) -> None:
     repo = any_store.participants
     a, _ = await repo.touch("telegram", "1", now=NOW)
     b, _ = await repo.touch("telegram", "2", now=NOW)
-    code = await repo.create_link_code(a.id, now=NOW)
+    code = await any_store.links.create_link_code(a.id, now=NOW)
     assert len(code.code) == 6 and not set(code.code) & set("01OI")
     with pytest.raises(LinkError) as own:
-        await repo.redeem_link_code(code.code, a.id, now=NOW)
+        await any_store.links.redeem_link_code(code.code, a.id, now=NOW)
     assert own.value.reason == "own"
     with pytest.raises(LinkError) as same:
-        await repo.redeem_link_code(code.code, b.id, now=NOW)
+        await any_store.links.redeem_link_code(code.code, b.id, now=NOW)
     assert same.value.reason == "same_platform" and same.value.platform == "telegram"
-    newer = await repo.create_link_code(a.id, now=NOW)
+    newer = await any_store.links.create_link_code(a.id, now=NOW)
     with pytest.raises(LinkError):  # a new code replaces the old one
-        await repo.redeem_link_code(code.code, b.id, now=NOW)
+        await any_store.links.redeem_link_code(code.code, b.id, now=NOW)
     c, _ = await repo.touch("slack", "U3", now=NOW)
     with pytest.raises(LinkError) as late:
-        await repo.redeem_link_code(newer.code, c.id, now=NOW + timedelta(minutes=10))
+        await any_store.links.redeem_link_code(newer.code, c.id, now=NOW + timedelta(minutes=10))
     assert late.value.reason == "unknown"
     assert await repo.get(c.id) is not None
 
@@ -107,8 +108,8 @@ async def test_merge_moves_everything(any_store: Store) -> None:
                 user_id="U1", payload="[]", next_attempt_at=NOW, created_at=NOW,
             )
         )  # fmt: skip
-    code = await repo.create_link_code(keep.id, now=NOW)
-    joined = await repo.redeem_link_code(code.code, drop.id, now=NOW)
+    code = await any_store.links.create_link_code(keep.id, now=NOW)
+    joined = await any_store.links.redeem_link_code(code.code, drop.id, now=NOW)
     assert joined.id == keep.id
     # keep had no profile: the registered side's profile and the higher role are kept
     assert joined.registered and joined.sdgs == (13,) and joined.role == "coordinator"
@@ -135,7 +136,7 @@ async def test_export_and_erase(any_store: Store) -> None:
         await conn.execute(
             announcements.insert().values(author_id=me.id, author_name="Ada", created_at=NOW)
         )
-    data = await repo.export(me.id)
+    data = await any_store.privacy.export(me.id)
     assert data["profile"]["name"] == "Ada" and data["identities"][0]["user_id"] == "1"
     assert data["notes"][0]["text"] == "hello"
     assert data["introductions"] == [
@@ -150,7 +151,7 @@ async def test_export_and_erase(any_store: Store) -> None:
     ]
     people = await scalar(any_store, select(func.count()).select_from(participants))
     all_notes = await scalar(any_store, select(func.count()).select_from(notes))
-    assert await repo.erase(me.id)
+    assert await any_store.privacy.erase(me.id)
     assert await repo.identity("telegram", "1") is None
     assert await scalar(any_store, select(func.count()).where(notes.c.author_id == me.id)) == 0
     assert await scalar(any_store, select(func.count()).select_from(notes)) < all_notes

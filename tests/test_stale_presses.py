@@ -226,7 +226,7 @@ async def test_announcement_buttons_after_sending(chat: Callable[..., Chat], sto
     ):
         uid = f"c{language}"
         await register(store, uid, city="Krefeld", department="international", language=language)
-        await store.participants.set_role("telegram", uid, "coordinator", now=TEST_NOW)
+        await store.roster.set_role("telegram", uid, "coordinator", now=TEST_NOW)
         coordinator = chat(uid, language=language)
         preview = await coordinator.send("/announce all Hello")
         assert (await coordinator.press(preview.button(send))).replies[0].edit

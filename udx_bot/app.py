@@ -17,7 +17,7 @@ async def create_services(
 ) -> Services:
     """Open the database (bringing its schema up to date) and build the bot's services."""
     store = await open_store(settings.database_url, schema=schema)
-    await store.participants.apply_admins(settings.admins, now=clock())  # UDX_ADMINS
+    await store.roster.apply_admins(settings.admins, now=clock())  # UDX_ADMINS
     return Services(settings=settings, store=store, router=build_router(), clock=clock)
 
 

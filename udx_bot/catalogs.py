@@ -5,10 +5,13 @@
     python -m udx_bot.catalogs fill de FILE.json   # set translations: {"msgid": "msgstr", …}
                                                    # (a list of forms for a plural message)
 
-A domain is named after the module's file ("notes" for handlers/notes.py); modules with the
-same name share one. Each run is Babel's own command line (babel.cfg holds the mapping):
+A domain is named after the module's file ("profile" for handlers/profile.py); modules with the
+same name share one, and the modules of a feature package share the package's ("notes" for
+handlers/notes/__init__.py, writing.py and browsing.py). Each run is Babel's own command line
+(babel.cfg holds the mapping):
 
-    pybabel extract -F babel.cfg --no-location --sort-output -o locales/notes.pot handlers/notes.py
+    pybabel extract -F babel.cfg --no-location --sort-output -o locales/notes.pot \
+        handlers/notes/*.py
     pybabel update -i locales/notes.pot -d locales -D notes     (pybabel init the first time)
 
 Then translate the new entries in locales/de/LC_MESSAGES/<domain>.po (English is the source
@@ -34,6 +37,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 SOURCE_DIRS = ("udx_bot", "handlers", "storage")
+FEATURES_DIR = ROOT / "handlers"  # each package in it is one feature, with one domain
 LANGUAGES = ("de", "en")
 _DATE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:')
 _PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]")
@@ -46,15 +50,22 @@ class Message:
     source: str  # file:line, for problem reports
 
 
+def domain(path: Path) -> str:
+    """The file's stem; for a module of a feature package (handlers/<feature>/…), the feature."""
+    if path.parent.parent == FEATURES_DIR:
+        return path.parent.name
+    return path.stem
+
+
 def sources() -> dict[str, list[Path]]:
-    """Python source files by domain (the file's stem), only those with messages."""
+    """Python source files by domain (see :func:`domain`), only those with messages."""
     by_domain: dict[str, list[Path]] = defaultdict(list)
     for directory in SOURCE_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
             if any(True for _ in extract(path)):
-                by_domain[path.stem].append(path)
+                by_domain[domain(path)].append(path)
     return dict(sorted(by_domain.items()))
 
 

@@ -15,7 +15,8 @@ from babel import Locale
 
 from storage import Store
 from storage.cities import CityRow, ImportResult, PartnershipRow
-from storage.participants import ROLES, ParticipantImportRow
+from storage.participants import ROLES
+from storage.roster import ParticipantImportRow
 from udx_bot.config import LANGUAGES
 from udx_bot.csvfile import ImportFailed, Notice, read_rows
 from udx_bot.platform_ids import PlatformId, PlatformIdError, parse_platform_id
@@ -240,7 +241,7 @@ async def import_participants(
 ) -> ImportResult:
     """Pre-register people from a CSV file (re-importing updates them)."""
     known = {c.name: c.id for c in await store.cities.all()}
-    created, updated = await store.participants.import_rows(
+    created, updated = await store.roster.import_rows(
         parse_participants(path, known, progress, notice), now=now
     )
     return ImportResult(created=created, updated=updated)

@@ -79,7 +79,7 @@ async def run_grant(args: argparse.Namespace, settings: Settings, clock: Clock) 
                 f"udx-bot grant coordinator {ident}"
             )
             return 0
-        participant, before = await store.participants.set_role(
+        participant, before = await store.roster.set_role(
             ident.platform, ident.user_id, args.role, now=clock()
         )
     finally:
@@ -109,7 +109,7 @@ async def run_revoke(args: argparse.Namespace, settings: Settings, clock: Clock)
                 file=sys.stderr,
             )
             return 1
-        await store.participants.set_role(ident.platform, ident.user_id, "participant", now=clock())
+        await store.roster.set_role(ident.platform, ident.user_id, "participant", now=clock())
     finally:
         await store.close()
     note = (
