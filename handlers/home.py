@@ -18,6 +18,7 @@ from handlers.profile import profile_sections
 from storage.notes import NoteFilter
 from udx_bot.context import Context
 from udx_bot.i18n import N_
+from udx_bot.matching import counterpart_query
 from udx_bot.router import HandlerResult, Router
 from udx_bot.types import Button, ButtonStyle, Incoming, Reply, Section
 
@@ -91,7 +92,7 @@ async def _sections(ctx: Context) -> list[Section]:
     ))  # fmt: skip
     sections.extend(note_entry(ctx, note) for note in mine)
     best = await ctx.store.counterparts.rank(
-        await ctx.store.counterparts.query_for(p), page_size=HOME_COUNTERPARTS
+        await counterpart_query(ctx.store, p), page_size=HOME_COUNTERPARTS
     )
     sections.append(Section(
         ctx._("More, and introductions: /find") if best.items else

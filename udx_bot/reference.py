@@ -85,6 +85,17 @@ def department(key: str | None) -> Department | None:
 
 
 @cache
+def related_departments(key: str | None) -> tuple[str, ...]:
+    """Other departments in the same taxonomy group as ``key`` (sorted, ``key`` left out)."""
+    dep = department(key)
+    if dep is None:
+        return ()
+    return tuple(
+        sorted(d.key for d in departments().values() if d.group == dep.group and d.key != dep.key)
+    )
+
+
+@cache
 def _department_index() -> list[tuple[str, Department]]:
     index = []
     for dep in departments().values():
