@@ -20,12 +20,10 @@ from udx_bot.context import Context
 from udx_bot.i18n import N_
 from udx_bot.matching import counterpart_query
 from udx_bot.router import HandlerResult, Router
-from udx_bot.types import Button, ButtonStyle, Incoming, Reply, Section
+from udx_bot.types import HOME_CALLBACK, Button, ButtonStyle, Incoming, Reply, Section
 
 router = Router()
 
-HOME_CALLBACK = "home"
-SHOW = f"{HOME_CALLBACK}:"  # the button data that shows the overview
 # (command, label) of the shortcuts, in order; each shown only when the command exists.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("start", N_("Set up my profile")),
