@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import Integer, and_, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -63,10 +64,13 @@ class CounterpartQuery:
             return SAME
         return RELATED if department in self.related else OTHER
 
+    @cached_property
+    def _wanted_sdgs(self) -> frozenset[int]:
+        return frozenset(self.sdgs)
+
     def shared_sdgs(self, person: Participant) -> tuple[int, ...]:
         """The query's SDGs that ``person`` shares, ascending."""
-        wanted = set(self.sdgs)
-        return tuple(n for n in sorted(person.sdgs) if n in wanted)
+        return tuple(n for n in sorted(person.sdgs) if n in self._wanted_sdgs)
 
     def sort_key(self, person: Participant) -> tuple[bool, int, int, bool, int, int]:
         """The ranking, smaller first: the order :meth:`CounterpartRepository.rank` reads."""
@@ -74,7 +78,7 @@ class CounterpartQuery:
         return (
             not self.partner(person),
             self.department_rank(person.department),
-            -len(self.shared_sdgs(person)),
+            -len(self._wanted_sdgs.intersection(person.sdgs)),
             active is None,  # never active: last (NULLS LAST)
             -((active - _EPOCH) // _MICROSECOND) if active is not None else 0,
             person.id,

@@ -10,6 +10,7 @@ with it, in the order /find uses).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from storage import Store
 from storage.counterparts import OTHER, CounterpartQuery
@@ -57,17 +58,23 @@ async def counterpart_query(
     return reader_query(reader, partners, department=department, sdgs=sdgs, city_id=city_id)
 
 
+@lru_cache(maxsize=64)
+def _own_query(reader: Participant, partner_city_ids: frozenset[int]) -> CounterpartQuery:
+    """The reader's unfiltered query; a digest asks for it once per newcomer, so it is kept."""
+    return reader_query(reader, partner_city_ids)
+
+
 def counterpart_key(
     reader: Participant, other: Participant, partner_city_ids: set[int]
 ) -> tuple[bool, int, int, bool, int, int]:
     """Sort key, smaller is better: /find's ranking (CounterpartQuery.sort_key) in memory."""
-    return reader_query(reader, partner_city_ids).sort_key(other)
+    return _own_query(reader, frozenset(partner_city_ids)).sort_key(other)
 
 
 def is_match(reader: Participant, other: Participant, partner_city_ids: set[int]) -> bool:
     """Worth telling the reader about: a partner city, a same or related department, or a
     shared SDG."""
-    query = reader_query(reader, partner_city_ids)
+    query = _own_query(reader, frozenset(partner_city_ids))
     return (
         query.partner(other)
         or query.department_rank(other.department) < OTHER
