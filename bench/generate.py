@@ -13,7 +13,6 @@ so 10,000 participants and 100,000 notes take seconds, not minutes.
 
 from __future__ import annotations
 
-import importlib
 import random
 import re
 import sys
@@ -25,10 +24,11 @@ from typing import Any
 
 from storage import Store
 from storage.bulk import BulkLoader
+from storage.notes import search_text
 from storage.tables import identities, note_cities, note_sdgs, notes, participant_sdgs, participants
 from udx_bot.demo import data_path
 from udx_bot.imports import import_cities, import_partnerships
-from udx_bot.reference import FOCUS_SDGS, SDG_RANGE, departments, fold
+from udx_bot.reference import FOCUS_SDGS, SDG_RANGE, departments
 
 FIRST_USER_ID = 500_000_001  # Telegram user ids of generated people: FIRST_USER_ID + n
 
@@ -169,30 +169,6 @@ def city_tag(name: str) -> str:
     return "#" + "".join(word[:1].upper() + word[1:] for word in re.split(r"[\s.\-]+", name))
 
 
-def _search_text_hook() -> Callable[[str], str]:
-    """How the notes feature folds a note for full-text search (storage.notes.search_text when
-    that exists; the reference fold otherwise), for the ``notes.search_text`` column."""
-    try:
-        module = importlib.import_module("storage.notes")
-    except ImportError:
-        return fold
-    hook = getattr(module, "search_text", None)
-    return hook if callable(hook) else fold
-
-
-def note_extras() -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Fill columns the notes feature adds beyond the core ones (today: ``search_text``)."""
-    if "search_text" not in notes.c:
-        return lambda row: row
-    fold_text = _search_text_hook()
-
-    def extra(row: dict[str, Any]) -> dict[str, Any]:
-        row["search_text"] = fold_text(row["text"])
-        return row
-
-    return extra
-
-
 async def generate(
     store: Store,
     *,
@@ -293,7 +269,6 @@ async def generate(
     # Zipf-like activity: a few people write many notes, most a few.
     activity = [1.0 / (rank + 1) ** 0.8 for rank in range(len(authors))]
     rng.shuffle(activity)
-    extra = note_extras()
     note_tag_sdgs: list[dict[str, Any]] = []
     note_tag_cities: list[dict[str, Any]] = []
     year = timedelta(days=365).total_seconds()
@@ -316,17 +291,16 @@ async def generate(
                 note_tag_sdgs.append({"note_id": note_id, "sdg": s})
             for name in tagged:
                 note_tag_cities.append({"note_id": note_id, "city_id": city_ids[name]})
-            yield extra(
-                {
-                    "id": note_id,
-                    "author_id": pid,
-                    "city_id": city_id,
-                    "department": department,
-                    "text": text_.strip(),
-                    "created_at": now - timedelta(seconds=ages[n]),
-                    "updated_at": None,
-                }
-            )
+            yield {
+                "id": note_id,
+                "author_id": pid,
+                "city_id": city_id,
+                "department": department,
+                "text": text_.strip(),
+                "search_text": search_text(text_.strip()),
+                "created_at": now - timedelta(seconds=ages[n]),
+                "updated_at": None,
+            }
 
     await loader.insert(notes, note_rows())
     await loader.insert(note_sdgs, note_tag_sdgs)

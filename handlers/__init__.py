@@ -3,29 +3,40 @@
 
 from __future__ import annotations
 
-import importlib
-
+from handlers import (
+    announcements,
+    counterparts,
+    digest,
+    help,
+    home,
+    introductions,
+    link,
+    notes,
+    onboarding,
+    privacy,
+    profile,
+)
 from udx_bot.router import Router
 
-FEATURES = (
-    "help",
-    "onboarding",
-    "profile",
-    "link",
-    "privacy",
-    "notes",
-    "counterparts",
-    "introductions",
-    "announcements",
-    "digest",
-    "home",
+# Every feature's router, in the order their commands are listed.
+FEATURES: tuple[Router, ...] = (
+    help.router,
+    onboarding.router,
+    profile.router,
+    link.router,
+    privacy.router,
+    notes.router,
+    counterparts.router,
+    introductions.router,
+    announcements.router,
+    digest.router,
+    home.router,
 )
 
 
 def build_router() -> Router:
     """One router with every feature's commands."""
     root = Router()
-    for name in FEATURES:
-        module = importlib.import_module(f"handlers.{name}")
-        root.include(module.router)
+    for feature in FEATURES:
+        root.include(feature)
     return root

@@ -16,6 +16,7 @@ from storage.participants import Participant
 from udx_bot import reference
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
+from udx_bot.matching import counterpart_query
 from udx_bot.router import Router
 from udx_bot.types import Button, Reply, Section
 
@@ -139,7 +140,8 @@ async def _parse(ctx: Context) -> Filters:
 
 
 async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> Reply:
-    query = await ctx.store.counterparts.query_for(
+    query = await counterpart_query(
+        ctx.store,
         ctx.participant,
         department=filters.department,
         sdgs=filters.sdgs,

@@ -18,13 +18,12 @@ from handlers.profile import profile_sections
 from storage.notes import NoteFilter
 from udx_bot.context import Context
 from udx_bot.i18n import N_
+from udx_bot.matching import counterpart_query
 from udx_bot.router import HandlerResult, Router
-from udx_bot.types import Button, ButtonStyle, Incoming, Reply, Section
+from udx_bot.types import HOME_CALLBACK, Button, ButtonStyle, Incoming, Reply, Section
 
 router = Router()
 
-HOME_CALLBACK = "home"
-SHOW = f"{HOME_CALLBACK}:"  # the button data that shows the overview
 # (command, label) of the shortcuts, in order; each shown only when the command exists.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("start", N_("Set up my profile")),
@@ -91,7 +90,7 @@ async def _sections(ctx: Context) -> list[Section]:
     ))  # fmt: skip
     sections.extend(note_entry(ctx, note) for note in mine)
     best = await ctx.store.counterparts.rank(
-        await ctx.store.counterparts.query_for(p), page_size=HOME_COUNTERPARTS
+        await counterpart_query(ctx.store, p), page_size=HOME_COUNTERPARTS
     )
     sections.append(Section(
         ctx._("More, and introductions: /find") if best.items else

@@ -1,41 +1,47 @@
 """Counterparts: the registered people who best match a reader, ranked in SQL.
 
-The order, best first (the same on SQLite and PostgreSQL):
+The order, best first (the same on SQLite and PostgreSQL), is :meth:`CounterpartQuery.sort_key`:
 
 1. people in the reader's partner cities before the rest of the network;
 2. the same department as wanted before a related one (same taxonomy group) before any other;
 3. more shared SDGs before fewer;
 4. recently active before dormant (never active last), then by id, so the order is stable.
 
-Never the reader; only registered participants (city and department set). The partner flag
-(``city_id IN (partner ids)``) and the department rank (keys computed in Python) split the
-network into at most six tiers that indexes find directly; each tier is sorted in SQL with
-``ORDER BY shared DESC, last_active_at DESC, id LIMIT … OFFSET …`` (the shared-SDG count a
-correlated subquery restricted to the SDGs that matter), and tiers are read in order only until
+That key is the one definition of the ranking: the digest sorts the week's newcomers with it in
+memory, and :meth:`CounterpartRepository.rank` is its SQL form (tests/test_counterparts_ranking.py
+checks on generated networks that both agree). Never the reader; only registered participants
+(city and department set). The partner flag (``city_id IN (partner ids)``) and the department
+rank split the network into at most six tiers that indexes find directly; each tier is sorted in
+SQL with ``ORDER BY shared DESC, last_active_at DESC, id LIMIT … OFFSET …`` (the shared-SDG count
+a correlated subquery restricted to the SDGs that matter), and tiers are read in order only until
 the page is full.
+
+What the reader wants (their department or a named one, the related departments from the
+taxonomy) is decided above storage, in udx_bot/matching.py, which builds the query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import Integer, and_, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.cities import partner_ids
 from storage.engine import Database
 from storage.participants import Participant, load_participants
 from storage.tables import participant_sdgs, participants
-from udx_bot import reference
 
 PAGE_SIZE = 10
+SAME, RELATED, OTHER = 0, 1, 2  # department ranks
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
 class CounterpartQuery:
-    """What to rank for whom; build it with :meth:`CounterpartRepository.query_for`."""
+    """What to rank for whom; udx_bot.matching builds it for a reader."""
 
     reader_id: int
     partner_city_ids: frozenset[int] = frozenset()
@@ -46,15 +52,44 @@ class CounterpartQuery:
     only_department: bool = False  # only people in ``department``
     only_sdgs: bool = False  # only people sharing at least one of ``sdgs``
     city_id: int | None = None  # only people in this city
-    joined_since: datetime | None = None  # only people registered at or after this time
     exclude_demo: bool = False
+
+    def partner(self, person: Participant) -> bool:
+        """Whether ``person`` lives in one of the reader's partner cities."""
+        return person.city_id in self.partner_city_ids
+
+    def department_rank(self, department: str | None) -> int:
+        """SAME as the department wanted, RELATED (same taxonomy group), or OTHER."""
+        if department is not None and department == self.department:
+            return SAME
+        return RELATED if department in self.related else OTHER
+
+    @cached_property
+    def _wanted_sdgs(self) -> frozenset[int]:
+        return frozenset(self.sdgs)
+
+    def shared_sdgs(self, person: Participant) -> tuple[int, ...]:
+        """The query's SDGs that ``person`` shares, ascending."""
+        return tuple(n for n in sorted(person.sdgs) if n in self._wanted_sdgs)
+
+    def sort_key(self, person: Participant) -> tuple[bool, int, int, bool, int, int]:
+        """The ranking, smaller first: the order :meth:`CounterpartRepository.rank` reads."""
+        active = person.last_active_at
+        return (
+            not self.partner(person),
+            self.department_rank(person.department),
+            -len(self._wanted_sdgs.intersection(person.sdgs)),
+            active is None,  # never active: last (NULLS LAST)
+            -((active - _EPOCH) // _MICROSECOND) if active is not None else 0,
+            person.id,
+        )
 
 
 @dataclass(frozen=True)
 class Counterpart:
     participant: Participant
     partner_city: bool
-    department_rank: int  # 0 same, 1 related, 2 other
+    department_rank: int  # SAME, RELATED or OTHER
     shared_sdgs: tuple[int, ...]  # the query's SDGs this person shares, ascending
 
 
@@ -65,54 +100,9 @@ class CounterpartPage:
     has_next: bool = False
 
 
-def related_departments(key: str | None) -> tuple[str, ...]:
-    """Other departments in the same taxonomy group as ``key`` (sorted, ``key`` left out)."""
-    dep = reference.department(key)
-    if dep is None:
-        return ()
-    return tuple(
-        sorted(
-            d.key
-            for d in reference.departments().values()
-            if d.group == dep.group and d.key != dep.key
-        )
-    )
-
-
 class CounterpartRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def query_for(
-        self,
-        reader: Participant,
-        *,
-        department: str | None = None,
-        sdgs: Sequence[int] = (),
-        city_id: int | None = None,
-        joined_since: datetime | None = None,
-        exclude_demo: bool = False,
-    ) -> CounterpartQuery:
-        """The query /find runs for ``reader``: their department and SDGs unless a filter names
-        others (a named department or SDGs then also restrict the list)."""
-        async with self.db.read() as conn:
-            partners = (
-                await partner_ids(conn, reader.city_id) if reader.city_id is not None else set()
-            )
-        wanted_department = department or reader.department
-        wanted_sdgs = tuple(sorted(set(sdgs))) if sdgs else tuple(sorted(set(reader.sdgs)))
-        return CounterpartQuery(
-            reader_id=reader.id,
-            partner_city_ids=frozenset(partners),
-            department=wanted_department,
-            related=related_departments(wanted_department),
-            sdgs=wanted_sdgs,
-            only_department=department is not None,
-            only_sdgs=bool(sdgs),
-            city_id=city_id,
-            joined_since=joined_since,
-            exclude_demo=exclude_demo,
-        )
 
     async def rank(
         self, query: CounterpartQuery, *, page: int = 0, page_size: int = PAGE_SIZE
@@ -140,8 +130,6 @@ class CounterpartRepository:
             )
         if query.city_id is not None:
             base.append(p.c.city_id == query.city_id)
-        if query.joined_since is not None:
-            base.append(p.c.registered_at >= query.joined_since)
         if query.exclude_demo:
             base.append(p.c.is_demo.is_(False))
         shared: ColumnElement[int] = (
@@ -186,13 +174,12 @@ class CounterpartRepository:
             has_next = len(found) > page_size
             found = found[:page_size]
             people = await load_participants(conn, [pid for pid, _, _ in found])
-        wanted = set(query.sdgs)
         items = [
             Counterpart(
                 participant=people[pid],
                 partner_city=partner,
                 department_rank=department_rank,
-                shared_sdgs=tuple(n for n in people[pid].sdgs if n in wanted),
+                shared_sdgs=query.shared_sdgs(people[pid]),
             )
             for pid, partner, department_rank in found
             if pid in people
@@ -221,21 +208,13 @@ class CounterpartRepository:
         known = [d for d in (same, *related) if d is not None]
         department_sides: list[tuple[int, list[ColumnElement[bool]]]] = []
         if same is not None:
-            department_sides.append((0, [p.c.department == same]))
+            department_sides.append((SAME, [p.c.department == same]))
         if not query.only_department:
             if related:
-                department_sides.append((1, [p.c.department.in_(related)]))
-            department_sides.append((2, [p.c.department.not_in(known)] if known else []))
+                department_sides.append((RELATED, [p.c.department.in_(related)]))
+            department_sides.append((OTHER, [p.c.department.not_in(known)] if known else []))
         tiers: list[tuple[bool, int, list[ColumnElement[bool]]]] = []
         for partner, partner_conditions in partner_sides:
             for rank, department_conditions in department_sides:
                 tiers.append((partner, rank, [*partner_conditions, *department_conditions]))
         return tiers
-
-    async def new_matches(
-        self, reader: Participant, since: datetime, *, limit: int = 5
-    ) -> list[Counterpart]:
-        """For the weekly digest: people who registered at or after ``since`` and match
-        ``reader``, ranked exactly like /find (demo people left out)."""
-        query = await self.query_for(reader, joined_since=since, exclude_demo=True)
-        return (await self.rank(query, page_size=limit)).items

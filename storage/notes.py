@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.tables import cities, note_cities, note_sdgs, notes, participants
-from udx_bot.reference import fold, slug
+from storage.text import fold, slug
 
 _WORD_RE = re.compile(r"[^\W_]+")
 PREFIX_MIN_LENGTH = 3  # search words this long also find longer words ("Hitze" -> "Hitzeplan")

@@ -84,7 +84,7 @@ cities = Table(
     metadata,
     _id(),
     Column("name", String(120), nullable=False),
-    Column("slug", String(120), nullable=False, unique=True),  # matching key, see reference.slug
+    Column("slug", String(120), nullable=False, unique=True),  # matching key, see storage.text.slug
     Column("country", String(2), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("language", String(2), nullable=False),

@@ -9,6 +9,9 @@ from datetime import timedelta
 from storage import Store
 from tests.counterparts_support import city_id, register
 from tests.support import TEST_NOW, Chat, FakeClock
+from udx_bot.context import Services
+from udx_bot.digest import build_digest
+from udx_bot.matching import counterpart_query
 
 
 async def _network(store: Store, clock: FakeClock) -> dict[str, int]:
@@ -53,7 +56,7 @@ async def test_ranking_is_the_same_on_both_databases(any_store: Store, clock: Fa
     ids = await _network(any_store, clock)
     reader = await any_store.participants.get(ids["reader"])
     assert reader is not None
-    query = await any_store.counterparts.query_for(reader)
+    query = await counterpart_query(any_store, reader)
     query = dataclasses.replace(query, exclude_demo=True)
     page = await any_store.counterparts.rank(query)
     order = [item.participant.id for item in page.items]
@@ -73,7 +76,7 @@ async def test_ranking_is_the_same_on_both_databases(any_store: Store, clock: Fa
     assert paged == order
 
     # with the demo network: never the reader, never the unregistered, partner city first
-    everyone = await any_store.counterparts.query_for(reader)
+    everyone = await counterpart_query(any_store, reader)
     seen: list[int] = []
     n = 0
     while True:
@@ -87,26 +90,36 @@ async def test_ranking_is_the_same_on_both_databases(any_store: Store, clock: Fa
     assert seen[:3] == [ids["a"], ids["g"], ids["b"]]
 
 
-async def test_filters_and_new_matches(any_store: Store, clock: FakeClock) -> None:
+async def test_filters_and_new_matches(
+    any_store: Store, any_services: Services, clock: FakeClock
+) -> None:
     ids = await _network(any_store, clock)
     reader = await any_store.participants.get(ids["reader"])
     assert reader is not None
     leeds = await city_id(any_store, "Leeds")
-    query = await any_store.counterparts.query_for(reader, city_id=leeds)
+    query = await counterpart_query(any_store, reader, city_id=leeds)
     in_leeds = [i.participant for i in (await any_store.counterparts.rank(query)).items]
     assert in_leeds[0].id == ids["d"] and all(p.city_id == leeds for p in in_leeds)
-    query = await any_store.counterparts.query_for(reader, department="culture", sdgs=[13])
+    query = await counterpart_query(any_store, reader, department="culture", sdgs=[13])
     found = [i.participant for i in (await any_store.counterparts.rank(query)).items]
     assert found and all(p.department == "culture" and 13 in p.sdgs for p in found)
     assert found[0].id == ids["e"]  # partner city first
 
     # the digest's "new people": joined since a date, demo people left out, same order
     since = clock() - timedelta(minutes=5)  # registration is stamped by the clock
-    matches = await any_store.counterparts.new_matches(reader, since, limit=3)
-    # "g" registered 200 days ago (when it was last active): not new
-    assert [m.participant.id for m in matches] == [ids["a"], ids["b"], ids["c"]]
-    later = await any_store.counterparts.new_matches(reader, clock() + timedelta(days=1))
-    assert later == []
+    until = clock() + timedelta(minutes=1)
+    digest = await build_digest(any_services, reader, since=since, until=until)
+    assert digest is not None
+    text = digest[0].plain_text
+    # "g" registered 200 days ago (when it was last active): not new; "h" matches nothing
+    assert "5 new colleagues who match you" in text
+    shown = [text.index(f"• User {n} (") for n in (10, 12, 13)]  # "a", "b", "c"
+    assert shown == sorted(shown) and "• User 11 (" not in text
+    assert "…and 2 more: see /find" in text
+    later = await build_digest(
+        any_services, reader, since=clock() + timedelta(days=1), until=clock() + timedelta(days=8)
+    )
+    assert later is None or "new colleague" not in later[0].plain_text
 
 
 async def test_find_lists_counterparts_in_english_and_german(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from storage import Store
 from tests.counterparts_support import register
 from tests.support import TEST_NOW, Chat, FakeClock
+from udx_bot.matching import counterpart_query
 from udx_bot.platforms.slack_render import render_blocks
 from udx_bot.types import Contact, Reply
 
@@ -146,7 +147,7 @@ async def test_bad_input_in_both_languages(
     en, de = chat("1"), chat("2", language="de")
     demo = next(
         i.participant
-        for i in (await store.counterparts.rank(await store.counterparts.query_for(alice))).items
+        for i in (await store.counterparts.rank(await counterpart_query(store, alice))).items
         if i.participant.is_demo
     )
     unregistered, _ = await store.participants.touch(

@@ -1,45 +1,82 @@
-"""How well another participant matches a reader, in Python (the digest ranks the week's
-newcomers with it, in the order /find uses): partner cities first, then the same department,
-then a related one, then more shared SDGs, then the recently active."""
+"""Who matches a reader: the counterpart query for /find, the home overview and the digest.
+
+What the reader wants is decided here (their department and SDGs unless a filter names others;
+related departments from the taxonomy); the ranking itself is one definition in storage, read in
+SQL by :meth:`storage.counterparts.CounterpartRepository.rank` and in memory through
+:meth:`storage.counterparts.CounterpartQuery.sort_key` (the digest ranks the week's newcomers
+with it, in the order /find uses).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
+from storage import Store
+from storage.counterparts import OTHER, CounterpartQuery
 from storage.participants import Participant
 from udx_bot import reference
 
-_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+def reader_query(
+    reader: Participant,
+    partner_city_ids: Iterable[int],
+    *,
+    department: str | None = None,
+    sdgs: Sequence[int] = (),
+    city_id: int | None = None,
+) -> CounterpartQuery:
+    """The query for ``reader``: their department and SDGs unless a filter names others (a named
+    department or SDGs then also restrict the list)."""
+    wanted_department = department or reader.department
+    wanted_sdgs = tuple(sorted(set(sdgs))) if sdgs else tuple(sorted(set(reader.sdgs)))
+    return CounterpartQuery(
+        reader_id=reader.id,
+        partner_city_ids=frozenset(partner_city_ids),
+        department=wanted_department,
+        related=reference.related_departments(wanted_department),
+        sdgs=wanted_sdgs,
+        only_department=department is not None,
+        only_sdgs=bool(sdgs),
+        city_id=city_id,
+    )
 
 
-def department_rank(mine: str | None, theirs: str | None) -> int:
-    """0 the same department, 1 a related one (same group in the taxonomy), 2 any other."""
-    if mine is not None and mine == theirs:
-        return 0
-    a, b = reference.department(mine), reference.department(theirs)
-    if a is not None and b is not None and a.group == b.group:
-        return 1
-    return 2
+async def counterpart_query(
+    store: Store,
+    reader: Participant,
+    *,
+    department: str | None = None,
+    sdgs: Sequence[int] = (),
+    city_id: int | None = None,
+) -> CounterpartQuery:
+    """The query /find runs for ``reader`` (see :func:`reader_query`), with their partner
+    cities read from the store."""
+    partners = (
+        await store.cities.partner_ids(reader.city_id) if reader.city_id is not None else set()
+    )
+    return reader_query(reader, partners, department=department, sdgs=sdgs, city_id=city_id)
+
+
+@lru_cache(maxsize=64)
+def _own_query(reader: Participant, partner_city_ids: frozenset[int]) -> CounterpartQuery:
+    """The reader's unfiltered query; a digest asks for it once per newcomer, so it is kept."""
+    return reader_query(reader, partner_city_ids)
 
 
 def counterpart_key(
     reader: Participant, other: Participant, partner_city_ids: set[int]
-) -> tuple[int, int, int, float, int]:
-    """Sort key: smaller is better."""
-    return (
-        0 if other.city_id in partner_city_ids else 1,
-        department_rank(reader.department, other.department),
-        -len(set(reader.sdgs) & set(other.sdgs)),
-        -(other.last_active_at or _NEVER).timestamp(),
-        other.id,
-    )
+) -> tuple[bool, int, int, bool, int, int]:
+    """Sort key, smaller is better: /find's ranking (CounterpartQuery.sort_key) in memory."""
+    return _own_query(reader, frozenset(partner_city_ids)).sort_key(other)
 
 
 def is_match(reader: Participant, other: Participant, partner_city_ids: set[int]) -> bool:
     """Worth telling the reader about: a partner city, a same or related department, or a
     shared SDG."""
+    query = _own_query(reader, frozenset(partner_city_ids))
     return (
-        other.city_id in partner_city_ids
-        or department_rank(reader.department, other.department) < 2
-        or bool(set(reader.sdgs) & set(other.sdgs))
+        query.partner(other)
+        or query.department_rank(other.department) < OTHER
+        or bool(query.shared_sdgs(other))
     )

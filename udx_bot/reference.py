@@ -2,7 +2,8 @@
 forgiving matching people expect when they type a department or a city.
 
 The data lives in udx_bot/data/*.json (from ../shared/reference); both languages are in the data,
-so these names need no gettext catalog.
+so these names need no gettext catalog. The matching keys themselves (``fold``, ``slug``) live on
+the ground floor, in storage/text.py, and are re-exported here.
 """
 
 from __future__ import annotations
@@ -10,37 +11,17 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from storage.text import fold as fold
+from storage.text import slug as slug
+from storage.text import slug_variants as slug_variants
+
 SDG_RANGE = range(1, 18)
 FOCUS_SDGS = (11, 16, 17)  # the Urban Diplomacy Exchange's own focus, shown first
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe"})
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics: "Tübingen" -> "tubingen"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def slug_variants(text: str) -> set[str]:
-    """Matching keys ignoring case, spaces, punctuation and umlaut spellings.
-
-    "Tübingen" -> {"tuebingen", "tubingen"}; "St. Louis" -> {"stlouis"}.
-    """
-    lowered = text.casefold()
-    variants = {lowered.translate(_UMLAUTS), lowered}
-    return {re.sub(r"[^0-9a-z]+", "", fold(v)) for v in variants} - {""}
-
-
-def slug(text: str) -> str:
-    """The canonical matching key (umlauts spelled out): "Tübingen" -> "tuebingen"."""
-    return re.sub(r"[^0-9a-z]+", "", fold(text.casefold().translate(_UMLAUTS)))
 
 
 @dataclass(frozen=True)
@@ -101,6 +82,17 @@ def departments() -> dict[str, Department]:
 
 def department(key: str | None) -> Department | None:
     return departments().get(key) if key else None
+
+
+@cache
+def related_departments(key: str | None) -> tuple[str, ...]:
+    """Other departments in the same taxonomy group as ``key`` (sorted, ``key`` left out)."""
+    dep = department(key)
+    if dep is None:
+        return ()
+    return tuple(
+        sorted(d.key for d in departments().values() if d.group == dep.group and d.key != dep.key)
+    )
 
 
 @cache

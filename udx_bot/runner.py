@@ -4,12 +4,12 @@ in one process; stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 
+from udx_bot import outbox_worker, scheduler
 from udx_bot.app import create_services
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
@@ -19,16 +19,25 @@ from udx_bot.web import build_app, start_server
 
 log = logging.getLogger(__name__)
 
-# "module:factory" of each platform adapter; a factory returns None when its settings are absent.
-PLATFORMS: tuple[str, ...] = (
-    "udx_bot.platforms.telegram:service",
-    "udx_bot.platforms.slack:service",
-)
+
+# The platform adapters import their libraries (python-telegram-bot, Bolt) when ``run`` builds
+# them, so every other udx-bot command starts without loading both.
+def telegram_service(services: Services) -> Service | None:
+    from udx_bot.platforms import telegram
+
+    return telegram.service(services)
+
+
+def slack_service(services: Services) -> Service | None:
+    from udx_bot.platforms import slack
+
+    return slack.service(services)
+
+
+# Each platform adapter's factory; a factory returns None when its settings are absent.
+PLATFORMS: tuple[ServiceFactory, ...] = (telegram_service, slack_service)
 # Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
-WORKERS: tuple[str, ...] = (
-    "udx_bot.outbox_worker:create_worker",
-    "udx_bot.scheduler:service",
-)
+WORKERS: tuple[ServiceFactory, ...] = (outbox_worker.create_worker, scheduler.service)
 STOP_TIMEOUT_S = 10.0
 
 NO_PLATFORM = (
@@ -37,21 +46,13 @@ NO_PLATFORM = (
 )
 
 
-def load(paths: Sequence[str]) -> list[ServiceFactory]:
-    factories = []
-    for path in paths:
-        module, _, name = path.partition(":")
-        factories.append(getattr(importlib.import_module(module), name))
-    return factories
-
-
 def build_services(
     services: Services,
-    platforms: Sequence[str] = PLATFORMS,
-    workers: Sequence[str] = WORKERS,
+    platforms: Sequence[ServiceFactory] = PLATFORMS,
+    workers: Sequence[ServiceFactory] = WORKERS,
 ) -> tuple[list[Service], list[Service]]:
-    found = [s for f in load(platforms) if (s := f(services)) is not None]
-    background = [s for f in load(workers) if (s := f(services)) is not None] if found else []
+    found = [s for f in platforms if (s := f(services)) is not None]
+    background = [s for f in workers if (s := f(services)) is not None] if found else []
     return found, background
 
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit, the tightest of the platforms
+# The button data of the person's overview (handlers/home.py answers it); an adapter sends it
+# when the overview opens without a button, as Slack's App Home tab does.
+HOME_CALLBACK = "home"
+SHOW_HOME = f"{HOME_CALLBACK}:"
 
 ButtonStyle = Literal["default", "primary", "danger"]
 

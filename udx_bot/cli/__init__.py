@@ -1,26 +1,28 @@
 """The ``udx-bot`` command line. Each group of subcommands lives in its own module here and
-registers itself with :func:`register` (see COMMAND_MODULES)."""
+registers itself with its ``register`` function (see COMMANDS)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from udx_bot.cli import announce, chat, data, digest, people, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
 
-COMMAND_MODULES = (
-    "udx_bot.cli.chat",  # demo, console
-    "udx_bot.cli.data",  # migrate, import
-    "udx_bot.cli.run",  # run
-    "udx_bot.cli.digest",  # digest send|preview
-    "udx_bot.cli.people",  # grant, revoke, import participants
-    "udx_bot.cli.announce",  # announce
+# Each group's ``register(subparsers)``, in the order ``udx-bot --help`` lists them.
+COMMANDS: tuple[Callable[[Any], None], ...] = (
+    chat.register,  # demo, console
+    data.register,  # migrate, import
+    run.register,  # run
+    digest.register,  # digest send|preview
+    people.register,  # grant, revoke, import participants
+    announce.register,  # announce
 )
 
 
@@ -33,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (DEBUG)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for register in COMMANDS:
+        register(sub)
     return parser
 
 

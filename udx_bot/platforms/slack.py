@@ -46,11 +46,10 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from handlers.home import SHOW as HOME_SHOW
 from udx_bot.context import Services
 from udx_bot.i18n import N_
 from udx_bot.platforms import slack_render
-from udx_bot.types import Actor, Document, Incoming, Prompt, Reply
+from udx_bot.types import SHOW_HOME, Actor, Document, Incoming, Prompt, Reply
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +257,7 @@ class SlackService:
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user_id = str(event["user"])
         actor = await self.actor(user_id, chat_id=event.get("channel"))
-        incoming = Incoming(actor, callback=HOME_SHOW, update_id=_event_id(body))
+        incoming = Incoming(actor, callback=SHOW_HOME, update_id=_event_id(body))
 
         async def publish(replies: list[Reply]) -> None:
             if replies:
