@@ -358,15 +358,22 @@ async def test_home_buttons_answer_in_the_dm_and_open_the_modal(h: SlackHarness)
 # --- documents -----------------------------------------------------------------------------------
 
 
-async def test_a_document_is_posted_as_a_snippet(h: SlackHarness) -> None:
+async def test_a_document_is_uploaded_as_a_file(h: SlackHarness) -> None:
     await h.dm(ENGLISH, "export")
     await h.settle()
-    text_message, snippet = h.fake.posted(f"D{ENGLISH}")
+    (text_message,) = h.fake.posted(f"D{ENGLISH}")
     assert "Your data" in shown(text_message)
-    assert "udx.json" in shown(snippet)
-    pre = [b for b in snippet["blocks"] if b["type"] == "rich_text"]
-    code = pre[0]["elements"][0]["elements"][0]["text"]
-    assert json.loads(code) == {"note": "*bold* <b> `x`"}
+    (file,) = h.fake.files(f"D{ENGLISH}")
+    assert file["filename"] == "udx.json" and file["title"] == "udx.json"
+    assert json.loads(file["content"]) == {"note": "*bold* <b> `x`"}
+
+
+async def test_a_document_asked_for_by_slash_command_goes_to_the_dm(h: SlackHarness) -> None:
+    await h.command(ENGLISH, "export")
+    await h.settle()
+    assert "Your data" in shown(last_response(h.fake, ENGLISH))  # the answer: ephemeral
+    (file,) = h.fake.files(ENGLISH)  # the file: in the DM, where a response_url cannot go
+    assert json.loads(file["content"]) == {"note": "*bold* <b> `x`"}
 
 
 # --- signatures ----------------------------------------------------------------------------------

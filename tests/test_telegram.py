@@ -28,11 +28,10 @@ from udx_bot.platforms.telegram import (
     SECRET_HEADER,
     WEBHOOK_PATH,
     TelegramService,
-    api_urls,
-    file_url_for,
     service,
 )
 from udx_bot.platforms.telegram_render import MAX_TEXT_LENGTH
+from udx_bot.platforms.telegram_transport import api_urls, file_url_for
 from udx_bot.web import build_app, start_server
 
 ALICE, BERND = 501, 502  # an English and a German user

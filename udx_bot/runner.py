@@ -26,7 +26,7 @@ PLATFORMS: tuple[str, ...] = (
 )
 # Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
 WORKERS: tuple[str, ...] = (
-    "udx_bot.outbox_worker:create_worker",
+    "udx_bot.outbox_wiring:outbox_service",
     "udx_bot.scheduler:service",
 )
 STOP_TIMEOUT_S = 10.0
