@@ -227,3 +227,31 @@ async def test_the_run_service_delivers_what_handlers_queue(
         assert fake.visible_texts(int(people[0][1])) == ["Your counterpart accepted"]
     row = await store.outbox.get("intro:1")
     assert row is not None and row.status == "sent"
+
+
+async def test_queued_messages_go_out_as_the_adapters_send_them(
+    store: Store, clock: FakeClock
+) -> None:
+    """The outbox sends through the adapters' transports: on Telegram link previews are off
+    with ``link_preview_options`` (not the deprecated ``disable_web_page_preview``), on Slack
+    the message goes into the DM opened for the person (no chat id known)."""
+    news = Reply.text("Read more: https://udx.example/news", heading="News")
+    (tg_person,) = await add_people(store, 1, now=clock.now)
+    (slack_person,) = await add_people(store, 1, platform="slack", first_id=7000, now=clock.now)
+    for (pid, chat), platform in ((tg_person, "telegram"), (slack_person, "slack")):
+        user_id = chat[1:] if platform == "slack" else chat
+        payload = json.dumps([news.to_json()])
+        message = NewMessage(f"news:{pid}", "test", platform, user_id, None, payload)
+        assert await store.outbox.enqueue_many([message], now=TEST_NOW) == 1
+    async with FakeTelegram() as tg, FakeSlack() as slack:
+        routes = {**telegram_route(TOKEN, tg.base_url), **slack_route("xoxb-test", slack.api_url)}
+        worker = OutboxWorker(store, routes, clock=running_clock(clock.now))
+        result = await worker.run_until_idle(within=10)
+        await worker.stop()
+        assert result.sent == 2
+        (sent,) = tg.calls_to("sendMessage", ok_only=True)
+        assert sent.params["link_preview_options"] == {"is_disabled": True}
+        assert "disable_web_page_preview" not in sent.params
+        assert tg.visible_texts(int(tg_person[1])) == ["News\nRead more: https://udx.example/news"]
+        assert len(slack.calls_to("conversations.open", ok_only=True)) == 1
+        assert "Read more" in slack.texts(slack_person[1])[0]

@@ -521,6 +521,14 @@ async def test_rate_limited_posts_are_retried(services: Services) -> None:
             assert len(fake.calls_to("chat.postMessage", ok_only=True)) == 2
 
 
+async def test_an_answer_whose_connection_dropped_is_not_posted_again(h: SlackHarness) -> None:
+    h.fake.answer_badly_next(f"D{ENGLISH}", "drop")  # posted, then the connection closes
+    await h.dm(ENGLISH, "help")
+    await h.settle()
+    posts = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == f"D{ENGLISH}"]
+    assert len(posts) == 1 and len(h.fake.posted(f"D{ENGLISH}")) == 1
+
+
 def test_the_manifest_matches_the_adapter() -> None:
     from pathlib import Path
 
@@ -528,5 +536,7 @@ def test_the_manifest_matches_the_adapter() -> None:
     assert f"command: {slack_platform.SLASH_COMMAND}\n" in manifest
     assert manifest.count(f"https://YOUR-HOST{slack_platform.EVENTS_PATH}\n") == 3
     for needed in ("app_home_opened", "message.im", "home_tab_enabled: true", "users:read"):
+        assert needed in manifest
+    for needed in ("chat:write", "im:write", "files:write"):  # what the transport calls need
         assert needed in manifest
     assert "socket_mode_enabled: false" in manifest

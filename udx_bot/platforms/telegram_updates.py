@@ -11,8 +11,10 @@ router's chain handles a repeated update once), and its replies go back through 
 * group chats: the bot answers a command with a localized request to talk privately (a button
   opens the private chat) and ignores everything else there; nothing is stored. Those, and
   non-text messages, the adapter answers in its own words via ``dispatch(answer=...)``;
-* a person who blocked the bot is logged and skipped; other delivery errors propagate (the
-  update counts as failed: logged, and a webhook request answers 500).
+* a person who blocked the bot is logged and skipped, and so is an answer Telegram perhaps
+  showed (its reply was lost or unreadable): handling the update again on Telegram's retry
+  could show it, and do what it did, twice. Other delivery errors propagate (the update counts
+  as failed: logged, and a webhook request answers 500, so Telegram sends it again).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from udx_bot.context import Services
-from udx_bot.delivery import DeliveryError, PermanentError, Target
+from udx_bot.delivery import DeliveryError, PermanentError, Target, UncertainDelivery
 from udx_bot.i18n import N_
 from udx_bot.platforms.telegram_transport import PLATFORM, TelegramTransport
 from udx_bot.types import Actor, Incoming, Reply
@@ -180,3 +182,5 @@ class UpdateHandlers:
             if not error.block_recipient:
                 raise
             log.info("telegram: chat %s refuses messages: %s", to.chat_id, error)
+        except UncertainDelivery as error:
+            log.warning("telegram: an answer to chat %s is unconfirmed: %s", to.chat_id, error)
