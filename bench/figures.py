@@ -424,7 +424,7 @@ async def digests(services: Services, network: Network, config: Config) -> Figur
 async def fanout(services: Services, network: Network, config: Config) -> Figures:
     """An announcement to N Telegram recipients through the outbox worker that ``udx-bot run``
     starts, against a fake Bot API that enforces the configured rate with 429s."""
-    from udx_bot.outbox_worker import create_worker
+    from udx_bot.outbox_wiring import outbox_service
 
     figures = Figures()
     keys = ["fanout_rate_fraction", "fanout_lost", "fanout_429"]
@@ -440,7 +440,7 @@ async def fanout(services: Services, network: Network, config: Config) -> Figure
         settings = dataclasses.replace(
             services.settings, telegram_bot_token=BOT_TOKEN, telegram_api_base_url=fake.base_url
         )
-        worker = create_worker(dataclasses.replace(services, settings=settings))
+        worker = outbox_service(dataclasses.replace(services, settings=settings))
         assert worker is not None
         run_id = f"{time.time_ns()}"
         announcement = Reply.text("Bench announcement: the network meets on Thursday.")
@@ -484,7 +484,7 @@ async def fanout(services: Services, network: Network, config: Config) -> Figure
         figures.values["fanout_429"] = fake.count_429
         figures.notes["fanout_rate_fraction"] = (
             f"{len(recipients)} recipients at {rate:g}/s configured: {achieved:.1f}/s achieved "
-            "(the outbox worker of udx-bot run, Telegram sender)"
+            "(the outbox worker of udx-bot run, Telegram transport)"
         )
     return figures
 

@@ -1,5 +1,7 @@
 """Helpers for the outbox and announcement tests: registered people with platform identities,
-written straight into the database (fast enough for hundreds), and a clock that runs."""
+written straight into the database (fast enough for hundreds), a clock that runs, and the
+worker's routes to the fake platform servers (the real transports, the default limits of
+``udx-bot run`` unless a test says otherwise)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,11 @@ from sqlalchemy import insert, select
 
 from storage import Store
 from storage.tables import cities, identities, participant_sdgs, participants
+from udx_bot.config import Settings
+from udx_bot.outbox_wiring import TELEGRAM_PER_CHAT_RATE
+from udx_bot.outbox_worker import Route
+from udx_bot.platforms.slack_transport import SlackTransport
+from udx_bot.platforms.telegram_transport import TelegramTransport
 
 
 async def add_people(
@@ -67,3 +74,26 @@ def running_clock(start: datetime) -> Callable[[], datetime]:
     """A clock that starts at ``start`` and runs in real time (retries fall due)."""
     t0 = time.monotonic()
     return lambda: start + timedelta(seconds=time.monotonic() - t0)
+
+
+def telegram_route(
+    token: str,
+    base_url: str,
+    *,
+    rate: float = Settings.telegram_rate,
+    per_chat_rate: float = TELEGRAM_PER_CHAT_RATE,
+) -> dict[str, Route]:
+    """``{"telegram": Route}`` to the Bot API at ``base_url`` (a FakeTelegram)."""
+    settings = Settings(telegram_bot_token=token, telegram_api_base_url=base_url)
+    transport = TelegramTransport.from_settings(settings)
+    assert transport is not None
+    return {"telegram": Route(transport, rate=rate, per_chat_rate=per_chat_rate)}
+
+
+def slack_route(
+    token: str, api_url: str, *, per_chat_rate: float = Settings.slack_rate
+) -> dict[str, Route]:
+    """``{"slack": Route}`` to the Web API at ``api_url`` (a FakeSlack)."""
+    transport = SlackTransport.from_settings(Settings(slack_bot_token=token, slack_api_url=api_url))
+    assert transport is not None
+    return {"slack": Route(transport, per_chat_rate=per_chat_rate)}

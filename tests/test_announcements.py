@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 from storage import Store
 from storage.tables import announcements, outbox
 from tests.fakes.telegram_api import FakeTelegram
-from tests.outbox_support import add_people, running_clock
+from tests.outbox_support import add_people, running_clock, telegram_route
 from tests.support import TEST_NOW, Chat, FakeClock
 from udx_bot.announcements import release_due
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker
-from udx_bot.platforms.telegram_sender import TelegramSender
 
 
 async def coordinator(
@@ -89,7 +88,7 @@ async def test_preview_then_send_in_each_recipients_language(
     async with FakeTelegram(fail={int(english[0][1]): 403}) as fake:
         worker = OutboxWorker(
             store,
-            {"telegram": TelegramSender("1:T", fake.base_url)},
+            telegram_route("1:T", fake.base_url),
             clock=running_clock(clock.now),
         )
         await worker.run_until_idle(within=20)

@@ -15,12 +15,12 @@ import pytest
 
 from storage import Store
 from tests.fakes.telegram_api import FakeTelegram
+from tests.outbox_support import telegram_route
 from tests.support import TEST_NOW, FakeClock
 from tests.telegram_support import TOKEN, TelegramHarness, polling_bot
 from udx_bot import digest_runner
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker
-from udx_bot.platforms.telegram_sender import TelegramSender
 
 GERTRUD, EMMA = 601, 602  # German (Stuttgart) and English (St. Louis)
 Keyboard = list[list[tuple[str, str]]]
@@ -100,9 +100,7 @@ class Delivery:
     def __init__(self, store: Store, fake: FakeTelegram, clock: FakeClock) -> None:
         self.worker = OutboxWorker(
             store,
-            {"telegram": TelegramSender(TOKEN, fake.base_url)},
-            telegram_rate=100.0,
-            telegram_chat_rate=100.0,
+            telegram_route(TOKEN, fake.base_url, rate=100.0, per_chat_rate=100.0),
             backoff_base=0.05,
             clock=clock,
         )

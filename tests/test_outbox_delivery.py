@@ -11,13 +11,12 @@ from storage import Store
 from storage.outbox import NewMessage
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
-from tests.outbox_support import add_people, running_clock
+from tests.outbox_support import add_people, running_clock, slack_route, telegram_route
 from tests.support import TEST_NOW, FakeClock
 from udx_bot.config import Settings
 from udx_bot.context import Services
-from udx_bot.outbox_worker import OutboxWorker, create_worker
-from udx_bot.platforms.slack_sender import SlackSender
-from udx_bot.platforms.telegram_sender import TelegramSender
+from udx_bot.outbox_wiring import outbox_service
+from udx_bot.outbox_worker import OutboxWorker
 from udx_bot.types import Reply
 
 TOKEN = "123456:TEST"
@@ -48,15 +47,12 @@ async def queue(store: Store, people: list[tuple[int, str]], platform: str, ref_
 
 
 def telegram_worker(
-    store: Store, fake: FakeTelegram, clock: FakeClock, **kw: object
+    store: Store, fake: FakeTelegram, clock: FakeClock, *, rate: float = 50.0, **kw: object
 ) -> OutboxWorker:
-    options: dict[str, object] = {
-        "telegram_rate": 50.0,
-        "backoff_base": 0.05,
-        "clock": running_clock(clock.now),
-    }
+    options: dict[str, object] = {"backoff_base": 0.05, "clock": running_clock(clock.now)}
     options.update(kw)
-    return OutboxWorker(store, {"telegram": TelegramSender(TOKEN, fake.base_url)}, **options)  # type: ignore[arg-type]
+    routes = telegram_route(TOKEN, fake.base_url, rate=rate)
+    return OutboxWorker(store, routes, **options)  # type: ignore[arg-type]
 
 
 async def test_every_recipient_gets_one_copy_blocked_are_reported_and_failures_retried(
@@ -156,8 +152,8 @@ async def test_two_workers_on_one_database_never_double_send(
     people = await add_people(store, 40, now=clock.now)
     await queue(store, people, "telegram", ref_id=5)
     async with FakeTelegram() as fake:
-        a = telegram_worker(store, fake, clock, batch=5, telegram_rate=200.0)
-        b = telegram_worker(store, fake, clock, batch=5, telegram_rate=200.0)
+        a = telegram_worker(store, fake, clock, batch=5, rate=200.0)
+        b = telegram_worker(store, fake, clock, batch=5, rate=200.0)
         await asyncio.gather(a.run_until_idle(within=20), b.run_until_idle(within=20))
         await a.stop()
         await b.stop()
@@ -182,8 +178,7 @@ async def test_slack_delivery_with_failures_and_rate_limit(store: Store, clock: 
         fake.fail[people[3][1]] = 500
         worker = OutboxWorker(
             store,
-            {"slack": SlackSender("xoxb-test", fake.api_url)},
-            slack_rate=1.0,
+            slack_route("xoxb-test", fake.api_url, per_chat_rate=1.0),
             backoff_base=0.05,
             clock=running_clock(clock.now),
         )
@@ -208,7 +203,7 @@ async def test_slack_delivery_with_failures_and_rate_limit(store: Store, clock: 
 async def test_the_run_service_delivers_what_handlers_queue(
     store: Store, services: Services, clock: FakeClock
 ) -> None:
-    assert create_worker(services) is None  # no platform token: no worker
+    assert outbox_service(services) is None  # no platform token: no worker
     people = await add_people(store, 1, now=clock.now)
     participant = await store.participants.get(people[0][0])
     assert participant is not None
@@ -218,7 +213,7 @@ async def test_the_run_service_delivers_what_handlers_queue(
             telegram_bot_token=TOKEN,
             telegram_api_base_url=fake.base_url,
         )
-        worker = create_worker(services)
+        worker = outbox_service(services)
         assert worker is not None
         await worker.start()
         try:
@@ -232,3 +227,31 @@ async def test_the_run_service_delivers_what_handlers_queue(
         assert fake.visible_texts(int(people[0][1])) == ["Your counterpart accepted"]
     row = await store.outbox.get("intro:1")
     assert row is not None and row.status == "sent"
+
+
+async def test_queued_messages_go_out_as_the_adapters_send_them(
+    store: Store, clock: FakeClock
+) -> None:
+    """The outbox sends through the adapters' transports: on Telegram link previews are off
+    with ``link_preview_options`` (not the deprecated ``disable_web_page_preview``), on Slack
+    the message goes into the DM opened for the person (no chat id known)."""
+    news = Reply.text("Read more: https://udx.example/news", heading="News")
+    (tg_person,) = await add_people(store, 1, now=clock.now)
+    (slack_person,) = await add_people(store, 1, platform="slack", first_id=7000, now=clock.now)
+    for (pid, chat), platform in ((tg_person, "telegram"), (slack_person, "slack")):
+        user_id = chat[1:] if platform == "slack" else chat
+        payload = json.dumps([news.to_json()])
+        message = NewMessage(f"news:{pid}", "test", platform, user_id, None, payload)
+        assert await store.outbox.enqueue_many([message], now=TEST_NOW) == 1
+    async with FakeTelegram() as tg, FakeSlack() as slack:
+        routes = {**telegram_route(TOKEN, tg.base_url), **slack_route("xoxb-test", slack.api_url)}
+        worker = OutboxWorker(store, routes, clock=running_clock(clock.now))
+        result = await worker.run_until_idle(within=10)
+        await worker.stop()
+        assert result.sent == 2
+        (sent,) = tg.calls_to("sendMessage", ok_only=True)
+        assert sent.params["link_preview_options"] == {"is_disabled": True}
+        assert "disable_web_page_preview" not in sent.params
+        assert tg.visible_texts(int(tg_person[1])) == ["News\nRead more: https://udx.example/news"]
+        assert len(slack.calls_to("conversations.open", ok_only=True)) == 1
+        assert "Read more" in slack.texts(slack_person[1])[0]

@@ -15,12 +15,10 @@ from storage import Store
 from storage.outbox import NewMessage, StatusCounts
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
-from tests.outbox_support import add_people, running_clock
+from tests.outbox_support import add_people, running_clock, slack_route, telegram_route
 from tests.support import TEST_NOW, Chat, FakeClock
 from tests.test_announcements import coordinator
 from udx_bot.outbox_worker import OutboxWorker
-from udx_bot.platforms.slack_sender import SlackSender
-from udx_bot.platforms.telegram_sender import TelegramSender
 from udx_bot.types import Reply
 
 TOKEN = "123456:TEST"
@@ -67,7 +65,7 @@ async def test_telegram_retries_only_what_certainly_was_not_delivered(
         await queue(store, people, "telegram")
         worker = OutboxWorker(
             store,
-            {"telegram": TelegramSender(TOKEN, fake.base_url)},
+            telegram_route(TOKEN, fake.base_url),
             backoff_base=0.05,
             clock=running_clock(clock.now),
         )
@@ -96,7 +94,7 @@ async def test_slack_retries_only_what_certainly_was_not_delivered(
         await queue(store, people, "slack")
         worker = OutboxWorker(
             store,
-            {"slack": SlackSender("xoxb-test", fake.api_url)},
+            slack_route("xoxb-test", fake.api_url),
             backoff_base=0.05,
             clock=running_clock(clock.now),
         )
@@ -136,7 +134,7 @@ async def test_announce_status_shows_unconfirmed(
         fake.answer_badly_next(int(people[0][1]), "garbage")
         worker = OutboxWorker(
             store,
-            {"telegram": TelegramSender(TOKEN, fake.base_url)},
+            telegram_route(TOKEN, fake.base_url),
             clock=running_clock(clock.now),
         )
         await worker.run_until_idle(within=20)

@@ -358,15 +358,22 @@ async def test_home_buttons_answer_in_the_dm_and_open_the_modal(h: SlackHarness)
 # --- documents -----------------------------------------------------------------------------------
 
 
-async def test_a_document_is_posted_as_a_snippet(h: SlackHarness) -> None:
+async def test_a_document_is_uploaded_as_a_file(h: SlackHarness) -> None:
     await h.dm(ENGLISH, "export")
     await h.settle()
-    text_message, snippet = h.fake.posted(f"D{ENGLISH}")
+    (text_message,) = h.fake.posted(f"D{ENGLISH}")
     assert "Your data" in shown(text_message)
-    assert "udx.json" in shown(snippet)
-    pre = [b for b in snippet["blocks"] if b["type"] == "rich_text"]
-    code = pre[0]["elements"][0]["elements"][0]["text"]
-    assert json.loads(code) == {"note": "*bold* <b> `x`"}
+    (file,) = h.fake.files(f"D{ENGLISH}")
+    assert file["filename"] == "udx.json" and file["title"] == "udx.json"
+    assert json.loads(file["content"]) == {"note": "*bold* <b> `x`"}
+
+
+async def test_a_document_asked_for_by_slash_command_goes_to_the_dm(h: SlackHarness) -> None:
+    await h.command(ENGLISH, "export")
+    await h.settle()
+    assert "Your data" in shown(last_response(h.fake, ENGLISH))  # the answer: ephemeral
+    (file,) = h.fake.files(ENGLISH)  # the file: in the DM, where a response_url cannot go
+    assert json.loads(file["content"]) == {"note": "*bold* <b> `x`"}
 
 
 # --- signatures ----------------------------------------------------------------------------------
@@ -513,6 +520,14 @@ async def test_rate_limited_posts_are_retried(services: Services) -> None:
             assert len(fake.calls_to("chat.postMessage", ok_only=True)) == 2
 
 
+async def test_an_answer_whose_connection_dropped_is_not_posted_again(h: SlackHarness) -> None:
+    h.fake.answer_badly_next(f"D{ENGLISH}", "drop")  # posted, then the connection closes
+    await h.dm(ENGLISH, "help")
+    await h.settle()
+    posts = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == f"D{ENGLISH}"]
+    assert len(posts) == 1 and len(h.fake.posted(f"D{ENGLISH}")) == 1
+
+
 def test_the_manifest_matches_the_adapter() -> None:
     from pathlib import Path
 
@@ -520,5 +535,7 @@ def test_the_manifest_matches_the_adapter() -> None:
     assert f"command: {slack_platform.SLASH_COMMAND}\n" in manifest
     assert manifest.count(f"https://YOUR-HOST{slack_platform.EVENTS_PATH}\n") == 3
     for needed in ("app_home_opened", "message.im", "home_tab_enabled: true", "users:read"):
+        assert needed in manifest
+    for needed in ("chat:write", "im:write", "files:write"):  # what the transport calls need
         assert needed in manifest
     assert "socket_mode_enabled: false" in manifest

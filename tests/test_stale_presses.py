@@ -16,6 +16,7 @@ from storage import Store
 from storage.tables import introductions
 from tests.counterparts_support import register
 from tests.fakes.slack_api import FakeSlack, message_text
+from tests.outbox_support import slack_route, telegram_route
 from tests.slack_support import TOKEN as SLACK_TOKEN
 from tests.slack_support import SlackHarness, button, harness
 from tests.support import TEST_NOW, Chat, FakeClock, person
@@ -23,8 +24,6 @@ from tests.telegram_support import TOKEN, polling_bot
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker
 from udx_bot.platforms.console import ConsoleChat, console_actor
-from udx_bot.platforms.slack_sender import SlackSender
-from udx_bot.platforms.telegram_sender import TelegramSender
 from udx_bot.types import Button, Reply
 
 GERTRUD, EMMA = 601, 602
@@ -51,9 +50,7 @@ async def test_a_second_press_on_accept_keeps_the_contact_on_telegram(
     async with polling_bot(services) as tg:
         worker = OutboxWorker(
             store,
-            {"telegram": TelegramSender(TOKEN, tg.fake.base_url)},
-            telegram_rate=100.0,
-            telegram_chat_rate=100.0,
+            telegram_route(TOKEN, tg.fake.base_url, rate=100.0, per_chat_rate=100.0),
             clock=clock,
         )
         try:
@@ -116,7 +113,7 @@ async def test_a_second_press_on_accept_keeps_the_contact_on_slack(
     )
     await Chat(services, person("1")).send(f"/intro {emma.id}")
     worker = OutboxWorker(
-        store, {"slack": SlackSender(SLACK_TOKEN, h.fake.api_url)}, slack_rate=100.0, clock=clock
+        store, slack_route(SLACK_TOKEN, h.fake.api_url, per_chat_rate=100.0), clock=clock
     )
     try:
         await worker.run_until_idle(within=5)

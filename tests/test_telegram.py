@@ -28,11 +28,10 @@ from udx_bot.platforms.telegram import (
     SECRET_HEADER,
     WEBHOOK_PATH,
     TelegramService,
-    api_urls,
-    file_url_for,
     service,
 )
 from udx_bot.platforms.telegram_render import MAX_TEXT_LENGTH
+from udx_bot.platforms.telegram_transport import api_urls, file_url_for
 from udx_bot.web import build_app, start_server
 
 ALICE, BERND = 501, 502  # an English and a German user
@@ -400,6 +399,19 @@ async def test_webhook_answers_500_when_sending_failed(webhook: Webhook) -> None
     fake = webhook.fake
     fake.fail_next(ALICE, 502)
     assert await webhook.post(fake.make_update_dict(ALICE, "/help")) == 500
+
+
+@pytest.mark.parametrize("how", ["garbage", "drop"])
+async def test_webhook_an_answer_telegram_perhaps_showed_is_not_redone(
+    webhook: Webhook, how: str
+) -> None:
+    fake = webhook.fake
+    update = fake.make_update_dict(ALICE, "/echo once")
+    fake.answer_badly_next(ALICE, how)  # shown, but the answer is lost or unreadable
+    assert await webhook.post(update) == 200  # no 500: Telegram's retry would show it twice
+    assert await webhook.post(update) == 200
+    assert fake.visible_texts(ALICE) == ["You wrote\nonce"]
+    assert len(fake.calls_to("sendMessage")) == 1
 
 
 GROUP = -100555

@@ -1,12 +1,22 @@
-"""Delivering outbox messages to a platform: the contract between the outbox worker and the
-platform senders (Telegram, Slack)."""
+"""Sending to a platform: the one contract every platform's transport implements, and the errors
+every send through it is classified into.
+
+A transport (``udx_bot/platforms/telegram_transport.py``, ``slack_transport.py``) is used both by
+its platform's interactive adapter, for the answers to what a person just did, and by the
+outbox worker, for messages to people who did not just ask (digests, announcements,
+introductions). Whatever the caller, a call that fails raises one of the three
+:class:`DeliveryError` kinds below, so "was it delivered?" is decided in one place per platform.
+In the spirit of Errbot's backend, the contract is small: send replies to a chat, edit a shown
+message, answer a button press with a notice, send a document.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from udx_bot.types import Reply
+from udx_bot.types import Document, Reply
 
 
 class DeliveryError(Exception):
@@ -41,11 +51,51 @@ class PermanentError(DeliveryError):
         self.block_recipient = block_recipient
 
 
-class Sender(Protocol):
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes, in the platform's own ids.
+
+    ``user_id`` alone means the person's direct chat with the bot (opened when needed). The
+    other fields say more when the message answers something the person just did: the chat it
+    happened in, the message whose button was pressed (what :meth:`Transport.edit` replaces),
+    an answer address the platform handed over with the event (Slack's ``response_url``) and
+    the button press to answer (Telegram's callback query id).
+    """
+
+    user_id: str
+    chat_id: str | None = None
+    message_id: str | None = None
+    reply_url: str | None = None
+    press_id: str | None = None
+
+
+class Transport(Protocol):
+    """One platform's way of sending; every method raises :class:`TransientError` (certainly
+    not delivered: try again), :class:`UncertainDelivery` (perhaps delivered: do not try again)
+    or :class:`PermanentError`, and returns only once the platform accepted the call."""
+
     platform: str
 
-    async def deliver(self, user_id: str, chat_id: str | None, replies: Sequence[Reply]) -> None:
-        """Send ``replies`` as direct messages; return only once the platform accepted them.
-        Raises TransientError (certainly not delivered: try again), UncertainDelivery (perhaps
-        delivered: do not try again) or PermanentError."""
+    async def send(self, to: Target, replies: Sequence[Reply]) -> None:
+        """Send ``replies`` as new messages, rendered natively (text, buttons, document)."""
+        ...
+
+    async def edit(self, to: Target, reply: Reply) -> bool:
+        """Replace the message ``to`` points at with ``reply`` (parts that do not fit follow as
+        new messages); False when there is no such message or it cannot be edited, so the
+        caller sends ``reply`` instead."""
+        ...
+
+    async def notify(self, to: Target, notice: Reply | None) -> None:
+        """Answer the button press ``to.press_id`` and/or show ``notice`` (a short text) to the
+        person only, leaving every message as it is. Platforms that need every press answered
+        get exactly one call per press; ``None`` only answers it."""
+        ...
+
+    async def send_document(self, to: Target, document: Document) -> None:
+        """Send ``document`` as a file."""
+        ...
+
+    async def close(self) -> None:
+        """Release the HTTP connections the transport opened itself."""
         ...

@@ -5,8 +5,10 @@ How it works (one :meth:`OutboxWorker.drain_once`):
 1. claim up to ``batch`` due rows atomically, with a lease (storage/outbox.py): rows claimed
    by a worker that dies are claimed again once the lease has passed, and two workers never
    claim the same row;
-2. send each row in its own task, paced by per-platform limits (Telegram: ``UDX_TELEGRAM_RATE``
-   overall, 1/s per chat; Slack: ``UDX_SLACK_RATE`` per channel). Pacing reserves time slots
+2. send each row in its own task through its platform's :class:`Route`: the transport and the
+   rate limits the wiring hands over (``udx_bot/outbox_wiring.py``: Telegram
+   ``UDX_TELEGRAM_RATE`` overall and 1/s per chat, Slack ``UDX_SLACK_RATE`` per channel; the
+   worker itself knows no platform). Pacing reserves time slots
    (``next = max(next, now) + 1/rate``), so the configured rate is reached and never exceeded
    while several HTTP calls are in flight; a row whose chat is busy for longer than
    ``max_wait`` goes back to the queue for later instead of holding the batch up;
@@ -29,7 +31,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,87 +41,28 @@ from storage import Store
 from storage.outbox import OutboxMessage
 from udx_bot.clock import Clock
 from udx_bot.context import Services
-from udx_bot.delivery import PermanentError, Sender, TransientError, UncertainDelivery
+from udx_bot.delivery import PermanentError, Target, TransientError, Transport, UncertainDelivery
+from udx_bot.pacing import KeyedPace, Pace
 from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_PER_CHAT_RATE = 1.0
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 2.0
 BACKOFF_MAX_S = 15 * 60.0
 SENT_FLUSH_SIZE = 25
+DEFAULT_BATCH_RATE = 30.0  # messages/s a batch is sized for when no route has an overall limit
 Job = Callable[[], Awaitable[object]]
 
 
-PACE_MARGIN = 1.02  # 2% slower than the rate says: network jitter then never pushes rate+1
-# requests into one platform window (each such 429 costs a slot and a retry)
+@dataclass(frozen=True)
+class Route:
+    """How the worker reaches one platform: its transport, and its limits in messages per
+    second over all chats (``rate``) and per chat (``per_chat_rate``); None: no limit."""
 
-
-class Pace:
-    """Time slots for one rate (``time.monotonic()`` seconds); ``rate`` None: no limit.
-
-    ``reserve()`` books the next slot ahead (per-chat pacing). :meth:`acquire` paces on the
-    actual send times instead: calls at least ``1/rate`` apart and never more than ``rate`` in
-    any ``PACE_MARGIN`` seconds, waiters served in order, so a stalled event loop cannot cause
-    a burst that a sliding-window limit (Telegram's 30/s) would answer with 429.
-    """
-
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self.limit = max(1, int(rate)) if rate else 0
-        self.next = 0.0
-        self._stamps: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    def peek(self, now: float) -> float:
-        return max(self.next, now)
-
-    def reserve(self, now: float) -> float:
-        slot = max(self.next, now)
-        self.next = slot + self.interval * PACE_MARGIN
-        return slot
-
-    def hold(self, until: float) -> None:
-        self.next = max(self.next, until)
-
-    async def acquire(self, stop: asyncio.Event) -> None:
-        if not self.interval:
-            return
-        async with self._lock:
-            while not stop.is_set():
-                now = time.monotonic()
-                while self._stamps and self._stamps[0] <= now - PACE_MARGIN:
-                    self._stamps.popleft()
-                wait = self.next - now
-                if len(self._stamps) >= self.limit:
-                    wait = max(wait, self._stamps[0] + PACE_MARGIN - now)
-                if wait <= 0:
-                    self._stamps.append(now)
-                    # anchored to the schedule, so late wake-ups do not add up
-                    self.next = max(self.next, now - self.interval) + self.interval
-                    return
-                try:
-                    await asyncio.wait_for(stop.wait(), wait)
-                except TimeoutError:
-                    pass
-
-
-class KeyedPace:
-    """One :class:`Pace` per chat, forgotten once idle."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.rate = rate
-        self._paces: dict[str, Pace] = {}
-
-    def get(self, key: str) -> Pace:
-        pace = self._paces.get(key)
-        if pace is None:
-            if len(self._paces) > 50_000:
-                now = time.monotonic()
-                self._paces = {k: p for k, p in self._paces.items() if p.next > now}
-            pace = self._paces[key] = Pace(self.rate)
-        return pace
+    transport: Transport
+    rate: float | None = None
+    per_chat_rate: float | None = None
 
 
 @dataclass
@@ -146,12 +88,9 @@ class OutboxWorker:
     def __init__(
         self,
         store: Store,
-        senders: Mapping[str, Sender],
+        routes: Mapping[str, Route],
         *,
         clock: Clock,
-        telegram_rate: float = 30.0,
-        telegram_chat_rate: float = TELEGRAM_PER_CHAT_RATE,
-        slack_rate: float = 1.0,
         batch: int | None = None,
         lease: timedelta = timedelta(minutes=5),
         max_wait: float = 5.0,
@@ -163,12 +102,13 @@ class OutboxWorker:
         job_interval: float = 5.0,
     ) -> None:
         self.store = store
-        self.senders = dict(senders)
+        self.transports = {platform: route.transport for platform, route in routes.items()}
         self.limits = {
-            "telegram": PlatformLimits(Pace(telegram_rate), KeyedPace(telegram_chat_rate)),
-            "slack": PlatformLimits(Pace(None), KeyedPace(slack_rate)),
+            platform: PlatformLimits(Pace(route.rate), KeyedPace(route.per_chat_rate))
+            for platform, route in routes.items()
         }
-        self.batch = batch or max(20, min(500, int(telegram_rate * 5)))
+        fastest = max((r.rate for r in routes.values() if r.rate), default=DEFAULT_BATCH_RATE)
+        self.batch = batch or max(20, min(500, int(fastest * 5)))
         self.lease = lease
         self.max_wait = max_wait
         self.max_attempts = max_attempts
@@ -199,7 +139,7 @@ class OutboxWorker:
         """Claim one batch of due messages and deliver it; returns what happened."""
         result = DrainResult()
         rows = await self.store.outbox.claim(
-            now=self.clock(), limit=self.batch, lease=self.lease, platforms=self.senders
+            now=self.clock(), limit=self.batch, lease=self.lease, platforms=self.transports
         )
         result.claimed = len(rows)
         if not rows:
@@ -235,11 +175,11 @@ class OutboxWorker:
             await self.store.outbox.release([row.id], at=self.clock())
             result.deferred += 1
             return
-        sender = self.senders[row.platform]
+        transport = self.transports[row.platform]
         try:
             replies = [Reply.from_json(doc) for doc in row.payload]
             async with self._inflight:
-                await sender.deliver(row.user_id, row.chat_id, replies)
+                await transport.send(Target(row.user_id, row.chat_id), replies)
         except TransientError as error:
             await self._transient(row, error, result)
             return
@@ -272,7 +212,7 @@ class OutboxWorker:
                 f"; {failed - 1} more to this identity dropped" if failed > 1 else "",
             )
             return
-        except Exception as error:  # a bug in rendering or a sender: retry, but log loudly
+        except Exception as error:  # a bug in rendering or a transport: retry, but log loudly
             log.exception("outbox %s: unexpected error while sending", row.id)
             await self._transient(row, TransientError(f"{type(error).__name__}: {error}"), result)
             return
@@ -339,7 +279,7 @@ class OutboxWorker:
             total.errors.extend(result.errors)
             if result.claimed:
                 continue
-            due = await self.store.outbox.next_due(self.senders)
+            due = await self.store.outbox.next_due(self.transports)
             if due is None or time.monotonic() >= deadline:
                 break
             wait = (due - self.clock()).total_seconds()
@@ -386,33 +326,21 @@ class OutboxWorker:
                 waiter.cancel()
 
     async def stop(self) -> None:
-        """Finish the calls in flight, hand unsent claimed rows back, close the senders."""
+        """Finish the calls in flight, hand unsent claimed rows back, close the transports."""
         self._stopping.set()
         if self._task is not None:
             await self._task
             self._task = None
-        for sender in self.senders.values():
-            close = getattr(sender, "close", None)
-            if close is not None:
-                await close()
+        for transport in self.transports.values():
+            await transport.close()
 
 
-def create_worker(services: Services) -> OutboxWorker | None:
-    """The ``udx-bot run`` factory (see udx_bot/runner.py WORKERS): a worker for every
-    platform whose token is configured, None when there is none."""
+def create_worker(services: Services, routes: Mapping[str, Route]) -> OutboxWorker | None:
+    """The worker ``udx-bot run`` starts, over the ``routes`` the wiring made for the configured
+    platforms (udx_bot/outbox_wiring.py); None when there is none."""
     from udx_bot.announcements import release_due
-    from udx_bot.platforms.slack_sender import SlackSender
-    from udx_bot.platforms.telegram_sender import TelegramSender
 
-    settings = services.settings
-    senders: dict[str, Sender] = {}
-    telegram = TelegramSender.from_settings(settings)
-    if telegram is not None:
-        senders["telegram"] = telegram
-    slack = SlackSender.from_settings(settings)
-    if slack is not None:
-        senders["slack"] = slack
-    if not senders:
+    if not routes:
         return None
 
     async def release_announcements() -> None:
@@ -420,9 +348,7 @@ def create_worker(services: Services) -> OutboxWorker | None:
 
     worker = OutboxWorker(
         services.store,
-        senders,
-        telegram_rate=settings.telegram_rate,
-        slack_rate=settings.slack_rate,
+        routes,
         jobs=[release_announcements],
         clock=services.clock,
     )

@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from udx_bot import outbox_worker, scheduler
+from udx_bot import outbox_wiring, scheduler
 from udx_bot.app import create_services
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
@@ -37,7 +37,7 @@ def slack_service(services: Services) -> Service | None:
 # Each platform adapter's factory; a factory returns None when its settings are absent.
 PLATFORMS: tuple[ServiceFactory, ...] = (telegram_service, slack_service)
 # Workers that run whenever a platform runs (the outbox worker, the digest scheduler).
-WORKERS: tuple[ServiceFactory, ...] = (outbox_worker.create_worker, scheduler.service)
+WORKERS: tuple[ServiceFactory, ...] = (outbox_wiring.outbox_service, scheduler.service)
 STOP_TIMEOUT_S = 10.0
 
 NO_PLATFORM = (

@@ -17,6 +17,10 @@ a user id posts into that DM channel (as Slack does).
 ``/response_url/<key>`` records what Bolt's ``respond()`` posts (:meth:`FakeSlack.response_url`,
 :meth:`FakeSlack.responses`).
 
+Files (``files_upload_v2``): ``files.getUploadURLExternal`` hands out an upload URL on this
+server, the client POSTs the bytes there, ``files.completeUploadExternal`` shares them into
+``channel_id`` (:meth:`FakeSlack.files`); a file whose bytes never arrived is ``file_not_found``.
+
 Limits and failures: ``per_channel_rate`` (token bucket with ``per_channel_burst``) for
 ``chat.postMessage`` -> HTTP 429, ``Retry-After`` header and ``{"ok": false, "error":
 "ratelimited"}`` (``count_429``); ``fail[channel_or_user] = "channel_not_found"`` (or any error
@@ -178,6 +182,9 @@ class FakeSlack(FakeServer):
         self._view_ids = itertools.count(1)
         self._buckets: dict[str, TokenBucket] = {}
         self._bad_next: dict[str, list[str]] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}  # file id -> announced, perhaps uploaded
+        self._files: list[dict[str, Any]] = []  # shared files, in order
+        self._file_ids = itertools.count(1)
 
     def answer_badly_next(self, channel: str, how: str = "garbage", times: int = 1) -> None:
         """Answer the next ``times`` ``chat.postMessage`` calls to ``channel`` (a user id means
@@ -207,6 +214,7 @@ class FakeSlack(FakeServer):
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response_url/{key}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         return app
 
     def add_user(self, user_id: str, **fields: Any) -> SlackUser:
@@ -258,13 +266,21 @@ class FakeSlack(FakeServer):
         self.changed()
         return web.json_response({"ok": True})
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        upload = self._uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload["content"] = await request.read()
+        self.changed()
+        return web.Response(text=f"OK - {len(upload['content'])}")
+
     @staticmethod
     def _dm(user_or_channel: str) -> str:
         return f"D{user_or_channel}" if user_or_channel.startswith(("U", "W")) else user_or_channel
 
     def _targets(self, params: dict[str, Any]) -> list[str]:
         keys = []
-        for name in ("channel", "user", "user_id"):
+        for name in ("channel", "channel_id", "user", "user_id"):
             if params.get(name):
                 keys.append(str(params[name]))
         if params.get("users"):
@@ -414,6 +430,34 @@ class FakeSlack(FakeServer):
         user = self.users.get(user_id) or SlackUser(user_id)
         return {"ok": True, "user": user.to_dict(_truthy(params.get("include_locale")))}
 
+    def _m_files_getuploadurlexternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), str(params.get("length", ""))
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_ids):08d}"
+        self._uploads[file_id] = {"id": file_id, "filename": filename, "length": int(length)}
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeuploadexternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = json.loads(str(params.get("files") or "[]"))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        found = [self._uploads.get(str(f.get("id"))) for f in wanted if isinstance(f, dict)]
+        if not found or any(u is None or "content" not in u for u in found):
+            return {"ok": False, "error": "file_not_found"}
+        titles = {str(f.get("id")): f.get("title") for f in wanted}
+        channel = self._dm(str(params["channel_id"])) if params.get("channel_id") else None
+        shared = []
+        for upload in found:
+            assert upload is not None
+            record = {**upload, "title": titles.get(upload["id"]), "channel": channel}
+            self._files.append(record)
+            shared.append(
+                {"id": upload["id"], "name": upload["filename"], "title": record["title"]}
+            )
+        return {"ok": True, "files": shared}
+
     def _view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
         data = dict(view) if isinstance(view, dict) else {}
         data["id"] = view_id or f"V{next(self._view_ids):08d}"
@@ -467,6 +511,13 @@ class FakeSlack(FakeServer):
         return [
             p for p in self._posted if p["channel"] in wanted or p["requested_channel"] in wanted
         ]
+
+    def files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files shared (``files_upload_v2``), in order: ``id``, ``filename``, ``title``,
+        ``content`` (bytes), ``channel`` (a user id matches their DM)."""
+        if channel is None:
+            return list(self._files)
+        return [f for f in self._files if f["channel"] == self._dm(channel)]
 
     def texts(self, channel: str | None = None) -> list[str]:
         """The visible text of every posted message (see :func:`message_text`)."""
