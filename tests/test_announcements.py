@@ -14,10 +14,10 @@ from storage.tables import announcements, outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock
 from tests.support import TEST_NOW, Chat, FakeClock
-from udx_bot.announcements import release_due
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker
 from udx_bot.platforms.telegram_sender import TelegramSender
+from udx_bot.usecases import announcements as use
 
 
 async def coordinator(
@@ -36,6 +36,17 @@ async def coordinator(
         p.id, city_id=city, department="international", role=role, language=language, now=TEST_NOW
     )
     return person
+
+
+async def release_due(services: Services) -> int:
+    settings = services.settings
+    return await use.release_due(
+        services.store,
+        services.outbox,
+        services.clock,
+        network=settings.network_name,
+        default_language=settings.default_language,
+    )
 
 
 async def count(store: Store, table: object) -> int:

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from storage.digests import DigestNote, WeekData
 from storage.participants import Participant
-from udx_bot.announcements import Audience, recipients
 from udx_bot.context import Services
 from udx_bot.i18n import Translator
 from udx_bot.matching import counterpart_key, is_match
 from udx_bot.types import Reply, Section
+from udx_bot.usecases.announcements import Audience, recipients
 
 MAX_NOTES = 5  # per notes section; the rest is counted
 MAX_PEOPLE = 3

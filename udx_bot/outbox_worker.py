@@ -400,9 +400,9 @@ class OutboxWorker:
 def create_worker(services: Services) -> OutboxWorker | None:
     """The ``udx-bot run`` factory (see udx_bot/runner.py WORKERS): a worker for every
     platform whose token is configured, None when there is none."""
-    from udx_bot.announcements import release_due
     from udx_bot.platforms.slack_sender import SlackSender
     from udx_bot.platforms.telegram_sender import TelegramSender
+    from udx_bot.usecases.announcements import release_due
 
     settings = services.settings
     senders: dict[str, Sender] = {}
@@ -416,7 +416,13 @@ def create_worker(services: Services) -> OutboxWorker | None:
         return None
 
     async def release_announcements() -> None:
-        await release_due(services)
+        await release_due(
+            services.store,
+            services.outbox,
+            services.clock,
+            network=settings.network_name,
+            default_language=settings.default_language,
+        )
 
     worker = OutboxWorker(
         services.store,
