@@ -17,8 +17,9 @@ How it works (one :meth:`OutboxWorker.drain_once`):
    whether the platform has the message (the answer was lost or unreadable) is never retried:
    the row becomes ``uncertain`` (logged, counted), so one send never turns into several.
 
-The service (``udx-bot run``) loops over ``drain_once``, runs small periodic jobs (releasing
-scheduled announcements) and wakes up at once when a message is queued in the same process.
+The service (``udx-bot run``) loops over ``drain_once`` and wakes up at once when a message is
+queued in the same process (periodic jobs, such as releasing scheduled announcements, live in
+udx_bot/scheduler.py).
 The limits hold per worker process: run one worker per bot (several are safe, but together
 they send faster).
 """
@@ -402,7 +403,6 @@ def create_worker(services: Services) -> OutboxWorker | None:
     platform whose token is configured, None when there is none."""
     from udx_bot.platforms.slack_sender import SlackSender
     from udx_bot.platforms.telegram_sender import TelegramSender
-    from udx_bot.usecases.announcements import release_due
 
     settings = services.settings
     senders: dict[str, Sender] = {}
@@ -415,21 +415,11 @@ def create_worker(services: Services) -> OutboxWorker | None:
     if not senders:
         return None
 
-    async def release_announcements() -> None:
-        await release_due(
-            services.store,
-            services.outbox,
-            services.clock,
-            network=settings.network_name,
-            default_language=settings.default_language,
-        )
-
     worker = OutboxWorker(
         services.store,
         senders,
         telegram_rate=settings.telegram_rate,
         slack_rate=settings.slack_rate,
-        jobs=[release_announcements],
         clock=services.clock,
     )
     services.outbox.listeners.append(worker.wake)
