@@ -3,7 +3,10 @@ command line, without the chat preview. Without ``--yes`` it only shows the audi
 size; with ``--yes`` it queues (or schedules) the announcement, and the running bot
 (``udx-bot run``) delivers it. ``udx-bot announce status`` lists the latest announcements,
 ``udx-bot announce cancel N`` cancels scheduled announcement #N; a text whose first word names a
-subcommand (status, cancel, and their German forms) is refused. Prints English."""
+subcommand (status, cancel, and their German forms) is refused. Prints English.
+
+Only the terminal's side lives here (arguments, printing); the rules are the use case's
+(udx_bot/usecases/announcements.py), the same the chat command calls."""
 
 from __future__ import annotations
 
@@ -149,21 +152,28 @@ async def _subcommand(store: Store, sub: Subcommand, *, tz: ZoneInfo) -> int:
         )
         return 2
     if sub.name == "status":
-        latest = await use.status(store, 10)
-        for standing in latest:
-            a, c = standing.announcement, standing.counts
-            when = a.sent_at if a.status == "sent" else a.scheduled_at
-            at = f" {when.astimezone(tz):%Y-%m-%d %H:%M}" if when else ""
-            excerpt = (a.text_en or a.text_de or "").splitlines()[0][:60]
-            print(
-                f"#{a.number} {a.status}{at}: {excerpt} — {c.sent} sent, {c.pending} pending, "
-                f"{c.failed} failed, {c.uncertain} unconfirmed"
-            )
-        if not latest:
-            print("No announcements yet.")
-        return 0
-    number = sub.number
-    assert number is not None  # well formed
+        return await _status(store, tz)
+    assert sub.number is not None  # well formed
+    return await _cancel(store, sub.number)
+
+
+async def _status(store: Store, tz: ZoneInfo) -> int:
+    latest = await use.status(store, 10)
+    for standing in latest:
+        a, c = standing.announcement, standing.counts
+        when = a.sent_at if a.status == "sent" else a.scheduled_at
+        at = f" {when.astimezone(tz):%Y-%m-%d %H:%M}" if when else ""
+        excerpt = (a.text_en or a.text_de or "").splitlines()[0][:60]
+        print(
+            f"#{a.number} {a.status}{at}: {excerpt} — {c.sent} sent, {c.pending} pending, "
+            f"{c.failed} failed, {c.uncertain} unconfirmed"
+        )
+    if not latest:
+        print("No announcements yet.")
+    return 0
+
+
+async def _cancel(store: Store, number: int) -> int:
     result = await use.cancel(store, number)
     if result.outcome is Outcome.UNKNOWN:
         print(f"udx-bot announce: there is no announcement #{number}", file=sys.stderr)
