@@ -132,12 +132,15 @@ def partner_notes(r: Reading) -> Section | None:
     found = [n for n in r.fresh_notes if n.city_id in partners]
     if not found:
         return None
-    heading = r.t.ngettext(
-        "{count} new note from your partner cities",
-        "{count} new notes from your partner cities",
-        len(found),
-    ).format(count=r.t.fmt_number(len(found)))
-    return Section(_notes_text(r.t, found), heading)
+    return _notes_section(
+        r.t,
+        found,
+        r.t.ngettext(
+            "{count} new note from your partner cities",
+            "{count} new notes from your partner cities",
+            len(found),
+        ),
+    )
 
 
 def notes_elsewhere(r: Reading) -> Section | None:
@@ -157,12 +160,15 @@ def notes_elsewhere(r: Reading) -> Section | None:
             -n.created_at.timestamp(),
         )
     )
-    heading = r.t.ngettext(
-        "{count} new note on your SDGs or field elsewhere",
-        "{count} new notes on your SDGs or field elsewhere",
-        len(found),
-    ).format(count=r.t.fmt_number(len(found)))
-    return Section(_notes_text(r.t, found), heading)
+    return _notes_section(
+        r.t,
+        found,
+        r.t.ngettext(
+            "{count} new note on your SDGs or field elsewhere",
+            "{count} new notes on your SDGs or field elsewhere",
+            len(found),
+        ),
+    )
 
 
 def newcomers(r: Reading) -> Section | None:
@@ -241,6 +247,11 @@ SECTIONS: tuple[Callable[[Reading], Section | None], ...] = (
     announcements,
     introductions,
 )
+
+
+def _notes_section(t: Translator, found: list[DigestNote], heading: str) -> Section:
+    """A notes section under ``heading``, which counts them (``{count}``)."""
+    return Section(_notes_text(t, found), heading.format(count=t.fmt_number(len(found))))
 
 
 def _notes_text(t: Translator, found: list[DigestNote]) -> str:
