@@ -5,25 +5,21 @@ Send / Cancel buttons (the draft is stored, nothing goes out before Send); Send 
 the outbox, or schedules it, and gives the announcement its number. ``/announce status`` shows
 the latest announcements by number with delivery counts; ``/announce cancel <n>`` (``stornieren``)
 cancels a scheduled one. A first word naming a subcommand never becomes an announcement's text.
-Parsing and fan-out live in udx_bot/announcements.py (shared with the command line).
+
+This module is the chat's side only: it reads the command (udx_bot/announcements.py) and words
+the results as replies with buttons; the rules are the use case's
+(udx_bot/usecases/announcements.py), which the command line and the scheduler call as well.
 """
 
 from __future__ import annotations
 
-from udx_bot.announcements import (
-    USAGE,
-    Audience,
-    fan_out,
-    message_for,
-    parse_draft,
-    recipients,
-    subcommand,
-    texts_of,
-)
+from udx_bot.announcements import USAGE, Subcommand, parse_draft, subcommand
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
 from udx_bot.types import Button, Reply, Section
+from udx_bot.usecases import announcements as use
+from udx_bot.usecases.announcements import Audience, Outcome, Standing, message_for, texts_of
 
 router = Router()
 STATUS_LIMIT = 5
@@ -42,29 +38,27 @@ async def announce(ctx: Context) -> Reply:
         raise UserError(ctx._("Usage: {usage}").format(usage=ctx._(USAGE)))
     sub = subcommand(args)
     if sub is not None:
-        return await _subcommand(ctx, *sub)
+        return await _subcommand(ctx, sub)
     cities = await ctx.store.cities.all()
     city_names = {c.id: c.name for c in cities}
     draft = parse_draft(args, ctx.t, cities, now=ctx.now(), tz=ctx.t.tz)
     audience_text = draft.audience.describe(ctx.t, city_names)
-    found = await recipients(ctx.store, draft.audience, ctx.settings.default_language)
-    if not found:
+    preview = await use.preview(
+        ctx.store,
+        ctx.services.clock,
+        draft,
+        author_id=ctx.participant.id,
+        author_name=ctx.participant.name,
+        default_language=ctx.settings.default_language,
+    )
+    if preview.announcement_id is None:
         return Reply.text(
             ctx._(
                 "Nobody matches this audience ({audience}): no registered participant the bot "
                 "can reach. Nothing was sent."
             ).format(audience=audience_text)
         )
-    announcement_id = await ctx.store.announcements.create(
-        author_id=ctx.participant.id,
-        author_name=ctx.participant.name,
-        audience=draft.audience.to_json(),
-        text_de=draft.texts.get("de"),
-        text_en=draft.texts.get("en"),
-        now=ctx.now(),
-        scheduled_at=draft.scheduled_at,
-    )
-    n = len(found)
+    n = preview.reach
     lines = [
         ctx._("To: {audience}").format(audience=audience_text),
         ctx.ngettext("{n} recipient", "{n} recipients", n).format(n=ctx.t.fmt_number(n)),
@@ -77,16 +71,16 @@ async def announce(ctx: Context) -> Reply:
         lines.append(ctx._("Everyone receives the text in their language (German or English)."))
     else:
         lines.append(ctx._("Everyone receives this text as written."))
-    preview = message_for(
+    as_read = message_for(
         ctx.t.language, draft.texts, ctx.participant.name, ctx.settings.network_name
     )
     send_label = ctx._("Schedule") if draft.scheduled_at is not None else ctx._("Send")
     return Reply(
-        sections=[Section("\n".join(lines), heading=ctx._("Preview")), *preview.sections],
+        sections=[Section("\n".join(lines), heading=ctx._("Preview")), *as_read.sections],
         buttons=[
             [
-                Button(send_label, f"ann:send:{announcement_id}", "primary"),
-                Button(ctx._("Cancel"), f"ann:cancel:{announcement_id}", "danger"),
+                Button(send_label, f"ann:send:{preview.announcement_id}", "primary"),
+                Button(ctx._("Cancel"), f"ann:cancel:{preview.announcement_id}", "danger"),
             ]
         ],
     )
@@ -97,42 +91,52 @@ async def announce_button(ctx: Context) -> Reply:
     action, _, raw_id = ctx.args.partition(":")
     if not raw_id.isdigit() or action not in ("send", "cancel"):
         return Reply.notify(ctx._("That button is no longer active. Send /help to start again."))
-    # A repeated or stale press answers with a notice and leaves the message as it is.
-    announcement = await ctx.store.announcements.get(int(raw_id))
-    if announcement is None or announcement.author_id != ctx.participant.id:
-        return Reply.notify(ctx._("This draft is not yours or no longer exists."))
-    if announcement.status != "draft":
-        return Reply.notify(
-            ctx._("This announcement was already sent or cancelled. /announce status shows it.")
-        )
     if action == "cancel":
-        await ctx.store.announcements.transition(announcement.id, "cancelled", expect=("draft",))
-        return Reply.text(ctx._("Cancelled. Nothing was sent."), edit=True)
-    if announcement.scheduled_at is not None:
-        if announcement.scheduled_at <= ctx.now():
+        result = await use.drop(ctx.store, int(raw_id), author_id=ctx.participant.id)
+    else:
+        result = await use.confirm(
+            ctx.store,
+            ctx.services.outbox,
+            ctx.services.clock,
+            int(raw_id),
+            author_id=ctx.participant.id,
+            network=ctx.settings.network_name,
+            default_language=ctx.settings.default_language,
+        )
+    return _pressed(ctx, result)
+
+
+def _pressed(ctx: Context, result: use.Result) -> Reply:
+    """A repeated or stale press answers with a notice and leaves the message as it is."""
+    announcement = result.announcement
+    match result.outcome:
+        case Outcome.UNKNOWN:
+            return Reply.notify(ctx._("This draft is not yours or no longer exists."))
+        case Outcome.CLOSED:
+            return Reply.notify(
+                ctx._("This announcement was already sent or cancelled. /announce status shows it.")
+            )
+        case Outcome.TAKEN:
+            return Reply.notify(ctx._("This announcement was already sent or cancelled."))
+        case Outcome.DROPPED:
+            return Reply.text(ctx._("Cancelled. Nothing was sent."), edit=True)
+        case Outcome.PAST:
+            assert announcement is not None and announcement.scheduled_at is not None
             raise UserError(
                 ctx._("{when} is in the past. Choose a time in the future.").format(
                     when=ctx.t.fmt_datetime(announcement.scheduled_at, "short")
                 )
             )
-        if not await ctx.store.announcements.transition(
-            announcement.id, "scheduled", expect=("draft",)
-        ):
-            return Reply.notify(ctx._("This announcement was already sent or cancelled."))
-        scheduled = await ctx.store.announcements.get(announcement.id)
-        assert scheduled is not None and scheduled.number is not None
-        return Reply.text(
-            ctx._(
-                "Scheduled for {when} as #{n}. /announce status shows it; "
-                "/announce cancel {n} cancels it."
-            ).format(when=ctx.t.fmt_datetime(announcement.scheduled_at), n=scheduled.number),
-            edit=True,
-        )
-    if not await ctx.store.announcements.transition(announcement.id, "sending", expect=("draft",)):
-        return Reply.notify(ctx._("This announcement was already sent or cancelled."))
-    announcement = await ctx.store.announcements.get(announcement.id)
-    assert announcement is not None
-    n = await fan_out(ctx.services, announcement)
+        case Outcome.SCHEDULED:
+            assert announcement is not None and announcement.scheduled_at is not None
+            return Reply.text(
+                ctx._(
+                    "Scheduled for {when} as #{n}. /announce status shows it; "
+                    "/announce cancel {n} cancels it."
+                ).format(when=ctx.t.fmt_datetime(announcement.scheduled_at), n=announcement.number),
+                edit=True,
+            )
+    n = result.queued
     return Reply.text(
         ctx.ngettext(
             "Sending to {n} recipient. /announce status shows the delivery.",
@@ -151,15 +155,13 @@ _STATUS = {
 }
 
 
-async def _subcommand(ctx: Context, name: str, rest: str) -> Reply:
-    if name == "status":
-        if rest:
-            raise UserError(_reserved(ctx, "status"))
+async def _subcommand(ctx: Context, sub: Subcommand) -> Reply:
+    if not sub.well_formed:
+        raise UserError(_reserved(ctx, sub.name if sub.name == "status" else ctx.args.split()[0]))
+    if sub.name == "status":
         return await status(ctx)
-    number = rest.lstrip("#")
-    if not number.isdigit():
-        raise UserError(_reserved(ctx, ctx.args.split()[0]))
-    return await cancel(ctx, int(number))
+    assert sub.number is not None
+    return await cancel(ctx, sub.number)
 
 
 def _reserved(ctx: Context, word: str) -> str:
@@ -171,60 +173,28 @@ def _reserved(ctx: Context, word: str) -> str:
 
 
 async def cancel(ctx: Context, number: int) -> Reply:
-    store = ctx.store
-    announcement = await store.announcements.by_number(number)
-    if announcement is None:
-        raise UserError(
-            ctx._("There is no announcement #{n}. /announce status shows the numbers.").format(
-                n=number
+    result = await use.cancel(ctx.store, number)
+    match result.outcome:
+        case Outcome.UNKNOWN:
+            message = ctx._("There is no announcement #{n}. /announce status shows the numbers.")
+        case Outcome.ALREADY_CANCELLED:
+            message = ctx._("Announcement #{n} was already cancelled.")
+        case Outcome.ALREADY_SENT:
+            message = ctx._("Announcement #{n} was already sent; it can't be cancelled.")
+        case _:
+            return Reply.text(
+                ctx._("Cancelled announcement #{n}: it will not be sent.").format(n=number)
             )
-        )
-    if announcement.status == "cancelled":
-        raise UserError(ctx._("Announcement #{n} was already cancelled.").format(n=number))
-    if announcement.status != "scheduled" or not await store.announcements.transition(
-        announcement.id, "cancelled", expect=("scheduled",)
-    ):
-        raise UserError(
-            ctx._("Announcement #{n} was already sent; it can't be cancelled.").format(n=number)
-        )
-    return Reply.text(ctx._("Cancelled announcement #{n}: it will not be sent.").format(n=number))
+    raise UserError(message.format(n=number))
 
 
 async def status(ctx: Context) -> Reply:
-    latest = await ctx.store.announcements.recent(STATUS_LIMIT)
+    latest = await use.status(ctx.store, STATUS_LIMIT)
     if not latest:
         return Reply.text(ctx._("No announcements yet."), heading=ctx._("Announcements"))
-    counts = await ctx.store.outbox.counts("announcement", [a.id for a in latest])
     city_names = {c.id: c.name for c in await ctx.store.cities.all()}
-    sections = []
-    for a in latest:
-        when = a.sent_at if a.status == "sent" else a.scheduled_at
-        state = ctx._(_STATUS[a.status]).format(
-            when=ctx.t.fmt_datetime(when, "short") if when else ""
-        )
-        c = counts[a.id]
-        texts = texts_of(a)
-        excerpt = texts.get(ctx.t.language) or next(iter(texts.values()), "")
-        if len(excerpt) > 80:
-            excerpt = excerpt[:79] + "…"
-        lines = [
-            ctx._("To: {audience}").format(
-                audience=Audience.from_json(a.audience).describe(ctx.t, city_names)
-            ),
-            excerpt,
-        ]
-        if c.total:
-            counted = ctx._("{sent} sent · {pending} pending · {failed} failed").format(
-                sent=ctx.t.fmt_number(c.sent),
-                pending=ctx.t.fmt_number(c.pending),
-                failed=ctx.t.fmt_number(c.failed),
-            )
-            if c.uncertain:
-                counted += " · " + ctx._("{n} unconfirmed").format(n=ctx.t.fmt_number(c.uncertain))
-            lines.append(counted)
-        heading = " · ".join(x for x in (f"#{a.number}", a.author_name, state) if x)
-        sections.append(Section("\n".join(lines), heading=heading))
-    if any(counts[a.id].failed for a in latest):
+    sections = [_standing(ctx, s, city_names) for s in latest]
+    if any(s.counts.failed for s in latest):
         sections.append(
             Section(
                 ctx._(
@@ -233,7 +203,7 @@ async def status(ctx: Context) -> Reply:
                 )
             )
         )
-    if any(counts[a.id].uncertain for a in latest):
+    if any(s.counts.uncertain for s in latest):
         sections.append(
             Section(
                 ctx._(
@@ -243,3 +213,30 @@ async def status(ctx: Context) -> Reply:
             )
         )
     return Reply(sections=[Section("", heading=ctx._("Announcements")), *sections])
+
+
+def _standing(ctx: Context, standing: Standing, city_names: dict[int, str]) -> Section:
+    a, c = standing.announcement, standing.counts
+    when = a.sent_at if a.status == "sent" else a.scheduled_at
+    state = ctx._(_STATUS[a.status]).format(when=ctx.t.fmt_datetime(when, "short") if when else "")
+    texts = texts_of(a)
+    excerpt = texts.get(ctx.t.language) or next(iter(texts.values()), "")
+    if len(excerpt) > 80:
+        excerpt = excerpt[:79] + "…"
+    lines = [
+        ctx._("To: {audience}").format(
+            audience=Audience.from_json(a.audience).describe(ctx.t, city_names)
+        ),
+        excerpt,
+    ]
+    if c.total:
+        counted = ctx._("{sent} sent · {pending} pending · {failed} failed").format(
+            sent=ctx.t.fmt_number(c.sent),
+            pending=ctx.t.fmt_number(c.pending),
+            failed=ctx.t.fmt_number(c.failed),
+        )
+        if c.uncertain:
+            counted += " · " + ctx._("{n} unconfirmed").format(n=ctx.t.fmt_number(c.uncertain))
+        lines.append(counted)
+    heading = " · ".join(x for x in (f"#{a.number}", a.author_name, state) if x)
+    return Section("\n".join(lines), heading=heading)

@@ -3,6 +3,7 @@ scheduling, status counts, bad input (and then nothing stored or sent)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,9 +15,10 @@ from storage.tables import announcements, outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock, telegram_route
 from tests.support import TEST_NOW, Chat, FakeClock
-from udx_bot.announcements import release_due
 from udx_bot.context import Services
 from udx_bot.outbox_worker import OutboxWorker
+from udx_bot.scheduler import SchedulerService
+from udx_bot.scheduler import announcements_job as release_due
 
 
 async def coordinator(
@@ -147,6 +149,27 @@ async def test_scheduled_in_the_coordinators_timezone(
     assert await release_due(services) == 1 and await count(store, outbox) == 4
     assert await release_due(services) == 0  # released once
     assert "sent on" in await anna.send("/announce status")
+
+
+async def test_the_running_scheduler_releases_a_due_announcement_and_wakes_the_worker(
+    chat: Callable[..., Chat], store: Store, services: Services, clock: FakeClock
+) -> None:
+    await add_people(store, 2, now=clock.now)
+    anna = await coordinator(chat, store, "900")
+    preview = await anna.send("/announce Town hall at 2026-12-01 09:00")
+    assert "as #1." in await anna.press(preview.button("Schedule"))
+    clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # 09:00 in Krefeld
+    woken = asyncio.Event()
+    services.outbox.listeners.append(woken.set)  # as the outbox worker of `udx-bot run` does
+    scheduler = SchedulerService(services)  # the jobs `udx-bot run` schedules
+    await scheduler.start()
+    try:
+        await asyncio.wait_for(woken.wait(), 5)
+    finally:
+        await scheduler.stop()
+    scheduled = await store.announcements.by_number(1)
+    assert scheduled is not None and scheduled.status == "sent"
+    assert (await store.outbox.counts("announcement", [scheduled.id]))[scheduled.id].pending == 3
 
 
 async def test_participants_cannot_announce(chat: Callable[..., Chat], store: Store) -> None:

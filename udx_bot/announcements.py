@@ -1,34 +1,27 @@
-"""Announcements: parsing ``/announce`` input, choosing the audience, fanning out to the outbox.
-
-Shared by the chat command (handlers/announcements.py), the command line
-(``udx-bot announce``) and the outbox worker, which releases scheduled announcements when their
-time has come (:func:`release_due`).
+"""Reading ``/announce`` input, for the chat command (handlers/announcements.py) and the command
+line (``udx-bot announce``); what an announcement then does is the use case's
+(udx_bot/usecases/announcements.py).
 
 Input: ``[audience words] <text> [at YYYY-MM-DD HH:MM]``. Audience words come first and are
 combinable: ``all``; ``sdg13``; ``#City``; a department name (one word, e.g. ``mobility``,
 ``Klimaschutz``) or ``dept:<name>``; ``lang:de`` / ``lang:en``. Several values of one kind mean
 any of them; different kinds must all match. The text may carry both languages: ``de: … en: …``.
+A first word naming a subcommand (``status``, ``cancel <n>`` and their German forms) never
+starts an announcement's text.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 
-from storage import Store
-from storage.announcements import Announcement, Recipient
 from storage.cities import City
-from storage.outbox import NewMessage
 from udx_bot import reference
-from udx_bot.context import Services, UserError
-from udx_bot.i18n import LANGUAGES, N_, Translator, normalize_language
-from udx_bot.types import Reply, Section
+from udx_bot.context import UserError
+from udx_bot.i18n import LANGUAGES, N_, Translator
+from udx_bot.usecases.announcements import Audience, Draft
 
-KIND = "announcement"
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
 USAGE = N_(
     "/announce [audience] <text> [at YYYY-MM-DD HH:MM] — audience: all, sdg13, #City, a "
@@ -48,59 +41,6 @@ SUBCOMMANDS = {
     "stornieren": "cancel",
 }
 _LANG_MARK_RE = re.compile(r"(?:^|\s)(de|en):\s*", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Audience:
-    sdgs: tuple[int, ...] = ()
-    city_ids: tuple[int, ...] = ()
-    departments: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-
-    @property
-    def everyone(self) -> bool:
-        return not (self.sdgs or self.city_ids or self.departments or self.languages)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sdgs": list(self.sdgs),
-            "cities": list(self.city_ids),
-            "departments": list(self.departments),
-            "languages": list(self.languages),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Audience:
-        return cls(
-            sdgs=tuple(int(n) for n in data.get("sdgs", ())),
-            city_ids=tuple(int(n) for n in data.get("cities", ())),
-            departments=tuple(str(d) for d in data.get("departments", ())),
-            languages=tuple(str(x) for x in data.get("languages", ())),
-        )
-
-    def describe(self, t: Translator, city_names: dict[int, str]) -> str:
-        if self.everyone:
-            return t._("all registered participants")
-        parts: list[str] = []
-        if self.sdgs:
-            parts.append(t.fmt_list([t.sdg_label(n) for n in self.sdgs], style="or"))
-        if self.city_ids:
-            parts.append(
-                t.fmt_list([city_names.get(c, f"#{c}") for c in self.city_ids], style="or")
-            )
-        if self.departments:
-            parts.append(t.fmt_list([t.department(d) for d in self.departments], style="or"))
-        if self.languages:
-            names = {"de": t._("German speakers"), "en": t._("English speakers")}
-            parts.append(t.fmt_list([names[x] for x in self.languages], style="or"))
-        return " · ".join(parts)
-
-
-@dataclass
-class Draft:
-    audience: Audience
-    texts: dict[str, str] = field(default_factory=dict)  # language -> text
-    scheduled_at: datetime | None = None  # UTC
 
 
 def _exact_departments() -> dict[str, str]:
@@ -191,12 +131,31 @@ def parse_audience(
     return audience, used
 
 
-def subcommand(args: str) -> tuple[str, str] | None:
-    """``("cancel", "2")`` for ``cancel 2`` (or ``stornieren 2``): the subcommand a first word
-    names and the rest; None when the first word names none (the input is an announcement)."""
+@dataclass(frozen=True)
+class Subcommand:
+    """``/announce status`` or ``/announce cancel <n>`` (``stornieren <n>``)."""
+
+    name: str  # "status" or "cancel"
+    rest: str  # what follows the subcommand's word
+
+    @property
+    def number(self) -> int | None:
+        """The announcement number ``cancel`` names (``cancel 2``, ``cancel #2``)."""
+        number = self.rest.lstrip("#")
+        return int(number) if number.isdecimal() else None
+
+    @property
+    def well_formed(self) -> bool:
+        """``status`` takes nothing, ``cancel`` one number; anything else misuses the word."""
+        return not self.rest if self.name == "status" else self.number is not None
+
+
+def subcommand(args: str) -> Subcommand | None:
+    """The subcommand the first word names (``cancel 2``, ``stornieren 2``, ``status``); None
+    when it names none (the input is an announcement)."""
     first, _, rest = args.strip().partition(" ")
     name = SUBCOMMANDS.get(first.casefold())
-    return (name, rest.strip()) if name else None
+    return Subcommand(name, rest.strip()) if name else None
 
 
 def parse_time(date_text: str, time_text: str, tz: tzinfo, t: Translator) -> datetime:
@@ -279,100 +238,3 @@ def parse_draft(
             )
         )
     return Draft(audience, texts, scheduled_at)
-
-
-def recipient_language(recipient: Recipient, default: str) -> str:
-    return recipient.language or normalize_language(recipient.language_code) or default
-
-
-async def recipients(
-    store: Store,
-    audience: Audience,
-    default_language: str,
-    *,
-    among: Sequence[int] | None = None,
-) -> list[Recipient]:
-    """Who ``audience`` reaches (the one audience rule: fan-out, preview and digests);
-    ``among`` limits the answer to these participants."""
-    found = await store.announcements.recipients(
-        sdgs=audience.sdgs,
-        city_ids=audience.city_ids,
-        departments=audience.departments,
-        among=among,
-    )
-    if audience.languages:
-        found = [r for r in found if recipient_language(r, default_language) in audience.languages]
-    return found
-
-
-def texts_of(announcement: Announcement) -> dict[str, str]:
-    texts = {}
-    if announcement.text_de:
-        texts["de"] = announcement.text_de
-    if announcement.text_en:
-        texts["en"] = announcement.text_en
-    return texts
-
-
-def message_for(language: str, texts: dict[str, str], author_name: str, network: str) -> Reply:
-    """The announcement as a recipient reads it: their language, else the other one, under a
-    header that says who sends it in which network."""
-    t = Translator(language)
-    body = texts.get(language) or next(iter(texts.values()))
-    heading = t._("📣 Announcement from {name} ({network})").format(
-        name=author_name or t._("the coordinators"), network=network
-    )
-    return Reply(sections=[Section(body, heading=heading)], ephemeral=False)
-
-
-async def fan_out(services: Services, announcement: Announcement) -> int:
-    """Queue one outbox message per recipient (idempotent: keys ``ann:{id}:{participant}``)
-    and mark the announcement sent. Returns how many recipients it was queued for."""
-    store = services.store
-    settings = services.settings
-    audience = Audience.from_json(announcement.audience)
-    found = await recipients(store, audience, settings.default_language)
-    texts = texts_of(announcement)
-    payloads = {
-        language: json.dumps(
-            [
-                message_for(
-                    language, texts, announcement.author_name, settings.network_name
-                ).to_json()
-            ],
-            ensure_ascii=False,
-        )
-        for language in LANGUAGES
-    }
-    messages = [
-        NewMessage(
-            key=f"ann:{announcement.id}:{r.participant_id}",
-            kind=KIND,
-            platform=r.platform,
-            user_id=r.user_id,
-            chat_id=r.chat_id,
-            payload=payloads[recipient_language(r, settings.default_language)],
-            participant_id=r.participant_id,
-            ref_id=announcement.id,
-        )
-        for r in found
-    ]
-    now = services.clock()
-    await store.outbox.enqueue_many(messages, now=now)
-    await store.announcements.transition(announcement.id, "sent", expect=("sending",), sent_at=now)
-    services.outbox.notify()
-    return len(messages)
-
-
-async def release_due(services: Services) -> int:
-    """Fan out scheduled announcements whose time has come (and any fan-out interrupted by a
-    crash); safe to run in several processes at once. Returns how many were released."""
-    released = 0
-    for announcement in await services.store.announcements.due(services.clock()):
-        if announcement.status == "scheduled" and not await services.store.announcements.transition(
-            announcement.id, "sending", expect=("scheduled",)
-        ):
-            continue  # another process took it
-        await fan_out(services, announcement)
-        released += 1
-    return released

@@ -1,4 +1,9 @@
-"""Wiring: settings -> store (migrated) -> router -> services."""
+"""Wiring: settings -> store (migrated) -> router -> services.
+
+The bot (``udx-bot run``) and every command line command are wired here, the same way: those
+that act like the bot take :func:`running` (the whole ``Services``), those that need the
+database alone (imports, roles) take :func:`database`.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from handlers import build_router
-from storage import open_store
+from storage import Store, open_store
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 
 
+async def open_database(settings: Settings, *, schema: str | None = None) -> Store:
+    """The configured database (DATABASE_URL), its schema brought up to date."""
+    return await open_store(settings.database_url, schema=schema)
+
+
 async def create_services(
     settings: Settings, *, clock: Clock, schema: str | None = None
 ) -> Services:
-    """Open the database (bringing its schema up to date) and build the bot's services."""
-    store = await open_store(settings.database_url, schema=schema)
+    """Open the database and build the bot's services."""
+    store = await open_database(settings, schema=schema)
     await store.roster.apply_admins(settings.admins, now=clock())  # UDX_ADMINS
     return Services(settings=settings, store=store, router=build_router(), clock=clock)
 
@@ -28,3 +38,14 @@ async def running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         yield services
     finally:
         await services.store.close()
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Store]:
+    """The database alone, for commands that change it directly. UDX_ADMINS is not applied:
+    a role revoked with ``udx-bot revoke admin`` stays revoked until the bot starts again."""
+    store = await open_database(settings)
+    try:
+        yield store
+    finally:
+        await store.close()

@@ -8,17 +8,18 @@ digest is composed from it in memory, so a run over 10,000 participants stays fa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
-from storage.digests import DigestNote, WeekData
+from storage.digests import DigestAnnouncement, DigestNote, WeekData
 from storage.participants import Participant
-from udx_bot.announcements import Audience, recipients
 from udx_bot.context import Services
 from udx_bot.i18n import Translator
 from udx_bot.matching import counterpart_key, is_match
 from udx_bot.types import Reply, Section
+from udx_bot.usecases.announcements import Audience, recipients
 
 MAX_NOTES = 5  # per notes section; the rest is counted
 MAX_PEOPLE = 3
@@ -90,100 +91,167 @@ async def build_digest(
     return [Reply(sections=[title, *sections], ephemeral=False)]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One reader's view of a run's week: what every digest section is made from (what several
+    sections need is worked out once)."""
+
+    t: Translator
+    reader: Participant
+    run: DigestRun
+    since: datetime
+    until: datetime
+
+    @cached_property
+    def partners(self) -> set[int]:
+        return self.run.week.partners.get(self.reader.city_id or -1, set())
+
+    def during(self, at: datetime | None) -> bool:
+        """``at`` falls in this digest's week."""
+        return at is not None and self.since <= at < self.until
+
+    @cached_property
+    def fresh_notes(self) -> list[DigestNote]:
+        """Notes written in the week by someone else."""
+        since, until, me = self.since, self.until, self.reader.id  # locals: a hot loop
+        return [
+            n for n in self.run.week.notes if since <= n.created_at < until and n.author_id != me
+        ]
+
+
 def compose(
     t: Translator, reader: Participant, run: DigestRun, since: datetime, until: datetime
 ) -> list[Section]:
-    week = run.week
-    partners = week.partners.get(reader.city_id or -1, set())
+    """The digest's sections in order (see SECTIONS); those with nothing to say are left out."""
+    reading = Reading(t, reader, run, since, until)
+    return [section for make in SECTIONS if (section := make(reading)) is not None]
+
+
+def partner_notes(r: Reading) -> Section | None:
+    partners = r.partners
+    found = [n for n in r.fresh_notes if n.city_id in partners]
+    if not found:
+        return None
+    return _notes_section(
+        r.t,
+        found,
+        r.t.ngettext(
+            "{count} new note from your partner cities",
+            "{count} new notes from your partner cities",
+            len(found),
+        ),
+    )
+
+
+def notes_elsewhere(r: Reading) -> Section | None:
+    """Notes from other cities on the reader's SDGs or department, the closest first."""
+    partners, reader = r.partners, r.reader
     mine = set(reader.sdgs)
-    fresh = [n for n in week.notes if since <= n.created_at < until and n.author_id != reader.id]
-    from_partners = [n for n in fresh if n.city_id in partners]
-    elsewhere = [
+    found = [
         n
-        for n in fresh
+        for n in r.fresh_notes
         if n.city_id not in partners and (mine & set(n.sdgs) or n.department == reader.department)
     ]
-    elsewhere.sort(
+    if not found:
+        return None
+    found.sort(
         key=lambda n: (
             -(len(mine & set(n.sdgs)) + (n.department == reader.department)),
             -n.created_at.timestamp(),
         )
     )
-    sections = []
-    if from_partners:
-        heading = t.ngettext(
-            "{count} new note from your partner cities",
-            "{count} new notes from your partner cities",
-            len(from_partners),
-        ).format(count=t.fmt_number(len(from_partners)))
-        sections.append(Section(_notes_text(t, from_partners), heading))
-    if elsewhere:
-        heading = t.ngettext(
+    return _notes_section(
+        r.t,
+        found,
+        r.t.ngettext(
             "{count} new note on your SDGs or field elsewhere",
             "{count} new notes on your SDGs or field elsewhere",
-            len(elsewhere),
-        ).format(count=t.fmt_number(len(elsewhere)))
-        sections.append(Section(_notes_text(t, elsewhere), heading))
+            len(found),
+        ),
+    )
 
-    newcomers = [
+
+def newcomers(r: Reading) -> Section | None:
+    """People registered in the week who match the reader, the best counterparts first."""
+    t, reader, partners = r.t, r.reader, r.partners
+    found = [
         p
-        for pid in week.joined
-        if (p := run.people.get(pid)) is not None
+        for pid in r.run.week.joined
+        if (p := r.run.people.get(pid)) is not None
         and p.id != reader.id
         and p.registered
-        and p.registered_at is not None
-        and since <= p.registered_at < until
+        and r.during(p.registered_at)
         and is_match(reader, p, partners)
     ]
-    if newcomers:
-        newcomers.sort(key=lambda p: counterpart_key(reader, p, partners))
-        lines = [_person_line(t, p, reader) for p in newcomers[:MAX_PEOPLE]]
-        more = len(newcomers) - MAX_PEOPLE
-        if more > 0:
-            lines.append(
-                t.ngettext(
-                    "…and {count} more: see /find", "…and {count} more: see /find", more
-                ).format(count=t.fmt_number(more))
+    if not found:
+        return None
+    found.sort(key=lambda p: counterpart_key(reader, p, partners))
+    lines = [_person_line(t, p, reader) for p in found[:MAX_PEOPLE]]
+    more = len(found) - MAX_PEOPLE
+    if more > 0:
+        lines.append(
+            t.ngettext("…and {count} more: see /find", "…and {count} more: see /find", more).format(
+                count=t.fmt_number(more)
             )
-        heading = t.ngettext(
-            "{count} new colleague who matches you",
-            "{count} new colleagues who match you",
-            len(newcomers),
-        ).format(count=t.fmt_number(len(newcomers)))
-        sections.append(Section("\n".join(lines), heading))
+        )
+    heading = t.ngettext(
+        "{count} new colleague who matches you",
+        "{count} new colleagues who match you",
+        len(found),
+    ).format(count=t.fmt_number(len(found)))
+    return Section("\n".join(lines), heading)
 
-    announcements = [
-        a
-        for a in week.announcements
-        if since <= a.sent_at < until and reader.id in run.audiences.get(a.id, ())
+
+def announcements(r: Reading) -> Section | None:
+    """The week's announcements whose audience included the reader."""
+    t = r.t
+    lines = [
+        f"• {_first_line(t, ann)} ({ann.author_name}, {t.fmt_date(ann.sent_at, 'medium')})"
+        for ann in r.run.week.announcements
+        if r.during(ann.sent_at) and r.reader.id in r.run.audiences.get(ann.id, ())
     ]
-    if announcements:
-        lines = []
-        for ann in announcements:
-            text = (
-                (ann.text_de if t.language == "de" else ann.text_en) or ann.text_en or ann.text_de
-            )
-            first = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-            lines.append(f"• {first} ({ann.author_name}, {t.fmt_date(ann.sent_at, 'medium')})")
-        sections.append(Section("\n".join(lines), t._("Announcements this week")))
+    return Section("\n".join(lines), t._("Announcements this week")) if lines else None
 
+
+def _first_line(t: Translator, ann: DigestAnnouncement) -> str:
+    """The first line of the announcement in the reader's language, else the other one."""
+    text = (ann.text_de if t.language == "de" else ann.text_en) or ann.text_en or ann.text_de or ""
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def introductions(r: Reading) -> Section | None:
+    """Introduction requests to or from the reader still waiting for an answer."""
+    t, reader, people = r.t, r.reader, r.run.people
     lines = []
-    for intro in week.introductions:
-        if intro.target_id == reader.id and (other := run.people.get(intro.requester_id)):
+    for intro in r.run.week.introductions:
+        if intro.target_id == reader.id and (other := people.get(intro.requester_id)):
             lines.append(
                 t._(
                     "• {name} would like to meet you (asked on {date}): answer in their request."
                 ).format(name=other.name, date=t.fmt_date(intro.created_at, "medium"))
             )
-        elif intro.requester_id == reader.id and (other := run.people.get(intro.target_id)):
+        elif intro.requester_id == reader.id and (other := people.get(intro.target_id)):
             lines.append(
                 t._("• You asked to meet {name} on {date}; no answer yet.").format(
                     name=other.name, date=t.fmt_date(intro.created_at, "medium")
                 )
             )
-    if lines:
-        sections.append(Section("\n".join(lines), t._("Your open introductions")))
-    return sections
+    return Section("\n".join(lines), t._("Your open introductions")) if lines else None
+
+
+# The digest's sections, in the order a reader sees them; a new section is one function here.
+SECTIONS: tuple[Callable[[Reading], Section | None], ...] = (
+    partner_notes,
+    notes_elsewhere,
+    newcomers,
+    announcements,
+    introductions,
+)
+
+
+def _notes_section(t: Translator, found: list[DigestNote], heading: str) -> Section:
+    """A notes section under ``heading``, which counts them (``{count}``)."""
+    return Section(_notes_text(t, found), heading.format(count=t.fmt_number(len(found))))
 
 
 def _notes_text(t: Translator, found: list[DigestNote]) -> str:

@@ -19,8 +19,9 @@ How it works (one :meth:`OutboxWorker.drain_once`):
    whether the platform has the message (the answer was lost or unreadable) is never retried:
    the row becomes ``uncertain`` (logged, counted), so one send never turns into several.
 
-The service (``udx-bot run``) loops over ``drain_once``, runs small periodic jobs (releasing
-scheduled announcements) and wakes up at once when a message is queued in the same process.
+The service (``udx-bot run``) loops over ``drain_once`` and wakes up at once when a message is
+queued in the same process (periodic jobs, such as releasing scheduled announcements, live in
+udx_bot/scheduler.py).
 The limits hold per worker process: run one worker per bot (several are safe, but together
 they send faster).
 """
@@ -31,7 +32,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -52,7 +53,6 @@ BACKOFF_BASE_S = 2.0
 BACKOFF_MAX_S = 15 * 60.0
 SENT_FLUSH_SIZE = 25
 DEFAULT_BATCH_RATE = 30.0  # messages/s a batch is sized for when no route has an overall limit
-Job = Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,6 @@ class OutboxWorker:
         backoff_base: float = BACKOFF_BASE_S,
         concurrency: int = 64,
         poll_interval: float = 1.0,
-        jobs: Sequence[Job] = (),
-        job_interval: float = 5.0,
     ) -> None:
         self.store = store
         self.transports = {platform: route.transport for platform, route in routes.items()}
@@ -114,8 +112,6 @@ class OutboxWorker:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.poll_interval = poll_interval
-        self.jobs = list(jobs)
-        self.job_interval = job_interval
         self.clock = clock
         self._inflight = asyncio.Semaphore(concurrency)
         self._stopping = asyncio.Event()
@@ -259,20 +255,12 @@ class OutboxWorker:
             if ids:
                 await self.store.outbox.mark_sent(ids, now=self.clock())
 
-    async def run_jobs(self) -> None:
-        for job in self.jobs:
-            try:
-                await job()
-            except Exception:
-                log.exception("outbox job %s failed", getattr(job, "__name__", job))
-
     async def run_until_idle(self, *, within: float = 60.0) -> DrainResult:
         """Drain until nothing is pending any more (waiting for retries that are due within
         ``within`` seconds); for tests and the command line. Returns the totals."""
         total = DrainResult()
         deadline = time.monotonic() + within
         while not self._stopping.is_set():
-            await self.run_jobs()
             result = await self.drain_once()
             for name in ("claimed", "sent", "retried", "failed", "uncertain", "deferred"):
                 setattr(total, name, getattr(total, name) + getattr(result, name))
@@ -302,12 +290,8 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._loop(), name="outbox-worker")
 
     async def _loop(self) -> None:
-        next_jobs = 0.0
         while not self._stopping.is_set():
             try:
-                if time.monotonic() >= next_jobs:
-                    await self.run_jobs()
-                    next_jobs = time.monotonic() + self.job_interval
                 result = await self.drain_once()
             except Exception:
                 log.exception("outbox worker round failed; trying again shortly")
@@ -338,18 +322,13 @@ class OutboxWorker:
 def create_worker(services: Services, routes: Mapping[str, Route]) -> OutboxWorker | None:
     """The worker ``udx-bot run`` starts, over the ``routes`` the wiring made for the configured
     platforms (udx_bot/outbox_wiring.py); None when there is none."""
-    from udx_bot.announcements import release_due
 
     if not routes:
         return None
 
-    async def release_announcements() -> None:
-        await release_due(services)
-
     worker = OutboxWorker(
         services.store,
         routes,
-        jobs=[release_announcements],
         clock=services.clock,
     )
     services.outbox.listeners.append(worker.wake)

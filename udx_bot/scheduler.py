@@ -1,5 +1,6 @@
-"""The periodic jobs of a running bot, on APScheduler's AsyncIOScheduler: the digest tick every
-minute (and whatever else must happen on the clock)."""
+"""The periodic jobs of a running bot, on APScheduler's AsyncIOScheduler: every job that must
+happen on the clock lives here (the digest tick every minute, the release of scheduled
+announcements every few seconds, hourly housekeeping); each calls its feature's use case."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
+from udx_bot.usecases import announcements
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,21 @@ async def digest_job(services: Services) -> None:
         )  # fmt: skip
 
 
+async def announcements_job(services: Services) -> int:
+    """Release scheduled announcements whose time has come; returns how many. Their fan-out
+    wakes the outbox worker at once."""
+    released = await announcements.release_due(
+        services.store,
+        services.outbox,
+        services.clock,
+        network=services.settings.network_name,
+        default_language=services.settings.default_language,
+    )
+    if released:
+        log.info("announcements: %d scheduled released", released)
+    return released
+
+
 async def housekeeping_job(services: Services) -> None:
     """Expire introduction requests unanswered for 14 days; forget old update ids."""
     now = services.clock()
@@ -38,6 +55,7 @@ async def housekeeping_job(services: Services) -> None:
 # (name, job, seconds between runs)
 JOBS: list[tuple[str, Job, float]] = [
     ("digest", digest_job, 60.0),
+    ("announcements", announcements_job, 5.0),  # a scheduled one goes out within seconds
     ("housekeeping", housekeeping_job, 3600.0),
 ]
 

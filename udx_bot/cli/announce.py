@@ -3,23 +3,30 @@ command line, without the chat preview. Without ``--yes`` it only shows the audi
 size; with ``--yes`` it queues (or schedules) the announcement, and the running bot
 (``udx-bot run``) delivers it. ``udx-bot announce status`` lists the latest announcements,
 ``udx-bot announce cancel N`` cancels scheduled announcement #N; a text whose first word names a
-subcommand (status, cancel, and their German forms) is refused. Prints English."""
+subcommand (status, cancel, and their German forms) is refused. Prints English.
+
+Only the terminal's side lives here (arguments, printing); the rules are the use case's
+(udx_bot/usecases/announcements.py), the same the chat command calls."""
 
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers import build_router
-from storage import Store, open_store
-from udx_bot.announcements import fan_out, parse_draft, parse_time, recipients, subcommand
+from storage import Store
+from storage.cities import City
+from udx_bot.announcements import Subcommand, parse_draft, parse_time, subcommand
+from udx_bot.app import running
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services, UserError
 from udx_bot.i18n import Translator
+from udx_bot.usecases import announcements as use
+from udx_bot.usecases.announcements import Draft, Outcome
 
 
 def register(sub: Any) -> None:
@@ -58,103 +65,123 @@ async def run_announce(args: argparse.Namespace, settings: Settings, clock: Cloc
         print(f"udx-bot announce: unknown timezone {tz_name!r}", file=sys.stderr)
         return 2
     t = Translator("en", "en_GB", tz)
-    store = await open_store(settings.database_url)
-    try:
+    async with running(settings, clock) as services:
         sub = subcommand(" ".join(args.text))
         if sub is not None:
-            return await _subcommand(store, *sub, tz=tz)
-        services = Services(settings=settings, store=store, router=build_router(), clock=clock)
-        now = clock()
-        cities = await store.cities.all()
+            return await _subcommand(services.store, sub, tz=tz)
+        cities = await services.store.cities.all()
         try:
-            draft = parse_draft(
-                " ".join(args.text), t, cities, now=now, tz=tz, audience_words=args.to
-            )
-            if args.at:
-                m = re.fullmatch(r"(\S+)[ T]+(\d{1,2}:\d{2})", args.at.strip())
-                if m is None:
-                    raise UserError(f"--at {args.at!r}: write the time like 2026-12-01 09:00.")
-                draft.scheduled_at = parse_time(m.group(1), m.group(2), tz, t)
-                if draft.scheduled_at <= now:
-                    raise UserError(f"--at {args.at}: that time is in the past.")
+            draft = _draft(args, t, cities, now=clock(), tz=tz)
         except UserError as error:
             print(f"udx-bot announce: {error.message}", file=sys.stderr)
             return 2
-        audience = draft.audience.describe(t, {c.id: c.name for c in cities})
-        found = await recipients(store, draft.audience, settings.default_language)
-        print(f"Audience: {audience} — {len(found):,} recipient{'s' if len(found) != 1 else ''}")
-        if not found:
-            print("Nobody matches this audience; nothing was sent.")
-            return 1
-        if not args.yes:
-            print("Nothing sent yet: run again with --yes to send.")
-            return 0
-        announcement_id = await store.announcements.create(
-            author_id=None,
-            author_name="",  # shown as "the coordinators" in each recipient's language
-            audience=draft.audience.to_json(),
-            text_de=draft.texts.get("de"),
-            text_en=draft.texts.get("en"),
-            now=now,
-            scheduled_at=draft.scheduled_at,
-            status="scheduled" if draft.scheduled_at else "sending",
-        )
-        if draft.scheduled_at is not None:
-            local = draft.scheduled_at.astimezone(tz)
-            scheduled = await store.announcements.get(announcement_id)
-            assert scheduled is not None
-            print(
-                f"Announcement #{scheduled.number} scheduled for {local:%Y-%m-%d %H:%M} "
-                f"{tz_name}; the running bot sends it then (the audience is counted again at "
-                f"that time). udx-bot announce cancel {scheduled.number} cancels it."
-            )
-            return 0
-        announcement = await store.announcements.get(announcement_id)
-        assert announcement is not None
-        queued = await fan_out(services, announcement)
-        print(
-            f"Announcement #{announcement.number} queued for {queued:,} recipients; "
-            "the running bot (udx-bot run) delivers them."
-        )
-        return 0
-    finally:
-        await store.close()
+        return await _announce(services, draft, args.yes, t, cities, tz_name)
 
 
-async def _subcommand(store: Store, name: str, rest: str, *, tz: ZoneInfo) -> int:
-    if name == "status" and not rest:
-        latest = await store.announcements.recent(10)
-        counts = await store.outbox.counts("announcement", [a.id for a in latest])
-        for a in latest:
-            when = a.sent_at if a.status == "sent" else a.scheduled_at
-            at = f" {when.astimezone(tz):%Y-%m-%d %H:%M}" if when else ""
-            c = counts[a.id]
-            excerpt = (a.text_en or a.text_de or "").splitlines()[0][:60]
-            print(
-                f"#{a.number} {a.status}{at}: {excerpt} — {c.sent} sent, {c.pending} pending, "
-                f"{c.failed} failed, {c.uncertain} unconfirmed"
-            )
-        if not latest:
-            print("No announcements yet.")
+def _draft(
+    args: argparse.Namespace, t: Translator, cities: list[City], *, now: datetime, tz: ZoneInfo
+) -> Draft:
+    draft = parse_draft(" ".join(args.text), t, cities, now=now, tz=tz, audience_words=args.to)
+    if args.at:
+        m = re.fullmatch(r"(\S+)[ T]+(\d{1,2}:\d{2})", args.at.strip())
+        if m is None:
+            raise UserError(f"--at {args.at!r}: write the time like 2026-12-01 09:00.")
+        draft.scheduled_at = parse_time(m.group(1), m.group(2), tz, t)
+        if draft.scheduled_at <= now:
+            raise UserError(f"--at {args.at}: that time is in the past.")
+    return draft
+
+
+async def _announce(
+    services: Services, draft: Draft, really: bool, t: Translator, cities: list[City], tz_name: str
+) -> int:
+    settings = services.settings
+    preview = await use.preview(
+        services.store,
+        services.clock,
+        draft,
+        author_id=None,
+        author_name="",  # shown as "the coordinators" in each recipient's language
+        default_language=settings.default_language,
+        keep=really,
+    )
+    audience = draft.audience.describe(t, {c.id: c.name for c in cities})
+    n = preview.reach
+    print(f"Audience: {audience} — {n:,} recipient{'s' if n != 1 else ''}")
+    if not n:
+        print("Nobody matches this audience; nothing was sent.")
+        return 1
+    if preview.announcement_id is None:
+        print("Nothing sent yet: run again with --yes to send.")
         return 0
-    number = rest.lstrip("#")
-    if name != "cancel" or not number.isdigit():
+    result = await use.confirm(
+        services.store,
+        services.outbox,
+        services.clock,
+        preview.announcement_id,
+        author_id=None,
+        network=settings.network_name,
+        default_language=settings.default_language,
+    )
+    announcement = result.announcement
+    if result.outcome is Outcome.SCHEDULED:
+        assert announcement is not None and announcement.scheduled_at is not None
+        local = announcement.scheduled_at.astimezone(t.tz)
         print(
-            f"udx-bot announce: {name!r} is a subcommand (udx-bot announce status, udx-bot "
+            f"Announcement #{announcement.number} scheduled for {local:%Y-%m-%d %H:%M} "
+            f"{tz_name}; the running bot sends it then (the audience is counted again at "
+            f"that time). udx-bot announce cancel {announcement.number} cancels it."
+        )
+        return 0
+    if result.outcome is not Outcome.SENDING or announcement is None:
+        print(f"udx-bot announce: nothing was sent ({result.outcome})", file=sys.stderr)
+        return 1
+    print(
+        f"Announcement #{announcement.number} queued for {result.queued:,} recipients; "
+        "the running bot (udx-bot run) delivers them."
+    )
+    return 0
+
+
+async def _subcommand(store: Store, sub: Subcommand, *, tz: ZoneInfo) -> int:
+    if not sub.well_formed:
+        print(
+            f"udx-bot announce: {sub.name!r} is a subcommand (udx-bot announce status, udx-bot "
             "announce cancel N), not the start of a text; rephrase the text.",
             file=sys.stderr,
         )
         return 2
-    announcement = await store.announcements.by_number(int(number))
-    if announcement is None:
+    if sub.name == "status":
+        return await _status(store, tz)
+    assert sub.number is not None  # well formed
+    return await _cancel(store, sub.number)
+
+
+async def _status(store: Store, tz: ZoneInfo) -> int:
+    latest = await use.status(store, 10)
+    for standing in latest:
+        a, c = standing.announcement, standing.counts
+        when = a.sent_at if a.status == "sent" else a.scheduled_at
+        at = f" {when.astimezone(tz):%Y-%m-%d %H:%M}" if when else ""
+        excerpt = (a.text_en or a.text_de or "").splitlines()[0][:60]
+        print(
+            f"#{a.number} {a.status}{at}: {excerpt} — {c.sent} sent, {c.pending} pending, "
+            f"{c.failed} failed, {c.uncertain} unconfirmed"
+        )
+    if not latest:
+        print("No announcements yet.")
+    return 0
+
+
+async def _cancel(store: Store, number: int) -> int:
+    result = await use.cancel(store, number)
+    if result.outcome is Outcome.UNKNOWN:
         print(f"udx-bot announce: there is no announcement #{number}", file=sys.stderr)
         return 1
-    if announcement.status == "cancelled":
+    if result.outcome is Outcome.ALREADY_CANCELLED:
         print(f"Announcement #{number} was already cancelled.")
         return 0
-    if announcement.status != "scheduled" or not await store.announcements.transition(
-        announcement.id, "cancelled", expect=("scheduled",)
-    ):
+    if result.outcome is Outcome.ALREADY_SENT:
         print(
             f"udx-bot announce: announcement #{number} was already sent; it can't be cancelled",
             file=sys.stderr,

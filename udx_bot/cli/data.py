@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from storage import open_store
 from storage.engine import Database
 from storage.migrate import upgrade
+from udx_bot.app import database
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.imports import ImportFailed, Progress, import_cities, import_partnerships
@@ -55,15 +55,13 @@ def stderr_notice(message: str) -> None:
 
 
 async def run_import(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    store = await open_store(settings.database_url)
-    try:
-        result = await args.importer(
-            store, args.file, stderr_progress(str(args.file)), now=clock(), notice=stderr_notice
-        )
-    except ImportFailed as failure:
-        print(failure, file=sys.stderr)
-        return 1
-    finally:
-        await store.close()
+    async with database(settings) as store:
+        try:
+            result = await args.importer(
+                store, args.file, stderr_progress(str(args.file)), now=clock(), notice=stderr_notice
+            )
+        except ImportFailed as failure:
+            print(failure, file=sys.stderr)
+            return 1
     print(f"{args.file}: {result.created} {args.kind} added, {result.updated} updated")
     return 0

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from storage import open_store
+from udx_bot.app import database
 from udx_bot.cli.data import run_import
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
@@ -69,8 +69,7 @@ async def run_grant(args: argparse.Namespace, settings: Settings, clock: Clock) 
     ident = _person(args)
     if ident is None:
         return 1
-    store = await open_store(settings.database_url)
-    try:
+    async with database(settings) as store:
         current = await store.participants.by_identity(ident.platform, ident.user_id)
         if current is not None and current.role == "admin" and args.role == "coordinator":
             print(
@@ -82,8 +81,6 @@ async def run_grant(args: argparse.Namespace, settings: Settings, clock: Clock) 
         participant, before = await store.roster.set_role(
             ident.platform, ident.user_id, args.role, now=clock()
         )
-    finally:
-        await store.close()
     state = "" if participant.registered else " (not registered yet)"
     if before == args.role:
         print(f"{ident} was already {_article(args.role)}{state}")
@@ -96,8 +93,7 @@ async def run_revoke(args: argparse.Namespace, settings: Settings, clock: Clock)
     ident = _person(args)
     if ident is None:
         return 1
-    store = await open_store(settings.database_url)
-    try:
+    async with database(settings) as store:
         participant = await store.participants.by_identity(ident.platform, ident.user_id)
         if participant is None or participant.role == "participant":
             print(f"{ident} has no role to revoke; nothing changed")
@@ -110,8 +106,6 @@ async def run_revoke(args: argparse.Namespace, settings: Settings, clock: Clock)
             )
             return 1
         await store.roster.set_role(ident.platform, ident.user_id, "participant", now=clock())
-    finally:
-        await store.close()
     note = (
         " (UDX_ADMINS makes them admin again at the next start)"
         if (args.role == "admin" and str(ident) in settings.admins)
