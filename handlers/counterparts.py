@@ -2,18 +2,20 @@
 
 Each entry shows the person's number (their participant id: stable across pages and days, so
 ``/intro <number>`` always means the same person), name, city with country, department and the
-goals they share with the reader, with an "Introduce me" button. Paging buttons carry the
-filters in their data (``find:<page>:<department>:<sdg bits>:<city id>``, well under 64 bytes),
-so paging needs no conversation state.
+goals they share with the reader, with an "Introduce me" button (:class:`IntroRequest`,
+answered by handlers/introductions.py). Paging buttons carry the filters in their data
+(:class:`FindPage`), so paging needs no conversation state.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 from storage.counterparts import Counterpart, CounterpartPage
 from storage.participants import Participant
 from udx_bot import reference
+from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
 from udx_bot.router import Router
@@ -24,32 +26,57 @@ router = Router()
 NAME_IN_BUTTON = 28  # characters of a name shown on a button
 
 
+_STALE = N_("That button is no longer active. Send /find to start again.")
+
+
 @dataclass(frozen=True)
 class Filters:
     department: str | None = None
     sdgs: tuple[int, ...] = ()
     city_id: int | None = None
 
-    def encode(self, page: int) -> str:
-        mask = sum(1 << n for n in self.sdgs)
-        return (
-            f"find:{page}:{self.department or '-'}:{mask:x}:"
-            f"{self.city_id if self.city_id is not None else '-'}"
-        )
+
+@dataclass(frozen=True)
+class FindPage(CallbackData, prefix="find", action="page", stale=_STALE):
+    """``find:page:<page>[:<department>:<sdg bits>:<city id>]`` (was ``find:<page>:…``)."""
+
+    page: int
+    department: str | None = None
+    sdgs: tuple[int, ...] = ()
+    city_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.department is not None and reference.department(self.department) is None:
+            raise ValueError(self.department)
+        if any(n not in reference.SDG_RANGE for n in self.sdgs):
+            raise ValueError(self.sdgs)
 
     @classmethod
-    def decode(cls, data: str) -> tuple[int, Filters]:
-        """``data`` without the "find:" prefix; ValueError when it is not ours."""
-        page_s, department, mask_s, city_s = data.split(":")
-        page = int(page_s)
-        mask = int(mask_s, 16)
-        if page < 0 or (department != "-" and reference.department(department) is None):
-            raise ValueError(data)
-        return page, cls(
-            department=None if department == "-" else department,
-            sdgs=tuple(n for n in reference.SDG_RANGE if mask & (1 << n)),
-            city_id=None if city_s == "-" else int(city_s),
+    def of(cls, page: int, filters: Filters) -> FindPage:
+        return cls(page, filters.department, filters.sdgs, filters.city_id)
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(self.department, self.sdgs, self.city_id)
+
+    @classmethod
+    def unpack_legacy(cls, rest: str) -> Self:
+        """``<page>:<department or ->:<sdg bits>:<city id or ->``."""
+        page, department, mask, city = rest.split(":")
+        bits = int(mask, 16)
+        return cls(
+            int(page),
+            None if department == "-" else department,
+            tuple(n for n in reference.SDG_RANGE if bits & (1 << n)),
+            None if city == "-" else int(city),
         )
+
+
+@dataclass(frozen=True)
+class IntroRequest(CallbackData, prefix="intro", action="request", old=("r",), stale=_STALE):
+    """ "Introduce me to …" under a /find entry: ``intro:request:<participant id>``."""
+
+    participant_id: int
 
 
 def country_name(t: Translator, code: str | None) -> str:
@@ -170,7 +197,7 @@ async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> 
                 [
                     Button(
                         ctx._("Introduce me to {name}").format(name=_short(item.participant.name)),
-                        f"intro:r:{item.participant.id}",
+                        IntroRequest(item.participant.id).pack(),
                     )
                 ]
             )
@@ -183,9 +210,9 @@ async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> 
     )
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(ctx._("‹ Previous"), filters.encode(page - 1)))
+        nav.append(Button(ctx._("‹ Previous"), FindPage.of(page - 1, filters).pack()))
     if result.has_next:
-        nav.append(Button(ctx._("Next ›"), filters.encode(page + 1)))
+        nav.append(Button(ctx._("Next ›"), FindPage.of(page + 1, filters).pack()))
     if nav:
         buttons.append(nav)
     return Reply(sections=sections, buttons=buttons, edit=edit)
@@ -202,10 +229,6 @@ async def find(ctx: Context) -> Reply:
     return await _listing(ctx, filters, 0, edit=False)
 
 
-@router.callback("find")
-async def find_page(ctx: Context) -> Reply:
-    try:
-        page, filters = Filters.decode(ctx.args)
-    except ValueError:
-        return Reply.notify(ctx._("That button is no longer active. Send /find to start again."))
-    return await _listing(ctx, filters, page, edit=True)
+@router.callback(FindPage)
+async def find_page(ctx: Context, data: FindPage) -> Reply:
+    return await _listing(ctx, data.filters, data.page, edit=True)

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 
+from handlers.counterparts import IntroRequest
 from storage import Store
 from tests.counterparts_support import city_id, register
 from tests.support import TEST_NOW, Chat, FakeClock
@@ -120,7 +121,8 @@ async def test_find_lists_counterparts_in_english_and_german(
     assert "In a partner city of yours" in answer
     assert "SDG 11 Sustainable Cities and Communities" in answer.text
     assert answer.text.index(f"#{ids['a']} ") < answer.text.index(f"#{ids['b']} ")
-    assert answer.button("Introduce me to User 10").data == f"intro:r:{ids['a']}"
+    introduce = answer.button("Introduce me to User 10").data
+    assert IntroRequest.unpack(introduce) == IntroRequest(ids["a"])
     assert all(len(b.data.encode()) <= 64 for b in answer.buttons)
     nxt = await chat("1").press(answer.button("Next"))
     assert "Your counterparts 11–20" in nxt and nxt.replies[0].edit

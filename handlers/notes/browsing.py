@@ -1,20 +1,22 @@
 """Reading notes: /notes (browse, narrowed by SDG, #City and department) and /search, one page
 at a time, and how a note looks in a listing (:func:`note_entry`).
 
-Page buttons carry the page and the filter in their data: ``notes:p:<page>:<sdg>.<city>.<dep>``
-for /notes and ``notes:s:<page>:<words>`` for /search (answered by :func:`turn_page`).
+Page buttons carry the page and the filter in their data (:class:`NotePage` for /notes,
+:class:`NoteSearchPage` for /search; see handlers/notes/buttons.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from handlers.notes.buttons import NotePage, NoteSearchPage
 from storage.notes import Note, NoteFilter, search_terms
 from udx_bot import reference
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
-from udx_bot.types import CALLBACK_DATA_MAX_BYTES, Button, Reply, Section
+from udx_bot.types import Button, Reply, Section
 
 router = Router()
 
@@ -22,7 +24,6 @@ PAGE_SIZE = 10
 PREVIEW_LENGTH = 700  # longer notes are cut in listings; /note show <n> has the whole text
 MAX_PAGE = 10_000
 _SDG_TOKEN = re.compile(r"#?sdg[ \-]?(\d{1,3})", re.IGNORECASE)
-_SEARCH_PREFIX = "notes:s:{page}:"
 
 
 # /notes -----------------------------------------------------------------------------------------
@@ -50,13 +51,14 @@ async def search_command(ctx: Context) -> Reply:
     return await _search_page(ctx, terms, 0)
 
 
-async def turn_page(ctx: Context, action: str, rest: str) -> Reply:
-    """A page button: ``p`` pages through /notes, ``s`` through /search."""
-    page_text, _, token = rest.partition(":")
-    page = min(int(page_text), MAX_PAGE) if page_text.isdigit() else 0
-    if action == "p":
-        return await _list_page(ctx, _decode_filter(token), page, edit=True)
-    return await _search_page(ctx, token.split(), page, edit=True)
+@router.callback(NotePage)
+async def turn_page(ctx: Context, data: NotePage) -> Reply:
+    return await _list_page(ctx, data.filter, min(data.page, MAX_PAGE), edit=True)
+
+
+@router.callback(NoteSearchPage)
+async def turn_search_page(ctx: Context, data: NoteSearchPage) -> Reply:
+    return await _search_page(ctx, data.words.split(), min(data.page, MAX_PAGE), edit=True)
 
 
 async def _parse_filter(ctx: Context, args: str) -> NoteFilter | None:
@@ -121,24 +123,6 @@ def _unknown_department(ctx: Context, typed: str, closest: tuple[reference.Depar
     return message
 
 
-def _encode_filter(where: NoteFilter | None) -> str:
-    if where is None:
-        return ""
-    return f"{where.sdg or ''}.{where.city_id or ''}.{where.department or ''}"
-
-
-def _decode_filter(token: str) -> NoteFilter | None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    sdg, city, department = parts
-    return NoteFilter(
-        sdg=int(sdg) if sdg.isdigit() else None,
-        city_id=int(city) if city.isdigit() else None,
-        department=department or None,
-    )
-
-
 async def _list_page(
     ctx: Context, where: NoteFilter | None, page: int, *, edit: bool = False
 ) -> Reply:
@@ -166,8 +150,7 @@ async def _list_page(
                 filter=title
             )
         return Reply.text(empty, edit=edit)
-    data = f"notes:p:{{page}}:{_encode_filter(where)}"
-    return _page_reply(ctx, found, page, title, data, edit)
+    return _page_reply(ctx, found, page, title, lambda n: NotePage.of(n, where).pack(), edit)
 
 
 async def _search_page(ctx: Context, terms: list[str], page: int, *, edit: bool = False) -> Reply:
@@ -181,23 +164,26 @@ async def _search_page(ctx: Context, terms: list[str], page: int, *, edit: bool 
             ctx._('No notes contain "{words}". Try fewer or shorter words.').format(words=query),
             edit=edit,
         )
-    data = _SEARCH_PREFIX + query
-    return _page_reply(ctx, found, page, title, data, edit)
+    return _page_reply(ctx, found, page, title, lambda n: NoteSearchPage(n, query).pack(), edit)
 
 
 def _fit_terms(terms: list[str]) -> list[str]:
     """As many search words as fit into a page button's data (all pages search the same)."""
-    room = CALLBACK_DATA_MAX_BYTES - len(_SEARCH_PREFIX.format(page=MAX_PAGE).encode())
     kept: list[str] = []
     for term in terms:
-        if len(" ".join([*kept, term]).encode()) > room:
+        if not NoteSearchPage(MAX_PAGE, " ".join([*kept, term])).fits():
             break
         kept.append(term)
     return kept
 
 
 def _page_reply(
-    ctx: Context, found: list[Note], page: int, title: str, data: str, edit: bool
+    ctx: Context,
+    found: list[Note],
+    page: int,
+    title: str,
+    data: Callable[[int], str],  # a page's button data
+    edit: bool,
 ) -> Reply:
     shown = found[:PAGE_SIZE]
     heading = ctx._("{title} — page {page}").format(title=title, page=ctx.t.fmt_number(page + 1))
@@ -205,9 +191,9 @@ def _page_reply(
     sections.extend(note_entry(ctx, note) for note in shown)
     row = []
     if page > 0:
-        row.append(Button(ctx._("« Previous"), data.replace("{page}", str(page - 1))))
+        row.append(Button(ctx._("« Previous"), data(page - 1)))
     if len(found) > PAGE_SIZE:
-        row.append(Button(ctx._("Next »"), data.replace("{page}", str(page + 1))))
+        row.append(Button(ctx._("Next »"), data(page + 1)))
     return Reply(sections=sections, buttons=[row] if row else [], edit=edit)
 
 
