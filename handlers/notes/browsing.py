@@ -7,12 +7,11 @@ Page buttons carry the page and the filter in their data (:class:`NotePage` for 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from handlers.notes.buttons import NotePage, NoteSearchPage
 from storage.notes import Note, NoteFilter, search_terms
-from udx_bot import reference
+from udx_bot import filters
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
@@ -23,14 +22,15 @@ router = Router()
 PAGE_SIZE = 10
 PREVIEW_LENGTH = 700  # longer notes are cut in listings; /note show <n> has the whole text
 MAX_PAGE = 10_000
-_SDG_TOKEN = re.compile(r"#?sdg[ \-]?(\d{1,3})", re.IGNORECASE)
+USAGE = N_("/notes [13|sdg13] [#City] [department]")
+GRAMMAR = filters.Grammar(usage=USAGE)  # one SDG, one city, one department
 
 
 # /notes -----------------------------------------------------------------------------------------
 @router.command(
     "notes",
     help=N_("Browse the notes of the network, newest first"),
-    usage=N_("/notes [sdgN] [#City] [department]"),
+    usage=USAGE,
     aliases=("notizen",),
 )
 async def notes_command(ctx: Context) -> Reply:
@@ -63,64 +63,10 @@ async def turn_search_page(ctx: Context, data: NoteSearchPage) -> Reply:
 
 async def _parse_filter(ctx: Context, args: str) -> NoteFilter | None:
     """None: no filter (the reader's own ordering)."""
-    text = _SDG_TOKEN.sub(lambda m: f"sdg{m.group(1)}", args)  # "SDG 13" -> "sdg13"
-    sdg: int | None = None
-    city_id: int | None = None
-    words: list[str] = []
-    known = await ctx.store.cities.all()
-    names = [c.name for c in known]
-    for token in text.split():
-        m = _SDG_TOKEN.fullmatch(token)
-        if m:
-            number = int(m.group(1))
-            if number not in reference.SDG_RANGE:
-                raise UserError(
-                    ctx._("There is no SDG {n}: the goals are numbered 1 to 17.").format(n=number)
-                )
-            if sdg is not None and sdg != number:
-                raise UserError(ctx._("Please filter by one SDG at a time."))
-            sdg = number
-        elif token.startswith("#") and len(token) > 1:
-            city = reference.match_name(token[1:], names)
-            if city is None:
-                raise UserError(_unknown_city(ctx, token, names))
-            city_id = next(c.id for c in known if c.name == city)
-        else:
-            words.append(token)
-    department: str | None = None
-    if words:
-        typed = " ".join(words)
-        match = reference.match_department(typed)
-        if match.department is not None:
-            department = match.department.key
-        else:
-            city = reference.match_name(typed, names)
-            if city is None or city_id is not None:
-                raise UserError(_unknown_department(ctx, typed, match.closest))
-            city_id = next(c.id for c in known if c.name == city)
-    if sdg is None and city_id is None and department is None:
+    found = filters.parse(args, ctx.t, await ctx.store.cities.all(), GRAMMAR).filter
+    if found.empty:
         return None
-    return NoteFilter(sdg=sdg, city_id=city_id, department=department)
-
-
-def _unknown_city(ctx: Context, tag: str, names: list[str]) -> str:
-    message = ctx._("{tag} is not a city in the network.").format(tag=tag)
-    close = reference.closest_names(tag[1:], names)
-    if close:
-        message += " " + ctx._("Did you mean {names}?").format(
-            names=ctx.t.fmt_list(close, style="or")
-        )
-    return message
-
-
-def _unknown_department(ctx: Context, typed: str, closest: tuple[reference.Department, ...]) -> str:
-    message = ctx._('I don\'t know a department "{typed}".').format(typed=typed)
-    if closest:
-        message += " " + ctx._("Did you mean {names}?").format(
-            names=ctx.t.fmt_list([d.name(ctx.t.language) for d in closest], style="or")
-        )
-    message += "\n" + ctx._("Filter with: /notes [sdgN] [#City] [department]")
-    return message
+    return NoteFilter(sdg=found.sdg, city_id=found.city_id, department=found.department)
 
 
 async def _list_page(
