@@ -2,19 +2,21 @@
 
 Each entry shows the person's number (their participant id: stable across pages and days, so
 ``/intro <number>`` always means the same person), name, city with country, department and the
-goals they share with the reader, with an "Introduce me" button. Paging buttons carry the
-filters in their data (``find:<page>:<department>:<sdg bits>:<city id>``, well under 64 bytes),
-so paging needs no conversation state.
+goals they share with the reader, with an "Introduce me" button (:class:`IntroRequest`,
+answered by handlers/introductions.py). Paging buttons carry the filters in their data
+(:class:`FindPage`), so paging needs no conversation state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Self
 
 from storage.counterparts import Counterpart, CounterpartPage
 from storage.participants import Participant
-from udx_bot import reference
-from udx_bot.context import Context, UserError
+from udx_bot import filters, reference
+from udx_bot.callback_data import CallbackData
+from udx_bot.context import Context
 from udx_bot.i18n import N_, Translator
 from udx_bot.matching import counterpart_query
 from udx_bot.router import Router
@@ -23,34 +25,46 @@ from udx_bot.types import Button, Reply, Section
 router = Router()
 
 NAME_IN_BUTTON = 28  # characters of a name shown on a button
+USAGE = N_("/find [department] [13|sdg13 …] [#City]")
+GRAMMAR = filters.Grammar(usage=USAGE, several_sdgs=True)
+
+
+_STALE = N_("That button is no longer active. Send /find to start again.")
 
 
 @dataclass(frozen=True)
-class Filters:
+class FindPage(CallbackData, prefix="find", action="page", stale=_STALE):
+    """``find:page:<page>[:<department>:<sdg bits>:<city id>]`` (was ``find:<page>:…``)."""
+
+    page: int
     department: str | None = None
     sdgs: tuple[int, ...] = ()
     city_id: int | None = None
 
-    def encode(self, page: int) -> str:
-        mask = sum(1 << n for n in self.sdgs)
-        return (
-            f"find:{page}:{self.department or '-'}:{mask:x}:"
-            f"{self.city_id if self.city_id is not None else '-'}"
-        )
+    def __post_init__(self) -> None:
+        if self.department is not None and reference.department(self.department) is None:
+            raise ValueError(self.department)
+        if any(n not in reference.SDG_RANGE for n in self.sdgs):
+            raise ValueError(self.sdgs)
 
     @classmethod
-    def decode(cls, data: str) -> tuple[int, Filters]:
-        """``data`` without the "find:" prefix; ValueError when it is not ours."""
-        page_s, department, mask_s, city_s = data.split(":")
-        page = int(page_s)
-        mask = int(mask_s, 16)
-        if page < 0 or (department != "-" and reference.department(department) is None):
-            raise ValueError(data)
-        return page, cls(
-            department=None if department == "-" else department,
-            sdgs=tuple(n for n in reference.SDG_RANGE if mask & (1 << n)),
-            city_id=None if city_s == "-" else int(city_s),
+    def unpack_legacy(cls, rest: str) -> Self:
+        """``<page>:<department or ->:<sdg bits>:<city id or ->``."""
+        page, department, mask, city = rest.split(":")
+        bits = int(mask, 16)
+        return cls(
+            int(page),
+            None if department == "-" else department,
+            tuple(n for n in reference.SDG_RANGE if bits & (1 << n)),
+            None if city == "-" else int(city),
         )
+
+
+@dataclass(frozen=True)
+class IntroRequest(CallbackData, prefix="intro", action="request", old=("r",), stale=_STALE):
+    """ "Introduce me to …" under a /find entry: ``intro:request:<participant id>``."""
+
+    participant_id: int
 
 
 def country_name(t: Translator, code: str | None) -> str:
@@ -94,58 +108,20 @@ def _short(name: str) -> str:
     return name if len(name) <= NAME_IN_BUTTON else name[: NAME_IN_BUTTON - 1] + "…"
 
 
-async def _parse(ctx: Context) -> Filters:
-    words: list[str] = []
-    sdgs: list[int] = []
-    city_id: int | None = None
-    for token in ctx.args.split():
-        try:
-            sdg = reference.parse_sdg(token)
-        except ValueError as error:
-            raise UserError(
-                ctx._("There is no SDG {number}: the goals are numbered 1 to 17.").format(
-                    number=error.args[0]
-                )
-            ) from None
-        if sdg is not None:
-            sdgs.append(sdg)
-        elif token.startswith("#") and len(token) > 1:
-            cities = await ctx.store.cities.all()
-            names = [c.name for c in cities]
-            found = reference.match_name(token[1:], names)
-            if found is None:
-                closest = reference.closest_names(token[1:], names)
-                message = ctx._("I don't know the city '{city}'.").format(city=token[1:])
-                if closest:
-                    message += " " + ctx._("Did you mean {names}?").format(
-                        names=ctx.t.fmt_list(closest, style="or")
-                    )
-                raise UserError(message)
-            city_id = next(c.id for c in cities if c.name == found)
-        else:
-            words.append(token)
-    department: str | None = None
-    if words:
-        phrase = " ".join(words)
-        match = reference.match_department(phrase)
-        if match.department is None:
-            message = ctx._("No department matches '{words}'.").format(words=phrase)
-            if match.closest:
-                message += " " + ctx._("Closest: {names}.").format(
-                    names=ctx.t.fmt_list(ctx.t.department(d.key) for d in match.closest)
-                )
-            raise UserError(message)
-        department = match.department.key
-    return Filters(department, tuple(sorted(set(sdgs))), city_id)
+async def _parse(ctx: Context) -> FindPage:
+    """The first page for the filters in ``ctx.args``."""
+    found = filters.parse(ctx.args, ctx.t, await ctx.store.cities.all(), GRAMMAR).filter
+    return FindPage(0, found.department, tuple(sorted(found.sdgs)), found.city_id)
 
 
-async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> Reply:
+async def _listing(ctx: Context, wanted: FindPage, *, edit: bool) -> Reply:
+    page = wanted.page
     query = await counterpart_query(
         ctx.store,
         ctx.participant,
-        department=filters.department,
-        sdgs=filters.sdgs,
-        city_id=filters.city_id,
+        department=wanted.department,
+        sdgs=wanted.sdgs,
+        city_id=wanted.city_id,
     )
     result: CounterpartPage = await ctx.store.counterparts.rank(query, page=page)
     if not result.items:
@@ -172,7 +148,7 @@ async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> 
                 [
                     Button(
                         ctx._("Introduce me to {name}").format(name=_short(item.participant.name)),
-                        f"intro:r:{item.participant.id}",
+                        IntroRequest(item.participant.id).pack(),
                     )
                 ]
             )
@@ -185,9 +161,9 @@ async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> 
     )
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(ctx._("‹ Previous"), filters.encode(page - 1)))
+        nav.append(Button(ctx._("‹ Previous"), replace(wanted, page=page - 1).pack()))
     if result.has_next:
-        nav.append(Button(ctx._("Next ›"), filters.encode(page + 1)))
+        nav.append(Button(ctx._("Next ›"), replace(wanted, page=page + 1).pack()))
     if nav:
         buttons.append(nav)
     return Reply(sections=sections, buttons=buttons, edit=edit)
@@ -196,18 +172,13 @@ async def _listing(ctx: Context, filters: Filters, page: int, *, edit: bool) -> 
 @router.command(
     "find",
     help=N_("Find your counterparts in the partner cities"),
-    usage=N_("/find [department] [sdgN …] [#City]"),
+    usage=USAGE,
     aliases=("finden",),
 )
 async def find(ctx: Context) -> Reply:
-    filters = await _parse(ctx)
-    return await _listing(ctx, filters, 0, edit=False)
+    return await _listing(ctx, await _parse(ctx), edit=False)
 
 
-@router.callback("find")
-async def find_page(ctx: Context) -> Reply:
-    try:
-        page, filters = Filters.decode(ctx.args)
-    except ValueError:
-        return Reply.notify(ctx._("That button is no longer active. Send /find to start again."))
-    return await _listing(ctx, filters, page, edit=True)
+@router.callback(FindPage)
+async def find_page(ctx: Context, data: FindPage) -> Reply:
+    return await _listing(ctx, data, edit=True)

@@ -1,10 +1,10 @@
 """The person's overview: profile basics and shortcuts to the commands that matter first.
 
-Shown as Slack's App Home tab (the adapter asks for it with the button data ``home:`` when the tab
-opens, so an answer the bot is waiting for is not cancelled) and, on every platform, as the hidden
-command ``/home``. The shortcut buttons carry ``home:cmd:<command>`` and run that command exactly
-as if the person had typed it (registration and roles are checked as usual); a shortcut is only
-shown when its command exists.
+Shown as Slack's App Home tab (the adapter asks for it with the button data :data:`SHOW` when the
+tab opens, so an answer the bot is waiting for is not cancelled) and, on every platform, as the
+hidden command ``/home``. The shortcut buttons (:class:`Shortcut`, ``home:cmd:<command>``) run
+that command exactly as if the person had typed it (registration and roles are checked as usual);
+a shortcut is only shown when its command exists.
 
 For a registered person it shows the profile (as /profile does), their three latest notes (as
 /notes lists them) and their three best counterparts (as /find ranks them).
@@ -12,10 +12,13 @@ For a registered person it shows the profile (as /profile does), their three lat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.counterparts import counterpart_entry
 from handlers.notes.browsing import note_entry
 from handlers.profile import profile_sections
 from storage.notes import NoteFilter
+from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context
 from udx_bot.i18n import N_
 from udx_bot.matching import counterpart_query
@@ -24,6 +27,20 @@ from udx_bot.types import HOME_CALLBACK, Button, ButtonStyle, Incoming, Reply, S
 
 router = Router()
 
+
+@dataclass(frozen=True)
+class Overview(CallbackData, prefix=HOME_CALLBACK):
+    """Show the overview (Slack's App Home tab opening)."""
+
+
+@dataclass(frozen=True)
+class Shortcut(CallbackData, prefix=HOME_CALLBACK, action="cmd"):
+    """Run ``command`` as if typed."""
+
+    command: str
+
+
+SHOW = Overview().pack()  # the data that shows the overview
 # (command, label) of the shortcuts, in order; each shown only when the command exists.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("start", N_("Set up my profile")),
@@ -42,10 +59,15 @@ async def home(ctx: Context) -> Reply:
     return await overview(ctx)
 
 
-@router.callback(HOME_CALLBACK, registered=False)
-async def home_button(ctx: Context) -> HandlerResult:
-    action, _, command = ctx.args.partition(":")
-    if action == "cmd" and command and ctx.services.router.resolve(command) is not None:
+@router.callback(Overview, registered=False)
+async def show(ctx: Context, _data: Overview) -> Reply:
+    return await overview(ctx)
+
+
+@router.callback(Shortcut, registered=False)
+async def shortcut(ctx: Context, data: Shortcut) -> HandlerResult:
+    command = data.command
+    if command and ctx.services.router.resolve(command) is not None:
         # Exactly as if typed: the router checks registration and roles.
         incoming = Incoming(ctx.actor, text=f"/{command}")
         return await ctx.services.router.dispatch(ctx.services, incoming)
@@ -62,7 +84,7 @@ async def overview(ctx: Context) -> Reply:
         style: ButtonStyle = (
             "primary" if command == "start" and not ctx.participant.registered else "default"
         )
-        buttons.append(Button(ctx._(label), f"{HOME_CALLBACK}:cmd:{command}", style))
+        buttons.append(Button(ctx._(label), Shortcut(command).pack(), style))
     return Reply(sections=await _sections(ctx), buttons=[buttons] if buttons else [])
 
 

@@ -2,14 +2,17 @@
 own platform and in their own language, to Accept or Decline. Contact details are shared only
 after Accept; a decline is passed on kindly; unanswered requests expire after 14 days.
 
-Buttons: ``intro:r:<participant id>`` (request), ``meet:a:<introduction id>`` (accept),
-``meet:d:<introduction id>`` (decline). Replies to the person pressing come back directly; the
-other person hears from the bot through the outbox.
+Buttons: :class:`~handlers.counterparts.IntroRequest` (under a /find entry), :class:`MeetAccept`
+and :class:`MeetDecline` (``meet:accept|decline:<introduction id>``; buttons sent before read
+``meet:a|d:…``). Replies to the person pressing come back directly; the other person hears from
+the bot through the outbox.
 """
 
 from __future__ import annotations
 
-from handlers.counterparts import profile_lines
+from dataclasses import dataclass
+
+from handlers.counterparts import IntroRequest, profile_lines
 from storage.introductions import (
     MAX_OPEN,
     AlreadyRequested,
@@ -17,6 +20,7 @@ from storage.introductions import (
     TooManyOpen,
 )
 from storage.participants import Identity, Participant
+from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
 from udx_bot.outbox import delivery_identity
@@ -24,6 +28,20 @@ from udx_bot.router import Router
 from udx_bot.types import Button, Contact, Reply, Section
 
 router = Router()
+
+
+class MeetButton(CallbackData, prefix="meet", stale=N_("This request no longer exists.")):
+    """The answers to an introduction request."""
+
+
+@dataclass(frozen=True)
+class MeetAccept(MeetButton, action="accept", old=("a",)):
+    introduction_id: int
+
+
+@dataclass(frozen=True)
+class MeetDecline(MeetButton, action="decline", old=("d",)):
+    introduction_id: int
 
 
 def contacts(person: Participant, identities: list[Identity]) -> tuple[Contact, ...]:
@@ -51,14 +69,8 @@ def suggested_message(t: Translator, writer: Participant, other: Participant) ->
     )
 
 
-async def _target(ctx: Context, raw: str) -> tuple[Participant, Identity]:
+async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
     """The person to introduce the reader to, or a UserError saying why not."""
-    try:
-        target_id = int(raw.strip().lstrip("#"))
-    except ValueError:
-        raise UserError(
-            ctx._("Please give the number of a person from /find, e.g. /intro 42.")
-        ) from None
     if target_id == ctx.participant.id:
         raise UserError(ctx._("That's you! Pick someone else from /find."))
     target = await ctx.store.participants.get(target_id)
@@ -95,8 +107,8 @@ async def _target(ctx: Context, raw: str) -> tuple[Participant, Identity]:
 def _answer_buttons(t: Translator, intro_id: int) -> list[list[Button]]:
     return [
         [
-            Button(t._("Accept"), f"meet:a:{intro_id}", "primary"),
-            Button(t._("Decline"), f"meet:d:{intro_id}"),
+            Button(t._("Accept"), MeetAccept(intro_id).pack(), "primary"),
+            Button(t._("Decline"), MeetDecline(intro_id).pack()),
         ]
     ]
 
@@ -128,8 +140,8 @@ def _request_message(
     )
 
 
-async def request_introduction(ctx: Context, raw: str) -> Reply:
-    target, identity = await _target(ctx, raw)
+async def request_introduction(ctx: Context, target_id: int) -> Reply:
+    target, identity = await _target(ctx, target_id)
     me = ctx.participant
     now = ctx.now()
     # They asked first: answering is the quickest way to meet.
@@ -202,31 +214,36 @@ async def _already_connected(ctx: Context, other: Participant) -> Reply:
     aliases=("vorstellen",),
 )
 async def intro_command(ctx: Context) -> Reply:
-    if not ctx.args.strip():
-        raise UserError(ctx._("Please give the number of a person from /find, e.g. /intro 42."))
-    return await request_introduction(ctx, ctx.args)
-
-
-@router.callback("intro")
-async def intro_button(ctx: Context) -> Reply:
-    action, _, rest = ctx.args.partition(":")
-    if action != "r":
-        return Reply.notify(ctx._("That button is no longer active. Send /find to start again."))
-    return await request_introduction(ctx, rest)
-
-
-@router.callback("meet", registered=False)
-async def answer(ctx: Context) -> Reply:
-    action, _, rest = ctx.args.partition(":")
-    now = ctx.now()
     try:
-        intro_id = int(rest)
+        target_id = int(ctx.args.strip().lstrip("#"))
     except ValueError:
-        intro_id = 0
+        raise UserError(
+            ctx._("Please give the number of a person from /find, e.g. /intro 42.")
+        ) from None
+    return await request_introduction(ctx, target_id)
+
+
+@router.callback(IntroRequest)
+async def intro_button(ctx: Context, data: IntroRequest) -> Reply:
+    return await request_introduction(ctx, data.participant_id)
+
+
+@router.callback(MeetAccept, registered=False)
+async def accept(ctx: Context, data: MeetAccept) -> Reply:
+    return await answer(ctx, data.introduction_id, accepted=True)
+
+
+@router.callback(MeetDecline, registered=False)
+async def decline(ctx: Context, data: MeetDecline) -> Reply:
+    return await answer(ctx, data.introduction_id, accepted=False)
+
+
+async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
+    now = ctx.now()
     intro = await ctx.store.introductions.get(intro_id, now) if intro_id else None
     # A stale or repeated press answers with a notice: the pressed message keeps what it
     # holds (after Accept, the partner's contact).
-    if action not in ("a", "d") or intro is None:
+    if intro is None:
         return Reply.notify(ctx._("This request no longer exists."))
     if intro.target_id != ctx.participant.id:
         return Reply.notify(ctx._("This request is addressed to someone else."))
@@ -240,7 +257,7 @@ async def answer(ctx: Context) -> Reply:
     if requester is None or not requester.registered:
         return Reply.notify(ctx._("This request no longer exists."))
     decided = await ctx.store.introductions.decide(
-        intro.id, "accepted" if action == "a" else "declined", now
+        intro.id, "accepted" if accepted else "declined", now
     )
     if decided is None:
         return Reply.notify(ctx._("You have already answered this request."))

@@ -1,10 +1,15 @@
 """Privacy under the GDPR: /mydata sends everything stored about the person as a JSON document;
-/forget asks for confirmation, then erases the person, their identities, notes and introductions."""
+/forget asks for confirmation, then erases the person, their identities, notes and introductions.
+
+The confirmation's buttons (:class:`Erase`, :class:`KeepData`) carry whose data they are for, so
+a press that comes again after the erasure cannot erase the newcomer who got the same number."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context
 from udx_bot.i18n import N_
 from udx_bot.router import Router
@@ -13,6 +18,16 @@ from udx_bot.types import Button, Document, Reply, Section
 router = Router()
 
 EXPORT_FILENAME = "udx-mydata.json"
+
+
+@dataclass(frozen=True)
+class Erase(CallbackData, prefix="pv", action="forget"):
+    whose: str | None = None  # see _fingerprint; buttons without it predate it
+
+
+@dataclass(frozen=True)
+class KeepData(CallbackData, prefix="pv", action="keep"):
+    whose: str | None = None
 
 
 @router.command(
@@ -70,8 +85,8 @@ async def forget(ctx: Context) -> Reply:
         ],
         buttons=[
             [
-                Button(ctx._("Yes, erase everything"), f"pv:forget:{whose}", style="danger"),
-                Button(ctx._("Cancel"), f"pv:keep:{whose}"),
+                Button(ctx._("Yes, erase everything"), Erase(whose).pack(), style="danger"),
+                Button(ctx._("Cancel"), KeepData(whose).pack()),
             ]
         ],
     )
@@ -84,14 +99,22 @@ def _fingerprint(ctx: Context) -> str:
     return f"{p.id}.{round(p.created_at.timestamp() * 1_000_000)}"
 
 
-@router.callback("pv", registered=False)
-async def confirm(ctx: Context) -> Reply:
-    action, _, whose = ctx.args.partition(":")
+@router.callback(Erase, registered=False)
+async def erase(ctx: Context, data: Erase) -> Reply:
+    return await _confirm(ctx, data.whose, erase=True)
+
+
+@router.callback(KeepData, registered=False)
+async def keep(ctx: Context, data: KeepData) -> Reply:
+    return await _confirm(ctx, data.whose, erase=False)
+
+
+async def _confirm(ctx: Context, whose: str | None, *, erase: bool) -> Reply:
     if whose and whose != _fingerprint(ctx):
         # The buttons were for someone erased since (a repeated press): whoever writes after
         # an erasure is a newcomer, and the message keeps saying what happened.
         return Reply.notify(ctx._("Your data has already been erased."))
-    if action == "forget":
+    if erase:
         await ctx.store.privacy.erase(ctx.participant.id)
         return Reply.text(
             ctx._(

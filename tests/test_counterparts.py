@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 
+from handlers.counterparts import IntroRequest
 from storage import Store
 from tests.counterparts_support import city_id, register
 from tests.support import TEST_NOW, Chat, FakeClock
@@ -133,7 +134,8 @@ async def test_find_lists_counterparts_in_english_and_german(
     assert "In a partner city of yours" in answer
     assert "SDG 11 Sustainable Cities and Communities" in answer.text
     assert answer.text.index(f"#{ids['a']} ") < answer.text.index(f"#{ids['b']} ")
-    assert answer.button("Introduce me to User 10").data == f"intro:r:{ids['a']}"
+    introduce = answer.button("Introduce me to User 10").data
+    assert IntroRequest.unpack(introduce) == IntroRequest(ids["a"])
     assert all(len(b.data.encode()) <= 64 for b in answer.buttons)
     nxt = await chat("1").press(answer.button("Next"))
     assert "Your counterparts 11–20" in nxt and nxt.replies[0].edit
@@ -173,13 +175,13 @@ async def test_find_bad_input_in_both_languages(
     await register(store, "2", city="Sheboygan", department="mobility", language="de")
     en, de = chat("1"), chat("2", language="de")
     assert "There is no SDG 99: the goals are numbered 1 to 17." in await en.send("/find sdg99")
-    assert "Es gibt kein SDG 99" in await de.send("/find sdg99")
+    assert "Ein SDG 99 gibt es nicht" in await de.send("/find sdg99")
     wrong = await en.send("/find xyzzyq")
-    assert "No department matches 'xyzzyq'." in wrong
-    assert "Keine Abteilung passt zu 'qqqq'." in await de.send("/find qqqq")
+    assert 'I don\'t know a department "xyzzyq".' in wrong
+    assert "Einen Fachbereich „qqqq“ kenne ich nicht." in await de.send("/find qqqq")
     city = await en.send("/find #Sheboygn")
-    assert "I don't know the city 'Sheboygn'. Did you mean Sheboygan?" in city
-    assert "Meinten Sie Sheboygan?" in await de.send("/find #Sheboygn")
+    assert "#Sheboygn is not a city in the network. Did you mean #Sheboygan?" in city
+    assert "Meinten Sie #Sheboygan?" in await de.send("/find #Sheboygn")
     assert "That button is no longer active" in await en.press("find:x:y")
     unregistered = chat("3")
     assert "Please set up your profile first" in await unregistered.send("/find")

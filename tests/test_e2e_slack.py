@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from handlers.introductions import MeetAccept, MeetDecline
 from storage.notes import NoteFilter
 from tests.fakes.slack_api import FakeSlack, message_text
 from tests.slack_support import SlackHarness, button, elements, harness
@@ -126,8 +127,8 @@ async def test_a_slack_user_meets_a_telegram_user(
     assert "Harriet Lane möchte Ihnen gern vorgestellt werden." in request.plain_text
     assert "Leeds, Vereinigtes Königreich · Stadtplanungsamt" in request.plain_text
     assert [(b.label, b.data) for b in request.all_buttons()] == [
-        ("Annehmen", f"meet:a:{intro.id}"),
-        ("Ablehnen", f"meet:d:{intro.id}"),
+        ("Annehmen", MeetAccept(intro.id).pack()),
+        ("Ablehnen", MeetDecline(intro.id).pack()),
     ]
     assert fake.posted() == []  # nothing for the Telegram person went to Slack
 

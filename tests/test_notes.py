@@ -147,7 +147,7 @@ async def test_notes_filter_errors_in_both_languages(services: Services) -> None
     answer = await en.send("/notes #Atlantis")
     assert "#Atlantis is not a city in the network." in answer
     answer = await en.send("/notes #Sheboigan")
-    assert "Did you mean Sheboygan?" in answer
+    assert "Did you mean #Sheboygan?" in answer
     assert 'I don\'t know a department "basket weaving"' in await en.send("/notes basket weaving")
     de = await member(services, "2", language="de")
     assert "Ein SDG 18 gibt es nicht" in await de.send("/notes sdg18")

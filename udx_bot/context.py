@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from storage import Store
 from storage.participants import Identity, Participant
+from udx_bot.callback_data import CallbackData
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.i18n import Translator, babel_locale, normalize_language
@@ -75,6 +76,7 @@ class Context:
     t: Translator
     command: str | None = None  # the command's name, without the slash
     args: str = ""  # the text after the command, a callback's data after its prefix, or the input
+    callback_data: CallbackData | None = None  # a typed button's data, unpacked (see Router)
 
     @property
     def store(self) -> Store:

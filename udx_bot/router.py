@@ -10,8 +10,11 @@ app includes them all into one (see handlers/__init__.py)::
     @router.command("note", help=N_("Log what your department learned"), usage=N_("/note <text>"))
     async def note(ctx: Context) -> Reply: ...
 
-    @router.callback("notes")            # buttons whose data is "notes:<anything>"
-    async def notes_page(ctx: Context) -> Reply: ...   # ctx.args == "<anything>"
+    @router.callback(NotePage)           # a typed button (udx_bot/callback_data.py)
+    async def notes_page(ctx: Context, data: NotePage) -> Reply: ...   # unpacked for it
+
+    @router.callback("ann")              # any data "ann:<anything>", read by hand
+    async def announcement(ctx: Context) -> Reply: ...   # ctx.args == "<anything>"
 
     @router.input("note:text")           # the next plain message after ctx.wait_for("note:text")
     async def note_text(ctx: Context) -> Reply: ...    # ctx.args == the message
@@ -27,7 +30,8 @@ passes, then the dispatching router's list ``Router.middleware``:
     identity       the participant (created on first contact) and the Context
     guard          UserError -> its message; any other exception -> logged, a localized apology
     conversation   what the bot is waiting for from the person (``Request.conversation``)
-    resolve        button prefix, awaited input or command -> ``Request.route`` (unknown: a hint)
+    resolve        button, awaited input or command -> ``Request.route`` (unknown: a hint;
+                   a button no kind of its prefix reads: the prefix's stale notice)
     access         the route's ``registered`` and ``role`` conditions
     -> the route's handler
 
@@ -53,7 +57,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast, overload
 
+from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, Services, UserError
 from udx_bot.i18n import N_
 from udx_bot.middleware import (
@@ -73,6 +79,8 @@ log = logging.getLogger(__name__)
 
 HandlerResult = Reply | list[Reply] | None
 Handler = Callable[[Context], Awaitable[HandlerResult]]
+D = TypeVar("D", bound=CallbackData)
+ButtonHandler = Callable[[Context, D], Awaitable[HandlerResult]]  # gets its unpacked data
 
 _COMMAND_RE = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
@@ -86,12 +94,14 @@ class Route:
     registered: bool = True  # only for people whose profile has city and department
     role: str = "participant"  # the least role allowed
     menu: bool = True  # listed in /help and the platforms' command menus
+    kind: type[CallbackData] | None = None  # a typed button's kind
 
 
 class Router:
     def __init__(self) -> None:
         self.commands: dict[str, Route] = {}
-        self.callbacks: dict[str, Route] = {}
+        self.callbacks: dict[str, Route] = {}  # prefix -> route reading ctx.args by hand
+        self.buttons: dict[str, list[Route]] = {}  # prefix -> the routes of its typed kinds
         self.inputs: dict[str, Route] = {}
         self._aliases: dict[str, str] = {}
         # The chain of the router that dispatches (a feature router's is not used).
@@ -117,17 +127,48 @@ class Router:
 
         return register
 
+    @overload
     def callback(
-        self, prefix: str, *, registered: bool = True, role: str = "participant"
-    ) -> Callable[[Handler], Handler]:
-        if ":" in prefix:
-            raise ValueError("a callback prefix is the part of the data before the first ':'")
+        self, prefix: str, *, registered: bool = ..., role: str = ...
+    ) -> Callable[[Handler], Handler]: ...
 
-        def register(handler: Handler) -> Handler:
-            _add(self.callbacks, prefix, Route(prefix, handler, registered=registered, role=role))
+    @overload
+    def callback(
+        self, prefix: type[D], *, registered: bool = ..., role: str = ...
+    ) -> Callable[[ButtonHandler[D]], ButtonHandler[D]]: ...
+
+    def callback(
+        self,
+        prefix: str | type[D],
+        *,
+        registered: bool = True,
+        role: str = "participant",
+    ) -> Callable[[Handler], Handler] | Callable[[ButtonHandler[D]], ButtonHandler[D]]:
+        """Buttons of one typed kind (the handler gets the unpacked data), or every button
+        whose data starts with ``prefix:`` (the handler reads ``ctx.args``). A prefix's typed
+        kinds are tried first, in the order registered."""
+        if isinstance(prefix, str):
+            if ":" in prefix:
+                raise ValueError("a callback prefix is the part of the data before the first ':'")
+            name = prefix
+
+            def register(handler: Handler) -> Handler:
+                _add(self.callbacks, name, Route(name, handler, registered=registered, role=role))
+                return handler
+
+            return register
+        kind = prefix
+        kind.layout()  # a kind that cannot be packed fails here, at import
+
+        def register_kind(handler: ButtonHandler[D]) -> ButtonHandler[D]:
+            async def run(ctx: Context) -> HandlerResult:
+                return await handler(ctx, cast(D, ctx.callback_data))
+
+            route = Route(kind.__name__, run, registered=registered, role=role, kind=kind)
+            _add_kind(self.buttons, route)
             return handler
 
-        return register
+        return register_kind
 
     def input(self, state: str, *, registered: bool = False) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -141,6 +182,9 @@ class Router:
             _add(self.commands, name, route)
         for prefix, route in other.callbacks.items():
             _add(self.callbacks, prefix, route)
+        for routes in other.buttons.values():
+            for route in routes:
+                _add_kind(self.buttons, route)
         for state, route in other.inputs.items():
             _add(self.inputs, state, route)
         self._aliases.update(other._aliases)
@@ -214,11 +258,20 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
     ctx, router = request.ctx, request.router
     incoming = ctx.incoming
     if incoming.callback is not None:
-        prefix, _, rest = incoming.callback.partition(":")
+        prefix, _, ctx.args = incoming.callback.partition(":")
+        kinds = router.buttons.get(prefix, [])
+        for route in kinds:
+            assert route.kind is not None
+            try:
+                ctx.callback_data = route.kind.unpack(incoming.callback)
+            except ValueError:
+                continue
+            request.route = route
+            return await next()
         request.route = router.callbacks.get(prefix)
         if request.route is None:
-            return [Reply.notify(ctx._(_STALE_BUTTON))]
-        ctx.args = rest
+            stale = [r.kind.stale for r in kinds if r.kind is not None and r.kind.stale]
+            return [Reply.notify(ctx._(stale[0] if stale else _STALE_BUTTON))]
         return await next()
 
     text = incoming.text.strip()
@@ -298,6 +351,17 @@ def _add(table: dict[str, Route], key: str, route: Route) -> None:
     if key in table and table[key].handler is not route.handler:
         raise ValueError(f"{key!r} is registered twice")
     table[key] = route
+
+
+def _add_kind(table: dict[str, list[Route]], route: Route) -> None:
+    assert route.kind is not None
+    routes = table.setdefault(route.kind.prefix, [])
+    for known in routes:
+        if known.kind is route.kind:
+            if known is not route:
+                raise ValueError(f"{route.kind.__name__} is registered twice")
+            return
+    routes.append(route)
 
 
 def _as_list(result: HandlerResult) -> list[Reply]:

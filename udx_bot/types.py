@@ -16,7 +16,7 @@ CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit, the tightest of the platforms
 # The button data of the person's overview (handlers/home.py answers it); an adapter sends it
 # when the overview opens without a button, as Slack's App Home tab does.
 HOME_CALLBACK = "home"
-SHOW_HOME = f"{HOME_CALLBACK}:"
+SHOW_HOME = HOME_CALLBACK  # handlers.home.Overview().pack(); tests/test_callback_data.py checks
 
 ButtonStyle = Literal["default", "primary", "danger"]
 

@@ -4,26 +4,14 @@ A note keeps its text exactly as typed (adapters escape it when they render); ``
 ``#<City>`` in the text become tags (udx_bot.tags). The number shown in listings is the note's id.
 Writing is :mod:`handlers.notes.writing`, reading and searching :mod:`handlers.notes.browsing`;
 both share the "notes" message catalog (one domain per feature package, see udx_bot.catalogs).
-Their buttons share the ``notes`` callback prefix, answered here.
+Their buttons share the ``notes`` callback prefix (handlers/notes/buttons.py).
 """
 
 from __future__ import annotations
 
 from handlers.notes import browsing, writing
-from udx_bot.context import Context
 from udx_bot.router import Router
-from udx_bot.types import Reply
 
 router = Router()
 router.include(writing.router)
 router.include(browsing.router)
-
-
-@router.callback("notes")
-async def notes_callback(ctx: Context) -> Reply:
-    action, _, rest = ctx.args.partition(":")
-    if action in ("p", "s"):
-        return await browsing.turn_page(ctx, action, rest)
-    if action in ("del", "keep") and rest.isdigit():
-        return await writing.answer_delete(ctx, action, int(rest))
-    return Reply.notify(ctx._("That button is no longer active. Send /notes to start again."))

@@ -1,35 +1,36 @@
 """Reading notes: /notes (browse, narrowed by SDG, #City and department) and /search, one page
 at a time, and how a note looks in a listing (:func:`note_entry`).
 
-Page buttons carry the page and the filter in their data: ``notes:p:<page>:<sdg>.<city>.<dep>``
-for /notes and ``notes:s:<page>:<words>`` for /search (answered by :func:`turn_page`).
+Page buttons carry the page and the filter in their data (:class:`NotePage` for /notes,
+:class:`NoteSearchPage` for /search; see handlers/notes/buttons.py).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
+from handlers.notes.buttons import NotePage, NoteSearchPage
 from storage.notes import Note, NoteFilter, search_terms
-from udx_bot import reference
+from udx_bot import filters
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
-from udx_bot.types import CALLBACK_DATA_MAX_BYTES, Button, Reply, Section
+from udx_bot.types import Button, Reply, Section
 
 router = Router()
 
 PAGE_SIZE = 10
 PREVIEW_LENGTH = 700  # longer notes are cut in listings; /note show <n> has the whole text
 MAX_PAGE = 10_000
-_SDG_TOKEN = re.compile(r"#?sdg[ \-]?(\d{1,3})", re.IGNORECASE)
-_SEARCH_PREFIX = "notes:s:{page}:"
+USAGE = N_("/notes [13|sdg13] [#City] [department]")
+GRAMMAR = filters.Grammar(usage=USAGE)  # one SDG, one city, one department
 
 
 # /notes -----------------------------------------------------------------------------------------
 @router.command(
     "notes",
     help=N_("Browse the notes of the network, newest first"),
-    usage=N_("/notes [sdgN] [#City] [department]"),
+    usage=USAGE,
     aliases=("notizen",),
 )
 async def notes_command(ctx: Context) -> Reply:
@@ -50,93 +51,22 @@ async def search_command(ctx: Context) -> Reply:
     return await _search_page(ctx, terms, 0)
 
 
-async def turn_page(ctx: Context, action: str, rest: str) -> Reply:
-    """A page button: ``p`` pages through /notes, ``s`` through /search."""
-    page_text, _, token = rest.partition(":")
-    page = min(int(page_text), MAX_PAGE) if page_text.isdigit() else 0
-    if action == "p":
-        return await _list_page(ctx, _decode_filter(token), page, edit=True)
-    return await _search_page(ctx, token.split(), page, edit=True)
+@router.callback(NotePage)
+async def turn_page(ctx: Context, data: NotePage) -> Reply:
+    return await _list_page(ctx, data.filter, min(data.page, MAX_PAGE), edit=True)
+
+
+@router.callback(NoteSearchPage)
+async def turn_search_page(ctx: Context, data: NoteSearchPage) -> Reply:
+    return await _search_page(ctx, data.words.split(), min(data.page, MAX_PAGE), edit=True)
 
 
 async def _parse_filter(ctx: Context, args: str) -> NoteFilter | None:
     """None: no filter (the reader's own ordering)."""
-    text = _SDG_TOKEN.sub(lambda m: f"sdg{m.group(1)}", args)  # "SDG 13" -> "sdg13"
-    sdg: int | None = None
-    city_id: int | None = None
-    words: list[str] = []
-    known = await ctx.store.cities.all()
-    names = [c.name for c in known]
-    for token in text.split():
-        m = _SDG_TOKEN.fullmatch(token)
-        if m:
-            number = int(m.group(1))
-            if number not in reference.SDG_RANGE:
-                raise UserError(
-                    ctx._("There is no SDG {n}: the goals are numbered 1 to 17.").format(n=number)
-                )
-            if sdg is not None and sdg != number:
-                raise UserError(ctx._("Please filter by one SDG at a time."))
-            sdg = number
-        elif token.startswith("#") and len(token) > 1:
-            city = reference.match_name(token[1:], names)
-            if city is None:
-                raise UserError(_unknown_city(ctx, token, names))
-            city_id = next(c.id for c in known if c.name == city)
-        else:
-            words.append(token)
-    department: str | None = None
-    if words:
-        typed = " ".join(words)
-        match = reference.match_department(typed)
-        if match.department is not None:
-            department = match.department.key
-        else:
-            city = reference.match_name(typed, names)
-            if city is None or city_id is not None:
-                raise UserError(_unknown_department(ctx, typed, match.closest))
-            city_id = next(c.id for c in known if c.name == city)
-    if sdg is None and city_id is None and department is None:
+    found = filters.parse(args, ctx.t, await ctx.store.cities.all(), GRAMMAR).filter
+    if found.empty:
         return None
-    return NoteFilter(sdg=sdg, city_id=city_id, department=department)
-
-
-def _unknown_city(ctx: Context, tag: str, names: list[str]) -> str:
-    message = ctx._("{tag} is not a city in the network.").format(tag=tag)
-    close = reference.closest_names(tag[1:], names)
-    if close:
-        message += " " + ctx._("Did you mean {names}?").format(
-            names=ctx.t.fmt_list(close, style="or")
-        )
-    return message
-
-
-def _unknown_department(ctx: Context, typed: str, closest: tuple[reference.Department, ...]) -> str:
-    message = ctx._('I don\'t know a department "{typed}".').format(typed=typed)
-    if closest:
-        message += " " + ctx._("Did you mean {names}?").format(
-            names=ctx.t.fmt_list([d.name(ctx.t.language) for d in closest], style="or")
-        )
-    message += "\n" + ctx._("Filter with: /notes [sdgN] [#City] [department]")
-    return message
-
-
-def _encode_filter(where: NoteFilter | None) -> str:
-    if where is None:
-        return ""
-    return f"{where.sdg or ''}.{where.city_id or ''}.{where.department or ''}"
-
-
-def _decode_filter(token: str) -> NoteFilter | None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    sdg, city, department = parts
-    return NoteFilter(
-        sdg=int(sdg) if sdg.isdigit() else None,
-        city_id=int(city) if city.isdigit() else None,
-        department=department or None,
-    )
+    return NoteFilter(sdg=found.sdg, city_id=found.city_id, department=found.department)
 
 
 async def _list_page(
@@ -166,8 +96,7 @@ async def _list_page(
                 filter=title
             )
         return Reply.text(empty, edit=edit)
-    data = f"notes:p:{{page}}:{_encode_filter(where)}"
-    return _page_reply(ctx, found, page, title, data, edit)
+    return _page_reply(ctx, found, page, title, lambda n: NotePage.of(n, where).pack(), edit)
 
 
 async def _search_page(ctx: Context, terms: list[str], page: int, *, edit: bool = False) -> Reply:
@@ -181,23 +110,26 @@ async def _search_page(ctx: Context, terms: list[str], page: int, *, edit: bool 
             ctx._('No notes contain "{words}". Try fewer or shorter words.').format(words=query),
             edit=edit,
         )
-    data = _SEARCH_PREFIX + query
-    return _page_reply(ctx, found, page, title, data, edit)
+    return _page_reply(ctx, found, page, title, lambda n: NoteSearchPage(n, query).pack(), edit)
 
 
 def _fit_terms(terms: list[str]) -> list[str]:
     """As many search words as fit into a page button's data (all pages search the same)."""
-    room = CALLBACK_DATA_MAX_BYTES - len(_SEARCH_PREFIX.format(page=MAX_PAGE).encode())
     kept: list[str] = []
     for term in terms:
-        if len(" ".join([*kept, term]).encode()) > room:
+        if not NoteSearchPage(MAX_PAGE, " ".join([*kept, term])).fits():
             break
         kept.append(term)
     return kept
 
 
 def _page_reply(
-    ctx: Context, found: list[Note], page: int, title: str, data: str, edit: bool
+    ctx: Context,
+    found: list[Note],
+    page: int,
+    title: str,
+    data: Callable[[int], str],  # a page's button data
+    edit: bool,
 ) -> Reply:
     shown = found[:PAGE_SIZE]
     heading = ctx._("{title} — page {page}").format(title=title, page=ctx.t.fmt_number(page + 1))
@@ -205,9 +137,9 @@ def _page_reply(
     sections.extend(note_entry(ctx, note) for note in shown)
     row = []
     if page > 0:
-        row.append(Button(ctx._("« Previous"), data.replace("{page}", str(page - 1))))
+        row.append(Button(ctx._("« Previous"), data(page - 1)))
     if len(found) > PAGE_SIZE:
-        row.append(Button(ctx._("Next »"), data.replace("{page}", str(page + 1))))
+        row.append(Button(ctx._("Next »"), data(page + 1)))
     return Reply(sections=sections, buttons=[row] if row else [], edit=edit)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from handlers.notes.browsing import note_entry
+from handlers.notes.buttons import NoteDelete, NoteKeep
 from storage.notes import Note
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
@@ -274,8 +275,8 @@ async def _ask_delete(ctx: Context, note_id: int) -> Reply:
         sections=[Section(question), note_entry(ctx, note)],
         buttons=[
             [
-                Button(ctx._("Delete"), f"notes:del:{note.id}", style="danger"),
-                Button(ctx._("Cancel"), f"notes:keep:{note.id}"),
+                Button(ctx._("Delete"), NoteDelete(note.id).pack(), style="danger"),
+                Button(ctx._("Cancel"), NoteKeep(note.id).pack()),
             ]
         ],
     )
@@ -288,12 +289,22 @@ def _check_may_delete(ctx: Context, note: Note) -> None:
         )
 
 
-async def answer_delete(ctx: Context, action: str, note_id: int) -> Reply:
-    """The answer to "Delete note #n?": ``del`` deletes it (if the presser still may), ``keep``
+@router.callback(NoteDelete)
+async def delete_pressed(ctx: Context, data: NoteDelete) -> Reply:
+    return await _answer_delete(ctx, data.note_id, delete=True)
+
+
+@router.callback(NoteKeep)
+async def keep_pressed(ctx: Context, data: NoteKeep) -> Reply:
+    return await _answer_delete(ctx, data.note_id, delete=False)
+
+
+async def _answer_delete(ctx: Context, note_id: int, *, delete: bool) -> Reply:
+    """The answer to "Delete note #n?": Delete deletes it (if the presser still may), Cancel
     leaves it; a press after the note is gone (an earlier press deleted it) only says so."""
     if await ctx.store.notes.get(note_id) is None:
         return Reply.notify(_no_such_note(ctx, note_id))
-    if action == "keep":
+    if not delete:
         return Reply.text(ctx._("OK, note #{n} stays.").format(n=note_id), edit=True)
     note = await _note(ctx, note_id)
     _check_may_delete(ctx, note)

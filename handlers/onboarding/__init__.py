@@ -6,15 +6,29 @@ any form, toggles as its button does) → done: a summary and what to try next. 
 as it is chosen and what the bot waits for is kept in storage (``ctx.wait_for``), so a restart
 mid-wizard loses nothing; /start again edits the profile.
 
-Callback data: ``ob:lang:<de|en>``, ``ob:country:<CC>``, ``ob:city:<id>``, ``ob:cities``,
-``ob:dep:<key>``, ``ob:keep:<step>``, ``ob:sdgs:<n>`` (a toggle) or ``ob:sdgs`` with values (Slack
-submits the whole selection), ``ob:done``.
+The buttons are the ``Ob…`` kinds of :mod:`handlers.onboarding.buttons` (prefix ``ob``):
+``ob:language:<de|en>``, ``ob:country:<CC>``, ``ob:city:<id>``, ``ob:cities``,
+``ob:department:<key>``, ``ob:departments``, ``ob:keep:<step>``, ``ob:sdgs:<n>`` (a toggle) or
+``ob:sdgs`` with values (Slack submits the whole selection), ``ob:done``. Buttons sent before
+read ``ob:lang:…``, ``ob:dep:…`` and ``ob:deps``.
 """
 
 from __future__ import annotations
 
 from babel import Locale
 
+from handlers.onboarding.buttons import (
+    STALE,
+    ObCities,
+    ObCity,
+    ObCountry,
+    ObDepartment,
+    ObDepartments,
+    ObDone,
+    ObKeep,
+    ObLanguage,
+    ObSdgs,
+)
 from handlers.profile import (
     LANGUAGE_NAMES,
     match_city,
@@ -35,7 +49,6 @@ from udx_bot.types import Button, MultiSelect, Option, Reply, Section
 router = Router()
 
 STEPS = 4
-_STALE = N_("That button is no longer active. Send /start to begin again.")
 
 
 def _rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
@@ -61,7 +74,7 @@ async def language_step(ctx: Context, *, edit: bool = False) -> Reply:
             "can change everything later."
         ).format(network=ctx.settings.network_name)
     buttons = [
-        Button(("✓ " if ctx.participant.language == code else "") + name, f"ob:lang:{code}")
+        Button(("✓ " if ctx.participant.language == code else "") + name, ObLanguage(code).pack())
         for code, name in LANGUAGE_NAMES.items()
     ]
     return Reply(
@@ -85,13 +98,13 @@ async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
     await ctx.wait_for("ob:city")
     known = await ctx.store.cities.all()
     countries = sorted({c.country for c in known}, key=lambda c: (c != "DE", c))
-    buttons = [[Button(_country_name(ctx, code), f"ob:country:{code}") for code in countries]]
+    buttons = [[Button(_country_name(ctx, code), ObCountry(code).pack()) for code in countries]]
     if ctx.participant.city_name:
         buttons.append(
             [
                 Button(
                     ctx._("Keep {value}").format(value=ctx.participant.city_name),
-                    "ob:keep:city",
+                    ObKeep("city").pack(),
                     style="primary",
                 )
             ]
@@ -111,11 +124,11 @@ async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
 async def country_cities(ctx: Context, country: str) -> Reply:
     cities = [c for c in await ctx.store.cities.all() if c.country == country]
     if not cities:
-        return Reply.notify(ctx._(_STALE))
+        return Reply.notify(ctx._(STALE))
     cities.sort(key=lambda c: reference.fold(c.name))
-    buttons = [Button(c.name, f"ob:city:{c.id}") for c in cities]
+    buttons = [Button(c.name, ObCity(c.id).pack()) for c in cities]
     rows = _rows(buttons, 3)
-    rows.append([Button(ctx._("« Other country"), "ob:cities")])
+    rows.append([Button(ctx._("« Other country"), ObCities().pack())])
     return Reply(
         sections=[
             Section(
@@ -134,7 +147,7 @@ async def department_step(ctx: Context, *, edit: bool = False) -> Reply:
     await ctx.wait_for("ob:department")
     current = ctx.participant.department
     buttons = [
-        Button(("✓ " if key == current else "") + ctx.t.department(key), f"ob:dep:{key}")
+        Button(("✓ " if key == current else "") + ctx.t.department(key), ObDepartment(key).pack())
         for key in sorted(
             reference.departments(), key=lambda k: reference.fold(ctx.t.department(k))
         )
@@ -145,7 +158,7 @@ async def department_step(ctx: Context, *, edit: bool = False) -> Reply:
             [
                 Button(
                     ctx._("Keep {value}").format(value=ctx.t.department(current)),
-                    "ob:keep:department",
+                    ObKeep("department").pack(),
                     style="primary",
                 )
             ]
@@ -182,13 +195,13 @@ async def sdg_step(ctx: Context, *, edit: bool = False) -> Reply:
             )
         ],
         multi_select=MultiSelect(
-            action="ob:sdgs",
+            action=ObSdgs().pack(),
             options=options,
             selected=frozenset(str(n) for n in ctx.participant.sdgs),
             placeholder=ctx._("Choose SDGs"),
             columns=2,
         ),
-        buttons=[[Button(ctx._("Done ✓"), "ob:done", style="primary")]],
+        buttons=[[Button(ctx._("Done ✓"), ObDone().pack(), style="primary")]],
         edit=edit,
     )
 
@@ -217,35 +230,53 @@ async def start(ctx: Context) -> Reply:
     return await language_step(ctx)
 
 
-@router.callback("ob", registered=False)
-async def pressed(ctx: Context) -> Reply:
-    action, _, value = ctx.args.partition(":")
-    if action == "lang" and value in LANGUAGE_NAMES:
-        await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), language=value)
-        await ctx.reload()
-        return await city_step(ctx, edit=True)
-    if action == "cities":
-        return await city_step(ctx, edit=True)
-    if action == "deps":
+@router.callback(ObLanguage, registered=False)
+async def chose_language(ctx: Context, data: ObLanguage) -> Reply:
+    await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), language=data.code)
+    await ctx.reload()
+    return await city_step(ctx, edit=True)
+
+
+@router.callback(ObCities, registered=False)
+async def back_to_countries(ctx: Context, _data: ObCities) -> Reply:
+    return await city_step(ctx, edit=True)
+
+
+@router.callback(ObDepartments, registered=False)
+async def back_to_departments(ctx: Context, _data: ObDepartments) -> Reply:
+    return await department_step(ctx, edit=True)
+
+
+@router.callback(ObCountry, registered=False)
+async def chose_country(ctx: Context, data: ObCountry) -> Reply:
+    return await country_cities(ctx, data.code)
+
+
+@router.callback(ObCity, registered=False)
+async def chose_city(ctx: Context, data: ObCity) -> Reply:
+    city = await ctx.store.cities.get(data.city_id)
+    if city is None:
+        return Reply.notify(ctx._(STALE))
+    return await _choose_city(ctx, city, edit=True)
+
+
+@router.callback(ObDepartment, registered=False)
+async def chose_department(ctx: Context, data: ObDepartment) -> Reply:
+    return await _choose_department(ctx, data.key, edit=True)
+
+
+@router.callback(ObKeep, registered=False)
+async def kept(ctx: Context, data: ObKeep) -> Reply:
+    if data.step == "city" and ctx.participant.city_id is not None:
         return await department_step(ctx, edit=True)
-    if action == "country":
-        return await country_cities(ctx, value)
-    if action == "city" and value.isdigit():
-        city = await ctx.store.cities.get(int(value))
-        if city is None:
-            return Reply.notify(ctx._(_STALE))
-        return await _choose_city(ctx, city, edit=True)
-    if action == "dep" and reference.department(value) is not None:
-        return await _choose_department(ctx, value, edit=True)
-    if action == "keep" and value == "city" and ctx.participant.city_id is not None:
-        return await department_step(ctx, edit=True)
-    if action == "keep" and value == "department" and ctx.participant.department is not None:
+    if data.step == "department" and ctx.participant.department is not None:
         return await sdg_step(ctx, edit=True)
-    if action == "sdgs":
-        return await _sdgs_pressed(ctx, value)
-    if action == "done":
-        return await finish(ctx, edit=True)
-    return Reply.notify(ctx._(_STALE))
+    return Reply.notify(ctx._(STALE))
+
+
+@router.callback(ObDone, registered=False)
+async def done(ctx: Context, _data: ObDone) -> Reply:
+    return await finish(ctx, edit=True)
 
 
 async def _choose_city(ctx: Context, city: City, *, edit: bool) -> Reply:
@@ -266,11 +297,10 @@ async def _choose_department(ctx: Context, key: str, *, edit: bool) -> Reply:
     return reply
 
 
-async def _sdgs_pressed(ctx: Context, value: str) -> Reply:
-    if value:  # one toggle (Telegram, console)
-        if not value.isdigit() or int(value) not in reference.SDG_RANGE:
-            return Reply.notify(ctx._(_STALE))
-        chosen = set(ctx.participant.sdgs) ^ {int(value)}
+@router.callback(ObSdgs, registered=False)
+async def sdgs_pressed(ctx: Context, data: ObSdgs) -> Reply:
+    if data.sdg is not None:  # one toggle (Telegram, console)
+        chosen = set(ctx.participant.sdgs) ^ {data.sdg}
     else:  # the whole selection (Slack)
         values = ctx.incoming.values or ()
         chosen = {int(v) for v in values if v.isdigit() and int(v) in reference.SDG_RANGE}
@@ -297,9 +327,9 @@ async def typed_city(ctx: Context) -> Reply:
     found = await match_city(ctx, ctx.args)
     if found.city is not None:
         return await _choose_city(ctx, found.city, edit=False)
-    buttons = [Button(c.name, f"ob:city:{c.id}") for c in found.closest]
+    buttons = [Button(c.name, ObCity(c.id).pack()) for c in found.closest]
     rows = [buttons] if buttons else []
-    rows.append([Button(ctx._("Show the cities"), "ob:cities")])
+    rows.append([Button(ctx._("Show the cities"), ObCities().pack())])
     return Reply.text(
         unknown_city_message(ctx, ctx.args, found.closest, in_wizard=True), buttons=rows
     )
@@ -310,9 +340,9 @@ async def typed_department(ctx: Context) -> Reply:
     found = reference.match_department(ctx.args)
     if found.department is not None:
         return await _choose_department(ctx, found.department.key, edit=False)
-    buttons = [Button(ctx.t.department(d.key), f"ob:dep:{d.key}") for d in found.closest]
+    buttons = [Button(ctx.t.department(d.key), ObDepartment(d.key).pack()) for d in found.closest]
     rows = _rows(buttons, 1)
-    rows.append([Button(ctx._("Show the departments"), "ob:deps")])
+    rows.append([Button(ctx._("Show the departments"), ObDepartments().pack())])
     return Reply.text(unknown_department_message(ctx, ctx.args, found.closest), buttons=rows)
 
 

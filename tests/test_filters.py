@@ -1,0 +1,151 @@
+"""The one filter grammar (udx_bot/filters.py): the same words mean the same in /find and
+/notes, and bad input gets the same localized errors, in English and German, through the router;
+then the options a command like /announce needs (several values, languages, all, text after)."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import Store
+from storage.cities import City
+from tests.notes_support import member
+from udx_bot.context import Services, UserError
+from udx_bot.filters import Grammar, parse
+from udx_bot.i18n import N_, Translator
+
+# (what is typed after the command, English, German): the same answer from /find and /notes.
+ERRORS = [
+    (
+        "sdg18",
+        "There is no SDG 18: the goals are numbered 1 to 17.",
+        "Ein SDG 18 gibt es nicht: Die Ziele sind von 1 bis 17 nummeriert.",
+    ),
+    ("SDG 0", "There is no SDG 0:", "Ein SDG 0 gibt es nicht"),
+    ("99", "There is no SDG 99:", "Ein SDG 99 gibt es nicht"),
+    (
+        "#Sheboygn",
+        "#Sheboygn is not a city in the network. Did you mean #Sheboygan?",
+        "#Sheboygn ist keine Stadt im Netzwerk. Meinten Sie #Sheboygan?",
+    ),
+    ("#Atlantis", "#Atlantis is not a city in the network.", "#Atlantis ist keine Stadt im"),
+    (
+        "#Leeds #Sheboygan",
+        "Please filter by one city at a time.",
+        "Bitte filtern Sie jeweils nach nur einer Stadt.",
+    ),
+    (
+        "Parkamtx sdg13",
+        'I don\'t know a department "Parkamtx". Did you mean Parks and Recreation',
+        "Einen Fachbereich „Parkamtx“ kenne ich nicht. Meinten Sie Grünflächenamt",
+    ),
+    ("basket weaving", 'I don\'t know a department "basket weaving".', "„basket weaving“"),
+]
+
+
+@pytest.mark.parametrize(("typed", "english", "german"), ERRORS)
+@pytest.mark.parametrize("command", ["/find", "/notes"])
+async def test_the_same_errors_for_find_and_notes(
+    services: Services, command: str, typed: str, english: str, german: str
+) -> None:
+    en = await member(services, "1")
+    de = await member(services, "2", language="de")
+    answer = await en.send(f"{command} {typed}")
+    assert english in answer, answer.text
+    answer = await de.send(f"{command} {typed}")
+    assert german in answer, answer.text
+
+
+async def test_an_unknown_department_shows_how_to_filter(services: Services) -> None:
+    en = await member(services, "1")
+    de = await member(services, "2", language="de")
+    assert "Filter with: /find [department] [13|sdg13 …] [#City]" in await en.send("/find zzz")
+    assert "Filter with: /notes [13|sdg13] [#City] [department]" in await en.send("/notes zzz")
+    assert "Filtern mit: /find [Fachbereich] [13|sdg13 …] [#Stadt]" in await de.send("/find zzz")
+    assert "Filtern mit: /notes [13|sdg13] [#Stadt] [Fachbereich]" in await de.send("/notes zzz")
+
+
+async def test_notes_take_one_sdg_find_several(services: Services) -> None:
+    en = await member(services, "1")
+    de = await member(services, "2", language="de")
+    assert "Please filter by one SDG at a time." in await en.send("/notes sdg11 13")
+    assert "Bitte filtern Sie jeweils nach nur einem SDG." in await de.send("/notes 11 SDG 13")
+    assert "one SDG" not in await en.send("/find sdg11 13")
+    assert "Notes on SDG 13" in await en.send("/notes sdg13 SDG13")  # the same one twice
+
+
+async def test_a_bare_number_is_an_sdg_in_find_and_notes(services: Services) -> None:
+    en = await member(services, "1", city="Leeds")
+    await en.send("/note Heat plan #sdg13")
+    for typed in ("13", "sdg13", "SDG 13", "#sdg13", "sdg-13"):
+        answer = await en.send(f"/notes {typed}")
+        assert "Notes on SDG 13 Climate Action" in answer and "Heat plan" in answer, typed
+    de = await member(services, "2", language="de")
+    assert "Notizen zu SDG 13 Maßnahmen zum Klimaschutz" in await de.send("/notizen 13")
+    assert "Your counterparts" in await en.send("/find SDG 13")  # was "no department 'SDG'"
+
+
+async def test_help_says_how_to_write_an_sdg(services: Services) -> None:
+    en = await member(services, "1")
+    de = await member(services, "2", language="de")
+    assert "/notes [13|sdg13] [#City] [department]" in await en.send("/help")
+    assert "/find [department] [13|sdg13 …] [#City]" in await en.send("/help")
+    assert "/notes [13|sdg13] [#Stadt] [Fachbereich]" in await de.send("/hilfe")
+    assert "/find [Fachbereich] [13|sdg13 …] [#Stadt]" in await de.send("/hilfe")
+
+
+# The options other commands need (/announce's audience, reports, exports) ---------------------
+
+AUDIENCE = Grammar(
+    usage=N_("/find [department] [13|sdg13 …] [#City]"),
+    several_sdgs=True,
+    several_cities=True,
+    several_departments=True,
+    languages=True,
+    everyone=True,
+    bare_numbers=False,
+    leading=True,
+)
+
+
+@pytest.fixture
+async def cities(store: Store) -> list[City]:
+    return await store.cities.all()
+
+
+def _id(cities: list[City], name: str) -> int:
+    return next(c.id for c in cities if c.name == name)
+
+
+def test_leading_filter_words_then_the_text(cities: list[City]) -> None:
+    t = Translator("en")
+    found = parse(
+        "sdg11 SDG 13 #Leeds #Sheboygan Umweltamt lang:de 3 new events", t, cities, AUDIENCE
+    )
+    assert found.filter.sdgs == (11, 13)
+    assert found.filter.city_ids == (_id(cities, "Leeds"), _id(cities, "Sheboygan"))
+    assert found.filter.departments == ("environment",) and found.filter.languages == ("de",)
+    assert found.rest == "3 new events"  # a bare number is text here
+    everyone = parse("all Hello  there", t, cities, AUDIENCE)
+    assert everyone.filter.everyone and everyone.filter.empty and everyone.rest == "Hello  there"
+    assert parse("dept:public-works hi", t, cities, AUDIENCE).filter.departments == (
+        "public_works",
+    )
+
+
+def test_the_errors_of_the_options_in_both_languages(cities: list[City]) -> None:
+    for language, typed, message in (
+        ("en", "lang:fr Hello", "lang:fr: the language must be lang:de or lang:en."),
+        ("de", "lang:fr Hallo", "lang:fr: Die Sprache muss lang:de oder lang:en sein."),
+        ("en", "#Krfeld Hello", "Did you mean #Krefeld or"),
+        ("de", "sdg20 Hallo", "Ein SDG 20 gibt es nicht"),
+        ("en", "dept:zauberamt Hello", 'I don\'t know a department "zauberamt".'),
+    ):
+        with pytest.raises(UserError) as error:
+            parse(typed, Translator(language), cities, AUDIENCE)
+        assert message in error.value.message
+    one = Grammar(usage=N_("/notes [13|sdg13] [#City] [department]"))
+    with pytest.raises(UserError, match="one department at a time"):
+        parse("dept:parks dept:youth", Translator("en"), cities, one)
+    # without the options, lang: and all are ordinary words (here: no department)
+    with pytest.raises(UserError, match="know a department"):
+        parse("lang:de", Translator("en"), cities, one)
