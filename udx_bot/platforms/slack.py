@@ -7,8 +7,9 @@ free text (``Reply.prompt``), and the App Home tab (the hidden command ``home``)
 
 Modes (see :func:`service`): with ``SLACK_APP_TOKEN`` (``xapp-``) Socket Mode; otherwise, with
 ``SLACK_SIGNING_SECRET``, HTTP: ``POST /slack/events`` on the shared aiohttp server serves the
-Events API, the slash command and interactivity. Bolt verifies the signature (missing, wrong or
-older than five minutes: 401, nothing done).
+Events API, the slash command and interactivity. The signature is checked before Bolt reads the
+body (missing, wrong or older than five minutes: 401, nothing done), and a signed body that is
+not a request Slack sends gets 400 (see :mod:`~udx_bot.platforms.slack_requests`).
 
 Every request is acknowledged first and handled afterwards in a task the service tracks (Bolt's
 ``process_before_response=True`` keeps Bolt from spawning untracked tasks of its own; our
@@ -31,11 +32,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from udx_bot.context import Services
+from udx_bot.platforms import slack_requests
 from udx_bot.platforms.slack_events import (
     PROMPT_CALLBACK_ID,
     SlackEvents,
@@ -75,11 +77,12 @@ class SlackService:
         )
         self.events = SlackEvents(services, self.client)
         self.app_token = app_token
+        self.signing_secret = signing_secret or ""
         self.app = AsyncApp(
             name="udx-bot",
             client=self.client,
             signing_secret=signing_secret or "",
-            request_verification_enabled=app_token is None,
+            request_verification_enabled=False,  # handle_http verifies, before Bolt parses
             process_before_response=True,
             logger=logging.getLogger("udx_bot.platforms.slack.bolt"),
         )
@@ -126,9 +129,19 @@ class SlackService:
             await asyncio.wait(set(self._tasks))
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: Bolt verifies, acknowledges and hands the work to a task."""
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        """``POST /slack/events``: verified and read here (401, 400), then Bolt acknowledges and
+        hands the work to a task. The server's body limit answers a larger body with 413."""
+        body = await request.read()
+        try:
+            slack_requests.verify(self.signing_secret, body, request.headers)
+            bolt_request = slack_requests.bolt_request(body, request.query_string, request.headers)
+        except slack_requests.Refused as error:
+            log.warning("Slack request refused (401): %s", error)
+            return web.json_response({"error": "invalid request"}, status=401)
+        except slack_requests.Unreadable as error:
+            log.warning("Slack request refused (400): %s", error)
+            return web.json_response({"error": "bad request"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     # --- Bolt listeners --------------------------------------------------------------------------
 
@@ -149,7 +162,7 @@ class SlackService:
         @app.event("app_home_opened")
         async def on_home(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
             await ack()
-            if event.get("tab", "home") == "home":
+            if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
                 self._spawn(str(event.get("user")), self.events.on_home(body, event))
 
         @app.action(re.compile(".*"))

@@ -334,6 +334,9 @@ def is_person_in_dm(event: dict[str, Any]) -> bool:
         event.get("channel_type") == "im"
         and not event.get("subtype")
         and not event.get("bot_id")
-        and bool(event.get("user"))
-        and bool(str(event.get("text") or "").strip())
+        and isinstance(event.get("user"), str)
+        and bool(event["user"])
+        and isinstance(event.get("channel"), str)
+        and isinstance(event.get("text"), str)
+        and bool(event["text"].strip())
     )
