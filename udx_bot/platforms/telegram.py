@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import datetime as dtm
 import hmac
+import json
 import logging
 from typing import Any
 
@@ -202,8 +203,17 @@ class TelegramService:
             return web.Response(status=403, text="forbidden")
         if not self._accepting:
             return web.Response(status=503, text="not running")  # Telegram retries later
+        limit = request.client_max_size
+        if request.content_length is not None and request.content_length > limit:
+            log.warning("telegram: webhook request of %d bytes refused", request.content_length)
+            return web.Response(status=413, text="too large")
         try:
-            data = await request.json()
+            body = await request.read()  # stops with 413 once a streamed body passes the limit
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("telegram: webhook request over %d bytes refused", limit)
+            return web.Response(status=413, text="too large")
+        try:
+            data = json.loads(body)
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             update = Update.de_json(data, self.application.bot)

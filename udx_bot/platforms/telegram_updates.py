@@ -11,6 +11,9 @@ router's chain handles a repeated update once), and its replies go back through 
 * group chats: the bot answers a command with a localized request to talk privately (a button
   opens the private chat) and ignores everything else there; nothing is stored. Those, and
   non-text messages, the adapter answers in its own words via ``dispatch(answer=...)``;
+* an update without the parts the adapter reads (a message without ``chat`` or ``from``, a
+  button press without ``from`` or with a message without ``chat``) is dropped with a warning
+  before any handler sees it (a webhook request gets 200: Telegram need not send it again);
 * a person who blocked the bot is logged and skipped, and so is an answer Telegram perhaps
   showed (its reply was lost or unreadable): handling the update again on Telegram's retry
   could show it, and do what it did, twice. Other delivery errors propagate (the update counts
@@ -25,7 +28,15 @@ from typing import Any
 
 from telegram import Message, Update, User
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from udx_bot.context import Services
 from udx_bot.delivery import DeliveryError, PermanentError, Target, UncertainDelivery
@@ -54,6 +65,22 @@ def actor_of(user: User, chat_id: int | None) -> Actor:
     )
 
 
+def incomplete(update: Update) -> str | None:
+    """What a message or button press lacks of what Telegram always sends, if anything."""
+    message, query = update.message, update.callback_query
+    if message is not None:
+        if message.chat is None:
+            return "a chat"
+        if message.from_user is None:
+            return "a sender"
+    if query is not None:
+        if query.from_user is None:
+            return "a sender"
+        if query.message is not None and query.message.chat is None:
+            return "a chat"
+    return None
+
+
 def _private_chat(user: User, chat_id: int) -> Target:
     return Target(str(user.id), str(chat_id))
 
@@ -66,6 +93,7 @@ class UpdateHandlers:
         self.transport = transport
 
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        app.add_handler(TypeHandler(Update, self.drop_incomplete), group=-1)  # runs first
         private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
         app.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         app.add_handler(MessageHandler(private & ~filters.TEXT, self.on_other))
@@ -76,6 +104,13 @@ class UpdateHandlers:
             )
         )
         app.add_handler(CallbackQueryHandler(self.on_callback))
+
+    async def drop_incomplete(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop an update the other handlers cannot read (see the module notes)."""
+        missing = incomplete(update)
+        if missing is not None:
+            log.warning("telegram: update %s without %s, ignored", update.update_id, missing)
+            raise ApplicationHandlerStop
 
     async def on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
