@@ -17,6 +17,7 @@ from udx_bot.announcements import USAGE, Subcommand, parse_draft, subcommand
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
+from udx_bot.typed import is_row_id, row_id
 from udx_bot.types import Button, Reply, Section
 from udx_bot.usecases import announcements as use
 from udx_bot.usecases.announcements import Audience, Outcome, Standing, message_for, texts_of
@@ -89,16 +90,17 @@ async def announce(ctx: Context) -> Reply:
 @router.callback("ann", role="coordinator")
 async def announce_button(ctx: Context) -> Reply:
     action, _, raw_id = ctx.args.partition(":")
-    if not raw_id.isdigit() or action not in ("send", "cancel"):
+    announcement_id = row_id(raw_id)
+    if announcement_id is None or action not in ("send", "cancel"):
         return Reply.notify(ctx._("That button is no longer active. Send /help to start again."))
     if action == "cancel":
-        result = await use.drop(ctx.store, int(raw_id), author_id=ctx.participant.id)
+        result = await use.drop(ctx.store, announcement_id, author_id=ctx.participant.id)
     else:
         result = await use.confirm(
             ctx.store,
             ctx.services.outbox,
             ctx.services.clock,
-            int(raw_id),
+            announcement_id,
             author_id=ctx.participant.id,
             network=ctx.settings.network_name,
             default_language=ctx.settings.default_language,
@@ -173,9 +175,9 @@ def _reserved(ctx: Context, word: str) -> str:
 
 
 async def cancel(ctx: Context, number: int) -> Reply:
-    result = await use.cancel(ctx.store, number)
-    match result.outcome:
-        case Outcome.UNKNOWN:
+    result = await use.cancel(ctx.store, number) if is_row_id(number) else None
+    match None if result is None else result.outcome:
+        case None | Outcome.UNKNOWN:  # None: no announcement can have that number
             message = ctx._("There is no announcement #{n}. /announce status shows the numbers.")
         case Outcome.ALREADY_CANCELLED:
             message = ctx._("Announcement #{n} was already cancelled.")

@@ -25,6 +25,7 @@ from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
 from udx_bot.outbox import delivery_identity
 from udx_bot.router import Router
+from udx_bot.typed import is_row_id, typed_number
 from udx_bot.types import Button, Contact, Reply, Section
 
 router = Router()
@@ -73,7 +74,7 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
     """The person to introduce the reader to, or a UserError saying why not."""
     if target_id == ctx.participant.id:
         raise UserError(ctx._("That's you! Pick someone else from /find."))
-    target = await ctx.store.participants.get(target_id)
+    target = await ctx.store.participants.get(target_id) if is_row_id(target_id) else None
     if target is None:
         raise UserError(
             ctx._(
@@ -214,12 +215,9 @@ async def _already_connected(ctx: Context, other: Participant) -> Reply:
     aliases=("vorstellen",),
 )
 async def intro_command(ctx: Context) -> Reply:
-    try:
-        target_id = int(ctx.args.strip().lstrip("#"))
-    except ValueError:
-        raise UserError(
-            ctx._("Please give the number of a person from /find, e.g. /intro 42.")
-        ) from None
+    target_id = typed_number(ctx.args)
+    if target_id is None:
+        raise UserError(ctx._("Please give the number of a person from /find, e.g. /intro 42."))
     return await request_introduction(ctx, target_id)
 
 

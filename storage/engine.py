@@ -30,7 +30,9 @@ class Database:
         ``schema`` (PostgreSQL only) puts every table in that schema, which the contract tests
         use to keep runs apart.
         """
-        kwargs: dict[str, Any] = {}
+        # A failed statement's error names it but never its values (a note's text, a name):
+        # errors are logged, and the log is no place for what people wrote.
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url or url.endswith("://"):

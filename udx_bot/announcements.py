@@ -20,6 +20,7 @@ from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import UserError
 from udx_bot.i18n import LANGUAGES, N_, Translator
+from udx_bot.typed import typed_number
 from udx_bot.usecases.announcements import Audience, Draft
 
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
@@ -141,8 +142,7 @@ class Subcommand:
     @property
     def number(self) -> int | None:
         """The announcement number ``cancel`` names (``cancel 2``, ``cancel #2``)."""
-        number = self.rest.lstrip("#")
-        return int(number) if number.isdecimal() else None
+        return typed_number(self.rest)
 
     @property
     def well_formed(self) -> bool:

@@ -35,6 +35,7 @@ import types
 import typing
 from typing import Any, ClassVar, Self
 
+from udx_bot.typed import MAX_ROW_ID
 from udx_bot.types import CALLBACK_DATA_MAX_BYTES
 
 SEP = ":"
@@ -198,7 +199,10 @@ def _decode(kind: str, text: str) -> object:
     if text == "" and kind.endswith("?"):
         return None
     if kind.startswith("int"):
-        if not text.isascii() or not text.isdigit():
+        if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ROW_ID)):
             raise ValueError(f"not a number: {text!r}")
-        return int(text)
+        number = int(text)
+        if number > MAX_ROW_ID:  # a forged button: no row, page or SDG is that large
+            raise ValueError(f"too large: {text!r}")
+        return number
     return text

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from storage.conversations import Conversation
 from udx_bot.context import Context, Services
-from udx_bot.types import Incoming, Reply
+from udx_bot.typed import clean
+from udx_bot.types import Actor, Incoming, Reply
 
 if TYPE_CHECKING:
     from udx_bot.router import Route, Router
@@ -64,6 +65,33 @@ async def run_chain(
         return await steps[index](request, lambda: step(index + 1))
 
     return await step(0)
+
+
+async def clean_input(request: Request, next: Next) -> list[Reply]:
+    """What the person typed, pressed and is called, without the characters never stored (NUL
+    and other control characters, lone surrogates: see :func:`udx_bot.typed.clean`), for every
+    step and handler after this one."""
+    incoming = request.incoming
+    actor = incoming.actor
+    request.incoming = replace(
+        incoming,
+        actor=_clean_actor(actor),
+        text=clean(incoming.text),
+        callback=None if incoming.callback is None else clean(incoming.callback),
+        values=None if incoming.values is None else tuple(clean(v) for v in incoming.values),
+    )
+    return await next()
+
+
+def _clean_actor(actor: Actor) -> Actor:
+    return replace(
+        actor,
+        user_id=clean(actor.user_id),
+        display_name=clean(actor.display_name),
+        username=None if actor.username is None else clean(actor.username),
+        language_code=None if actor.language_code is None else clean(actor.language_code),
+        chat_id=None if actor.chat_id is None else clean(actor.chat_id),
+    )
 
 
 async def deduplicate(request: Request, next: Next) -> list[Reply]:

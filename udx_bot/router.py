@@ -21,9 +21,10 @@ app includes them all into one (see handlers/__init__.py)::
 
 An adapter only translates: it hands every update to :meth:`Router.dispatch` as a neutral
 ``Incoming`` (with the platform's update id) and a ``respond`` that sends the replies. The update
-then runs through a middleware chain (see udx_bot/middleware.py): two fixed steps every update
+then runs through a middleware chain (see udx_bot/middleware.py): three fixed steps every update
 passes, then the dispatching router's list ``Router.middleware``:
 
+    clean_input    text, button data and names without NUL and other control characters
     deduplicate    an update id seen before is dropped; if handling raises, the id is forgotten
     respond        hands the replies to the adapter's ``respond`` (its failure propagates)
     --- Router.middleware:
@@ -36,7 +37,7 @@ passes, then the dispatching router's list ``Router.middleware``:
     -> the route's handler
 
 An update the adapter answers in its own words (``dispatch(..., answer=...)``: a command in a
-Telegram group, a sticker) passes the two fixed steps and then runs ``answer`` instead of the
+Telegram group, a sticker) passes the three fixed steps and then runs ``answer`` instead of the
 list, so it is de-duplicated and retried like any other and nothing about the person is stored.
 
 A new cross-cutting concern is one middleware added to the dispatching router's list::
@@ -68,6 +69,7 @@ from udx_bot.middleware import (
     Next,
     Request,
     Respond,
+    clean_input,
     conversation,
     deduplicate,
     respond,
@@ -333,7 +335,7 @@ async def handle(request: Request) -> list[Reply]:
     return _as_list(await request.route.handler(request.ctx))
 
 
-EVERY_UPDATE: tuple[Middleware, ...] = (deduplicate, respond)
+EVERY_UPDATE: tuple[Middleware, ...] = (clean_input, deduplicate, respond)
 DEFAULT_MIDDLEWARE: tuple[Middleware, ...] = (
     identity,
     guard,

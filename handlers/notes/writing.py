@@ -16,6 +16,7 @@ from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
 from udx_bot.tags import Tags, parse_tags, untagged
+from udx_bot.typed import is_row_id, typed_number
 from udx_bot.types import Button, Prompt, Reply, Section
 
 router = Router()
@@ -28,7 +29,6 @@ _SUBCOMMANDS = {
     **dict.fromkeys(("delete", "löschen", "loeschen"), "delete"),
     **dict.fromkeys(("show", "zeigen", "anzeigen"), "show"),
 }
-MAX_NOTE_NUMBER = 2**31 - 1  # the largest id both databases store; beyond it no note exists
 
 
 # /note ----------------------------------------------------------------------------------------
@@ -79,7 +79,8 @@ async def _subcommand(ctx: Context, action: str, word: str, rest: str) -> Reply:
             + _not_saved(ctx, word)
         )
     number = typed.removeprefix("#")
-    if not (number.isascii() and number.isdigit()):
+    note_id = typed_number(number)
+    if note_id is None:
         raise UserError(
             ctx._("“{typed}” is not a note number. Send {usage}, for example {example}.").format(
                 typed=typed, usage=usage, example=example
@@ -87,8 +88,7 @@ async def _subcommand(ctx: Context, action: str, word: str, rest: str) -> Reply:
             + "\n"
             + _not_saved(ctx, word)
         )
-    note_id = int(number)
-    if note_id > MAX_NOTE_NUMBER:
+    if not is_row_id(note_id):  # no note has it
         raise UserError(_no_such_note(ctx, number))
     if action == "edit":
         note = await _own_note(ctx, note_id)
