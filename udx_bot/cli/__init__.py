@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from udx_bot import log_redaction
 from udx_bot.cli import announce, chat, data, digest, people, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
     except ConfigError as error:
         print(f"udx-bot: {error}", file=sys.stderr)
         return 2
+    log_redaction.install(settings)  # no token or secret in the log, whatever logs it
     try:
         code: int = asyncio.run(args.run(args, settings, clock))
     except KeyboardInterrupt:
