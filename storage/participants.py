@@ -227,25 +227,32 @@ class ParticipantRepository:
                 participant.last_active_at is None
                 or now - participant.last_active_at >= ACTIVITY_RESOLUTION
             )
-            if not changes and not stale:
+            # Someone granted a role or made admin before they wrote is stored under their
+            # platform id (see roster._ensure); their first message brings their name.
+            named = display_name.strip()
+            rename = participant.name == user_id and bool(named) and named != user_id
+            if not changes and not stale and not rename:
                 return participant, ident
             async with self.db.write() as conn:
                 if changes:
                     await conn.execute(
                         update(identities).where(identities.c.id == ident.id).values(**changes)
                     )
-                if stale:
+                own: dict[str, Any] = {"last_active_at": now} if stale else {}
+                if rename:
+                    own["name"] = named
+                if own:
                     await conn.execute(
                         update(participants)
                         .where(participants.c.id == participant.id)
-                        .values(last_active_at=now)
+                        .values(**own)
                     )
             refreshed = await self.get(participant.id)
             assert refreshed is not None
             return refreshed, await self.identity(platform, user_id) or ident
         try:
             async with self.db.write() as conn:
-                pid = await self._create(conn, name=display_name or user_id, now=now)
+                pid = await self._create(conn, name=display_name.strip() or user_id, now=now)
                 await conn.execute(
                     identities.insert().values(
                         participant_id=pid,
