@@ -10,9 +10,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
+from udx_bot.i18n import CatalogError, check_catalogs
 
 COMMAND_MODULES = (
     "udx_bot.cli.chat",  # demo, console
@@ -24,6 +26,14 @@ COMMAND_MODULES = (
 )
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    try:
+        return metadata.version("udx-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="udx-bot",
@@ -32,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         "SLACK_BOT_TOKEN, UDX_*; see README.md).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (DEBUG)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -49,6 +60,11 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    try:
+        check_catalogs()  # a broken install stops here, not with English for German speakers
+    except CatalogError as error:
+        print(f"udx-bot: {error}", file=sys.stderr)
+        return 2
     try:
         settings = Settings.from_env()
     except ConfigError as error:
