@@ -1,8 +1,12 @@
 """Translations and locale-aware formatting.
 
 Catalogs are gettext ``.po`` files in ``locales/<lang>/LC_MESSAGES/<domain>.po``, one domain per
-source module (see udx_bot/catalogs.py for the Babel extract/update workflow). They are compiled in
-memory when first needed, so there is no manual compile step.
+source module (see udx_bot/catalogs.py for the Babel extract/update workflow). ``locales`` is a
+package shipped in the wheel and sdist (pyproject.toml's package-data), read through
+``importlib.resources``, so an installed bot finds its catalogs wherever it is installed. They are
+compiled in memory when first needed (about 50 ms for both languages), so no ``.mo`` file is
+committed or built and none can be stale. Missing catalogs are an error (:class:`CatalogError`,
+checked by the command line at start-up), never a silent fall-back to English.
 
 Every user-visible string goes through a :class:`Translator` bound to the reader: their language,
 their Babel locale (de_DE, en_GB, en_US differ) and their timezone.
@@ -15,7 +19,8 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, tzinfo
 from functools import cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -29,7 +34,11 @@ from babel.numbers import format_decimal
 from udx_bot import reference
 
 LANGUAGES = ("en", "de")
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+CATALOG_PACKAGE = "locales"
+
+
+class CatalogError(RuntimeError):
+    """The translation catalogs are not installed, or some are missing."""
 
 
 def N_(message: str) -> str:
@@ -37,23 +46,78 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
-def translations(language: str) -> gettext.NullTranslations:
+def catalog_root() -> Traversable:
+    try:
+        return resources.files(CATALOG_PACKAGE)
+    except ModuleNotFoundError as error:
+        raise CatalogError(
+            f"the translation catalogs are not installed (no package {CATALOG_PACKAGE!r} "
+            f"with {CATALOG_PACKAGE}/<language>/LC_MESSAGES/*.po); reinstall udx-bot"
+        ) from error
+
+
+def _po_files(root: Traversable, language: str) -> list[Traversable]:
+    directory = root.joinpath(language, "LC_MESSAGES")
+    if not directory.is_dir():
+        return []
+    return sorted(
+        (f for f in directory.iterdir() if f.name.endswith(".po") and f.is_file()),
+        key=lambda f: f.name,
+    )
+
+
+def missing_catalogs(root: Traversable) -> list[str]:
+    """The catalogs that ought to be there and are not: every language has the same domains."""
+    found = {language: {f.name for f in _po_files(root, language)} for language in LANGUAGES}
+    domains = set().union(*found.values())
+    if not domains:
+        return [f"{CATALOG_PACKAGE}/{language}/LC_MESSAGES/*.po" for language in LANGUAGES]
+    return [
+        f"{CATALOG_PACKAGE}/{language}/LC_MESSAGES/{name}"
+        for language in LANGUAGES
+        for name in sorted(domains - found[language])
+    ]
+
+
+def check_catalogs(root: Traversable | None = None) -> None:
+    """Start-up check: raise :class:`CatalogError` naming every missing catalog."""
+    root = root if root is not None else catalog_root()
+    missing = missing_catalogs(root)
+    if missing:
+        raise CatalogError(
+            f"translation catalogs missing: {', '.join(missing)} (looked in {root}); "
+            "reinstall udx-bot"
+        )
+    for language in LANGUAGES:
+        load_translations(root, language)  # a broken catalog fails now, not mid-conversation
+
+
+def load_translations(root: Traversable, language: str) -> gettext.GNUTranslations:
     """All domains of one language merged into one gettext object."""
-    merged: gettext.NullTranslations = gettext.NullTranslations()
-    directory = LOCALES_DIR / language / "LC_MESSAGES"
-    for po_path in sorted(directory.glob("*.po")):
-        with po_path.open("rb") as fh:
+    merged: gettext.GNUTranslations | None = None
+    for po_file in _po_files(root, language):
+        with po_file.open("rb") as fh:
             catalog = read_po(fh, locale=language)
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)
         domain = gettext.GNUTranslations(buffer)
-        if isinstance(merged, gettext.GNUTranslations):
-            merged._catalog.update(domain._catalog)  # type: ignore[attr-defined]
-        else:
+        if merged is None:
             merged = domain
+        else:
+            merged._catalog.update(domain._catalog)  # type: ignore[attr-defined]
+    if merged is None:
+        raise CatalogError(
+            f"no translation catalogs for {language!r}: "
+            f"{CATALOG_PACKAGE}/{language}/LC_MESSAGES/*.po (looked in {root}); reinstall udx-bot"
+        )
     return merged
+
+
+@cache
+def translations(language: str) -> gettext.GNUTranslations:
+    """The installed catalogs of one language (loaded once)."""
+    return load_translations(catalog_root(), language)
 
 
 def normalize_language(code: str | None) -> str | None:

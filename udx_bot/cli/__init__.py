@@ -9,12 +9,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from typing import Any
 
 from udx_bot import log_redaction
 from udx_bot.cli import announce, chat, data, digest, people, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
+from udx_bot.i18n import CatalogError, check_catalogs
 
 # Each group's ``register(subparsers)``, in the order ``udx-bot --help`` lists them.
 COMMANDS: tuple[Callable[[Any], None], ...] = (
@@ -27,6 +29,14 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
 )
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    try:
+        return metadata.version("udx-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="udx-bot",
@@ -35,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "SLACK_BOT_TOKEN, UDX_*; see README.md).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (DEBUG)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in COMMANDS:
         register(sub)
@@ -52,6 +63,11 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    try:
+        check_catalogs()  # a broken install stops here, not with English for German speakers
+    except CatalogError as error:
+        print(f"udx-bot: {error}", file=sys.stderr)
+        return 2
     try:
         settings = Settings.from_env()
     except ConfigError as error:
