@@ -19,6 +19,7 @@ from datetime import UTC, datetime, tzinfo
 from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import UserError
+from udx_bot.filters import one_word_departments
 from udx_bot.i18n import LANGUAGES, N_, Translator
 from udx_bot.typed import typed_number
 from udx_bot.usecases.announcements import Audience, Draft
@@ -44,17 +45,6 @@ SUBCOMMANDS = {
 _LANG_MARK_RE = re.compile(r"(?:^|\s)(de|en):\s*", re.IGNORECASE)
 
 
-def _exact_departments() -> dict[str, str]:
-    """One-word department names and aliases (matching key -> department key)."""
-    index: dict[str, set[str]] = {}
-    for dep in reference.departments().values():
-        for name in dep.all_names():
-            if " " in name.strip() or "-" in name:
-                continue
-            index.setdefault(reference.slug(name), set()).add(dep.key)
-    return {k: next(iter(v)) for k, v in index.items() if len(v) == 1 and k}
-
-
 def parse_audience(
     words: list[str], t: Translator, cities: list[City], *, strict: bool
 ) -> tuple[Audience, int]:
@@ -64,7 +54,7 @@ def parse_audience(
     city_ids: list[int] = []
     departments: list[str] = []
     languages: list[str] = []
-    exact = _exact_departments()
+    exact = one_word_departments()
     by_name = {c.name: c for c in cities}
     used = 0
     for word in words:

@@ -108,7 +108,7 @@ def parse(text: str, t: Translator, cities: Sequence[City], grammar: Grammar) ->
         if not grammar.leading:
             phrase.append(word)
             continue
-        department = _one_word_departments().get(reference.slug(word))
+        department = one_word_departments().get(reference.slug(word))
         if department is None:
             return Parsed(reader.result(), text[match.start() :].strip())
         reader.add_department(department)
@@ -224,7 +224,7 @@ def _add(values: list[T], value: T, several: bool, one: str) -> None:
 
 
 @cache
-def _one_word_departments() -> dict[str, str]:
+def one_word_departments() -> dict[str, str]:
     """One-word department names and aliases that name one department (slug -> key)."""
     index: dict[str, set[str]] = {}
     for dep in reference.departments().values():
