@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from handlers.counterparts import counterpart_entry
 from handlers.notes.browsing import note_entry
-from handlers.profile import profile_sections
+from handlers.profile.view import profile_sections
 from storage.notes import NoteFilter
 from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context

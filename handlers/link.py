@@ -4,7 +4,7 @@ creator's profile wins) who then chooses where digests go (``/profile deliver``)
 
 from __future__ import annotations
 
-from handlers.profile import PLATFORM_NAMES
+from handlers.profile.fields import PLATFORM_NAMES
 from storage.linking import LINK_CODE_TTL, LinkError
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_

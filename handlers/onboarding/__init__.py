@@ -29,16 +29,15 @@ from handlers.onboarding.buttons import (
     ObLanguage,
     ObSdgs,
 )
-from handlers.profile import (
+from handlers.profile.fields import (
     LANGUAGE_NAMES,
     match_city,
-    next_steps_text,
     parse_language,
     parse_sdgs,
-    profile_sections,
     unknown_city_message,
     unknown_department_message,
 )
+from handlers.profile.view import next_steps_text, profile_sections
 from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import Context, UserError

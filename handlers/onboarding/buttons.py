@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.profile import LANGUAGE_NAMES
+from handlers.profile.fields import LANGUAGE_NAMES
 from udx_bot import reference
 from udx_bot.callback_data import CallbackData
 from udx_bot.i18n import N_

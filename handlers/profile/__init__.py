@@ -1,0 +1,217 @@
+"""/profile: show the profile, and set each field in one line (for people who prefer typing and for
+Slack's slash command). Parsing each field is in fields.py (shared with the /start wizard),
+showing the profile in view.py.
+
+    /profile                          the profile
+    /profile city <name>              /profile department <name>
+    /profile sdgs <n> [<n> …]         /profile language de|en
+    /profile timezone <Area/City>     /profile digest <weekday> <HH:MM> | off | on
+    /profile deliver telegram|slack   /profile name <name>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.profile.fields import (
+    NAME_MAX,
+    PLATFORM_NAMES,
+    parse_city,
+    parse_department,
+    parse_language,
+    parse_sdgs,
+    parse_time,
+    parse_timezone,
+    parse_weekday,
+)
+from handlers.profile.view import digest_text, missing_text, next_steps_text, profile_sections
+from udx_bot.context import Context, UserError
+from udx_bot.i18n import N_
+from udx_bot.router import Router
+from udx_bot.types import Reply, Section
+
+router = Router()
+
+# The command ----------------------------------------------------------------------------------
+_FIELDS = {
+    "city": "city",
+    "stadt": "city",
+    "department": "department",
+    "dept": "department",
+    "abteilung": "department",
+    "amt": "department",
+    "sdgs": "sdgs",
+    "sdg": "sdgs",
+    "ziele": "sdgs",
+    "language": "language",
+    "sprache": "language",
+    "timezone": "timezone",
+    "tz": "timezone",
+    "zeitzone": "timezone",
+    "digest": "digest",
+    "deliver": "deliver",
+    "zustellung": "deliver",
+    "name": "name",
+}
+
+USAGE = N_(
+    "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
+    "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name>]"
+)
+
+
+@router.command(
+    "profile",
+    help=N_("Show your profile or change one field"),
+    usage=USAGE,
+    registered=False,
+    aliases=("profil",),
+)
+async def profile(ctx: Context) -> Reply:
+    field, _, value = ctx.args.strip().partition(" ")
+    value = value.strip()
+    if not field:
+        sections = await profile_sections(ctx, ctx.participant)
+        missing = missing_text(ctx, ctx.participant)
+        if missing:
+            sections.append(Section(missing))
+        else:
+            sections.append(
+                Section(ctx._("Change a field with /profile <field> <value>, or send /start."))
+            )
+        return Reply(sections=sections)
+    kind = _FIELDS.get(field.casefold())
+    if kind is None:
+        raise UserError(
+            ctx._("I don't know the profile field “{field}”. Usage: {usage}").format(
+                field=field, usage=ctx._(USAGE)
+            )
+        )
+    if not value and kind != "digest":
+        raise UserError(ctx._("Please add a value. Usage: {usage}").format(usage=ctx._(USAGE)))
+    was_registered = ctx.participant.registered
+    confirmation = await _SETTERS[kind](ctx, value)
+    participant = await ctx.reload()
+    sections = [Section(confirmation)]
+    if participant.registered and not was_registered:
+        sections.append(Section(ctx._("Your profile is complete. Welcome to the network!")))
+        sections.append(Section(next_steps_text(ctx)))
+    else:
+        missing = missing_text(ctx, participant)
+        if missing:
+            sections.append(Section(missing))
+    return Reply(sections=sections)
+
+
+async def _update(ctx: Context, **values: Any) -> None:
+    await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), **values)
+    await ctx.reload()
+
+
+async def _set_city(ctx: Context, value: str) -> str:
+    city = await parse_city(ctx, value)
+    await _update(ctx, city_id=city.id)
+    return ctx._("Saved: your city is now {city}.").format(city=city.name)
+
+
+async def _set_department(ctx: Context, value: str) -> str:
+    key = parse_department(ctx, value)
+    await _update(ctx, department=key)
+    return ctx._("Saved: your department is now {department}.").format(
+        department=ctx.t.department(key)
+    )
+
+
+async def _set_sdgs(ctx: Context, value: str) -> str:
+    if value.casefold() in ("none", "keine", "-"):
+        chosen: list[int] = []
+    else:
+        chosen = parse_sdgs(ctx, value)
+    await ctx.store.participants.set_sdgs(ctx.participant.id, chosen)
+    if not chosen:
+        return ctx._("Saved: no SDGs selected.")
+    return ctx._("Saved: your SDGs are now {sdgs}.").format(
+        sdgs=ctx.t.fmt_list(ctx.t.sdg_label(n) for n in chosen)
+    )
+
+
+async def _set_language(ctx: Context, value: str) -> str:
+    language = parse_language(ctx, value)
+    await _update(ctx, language=language)  # reload rebinds ctx to the new language
+    return ctx._("Saved: I will write to you in English.")
+
+
+async def _set_timezone(ctx: Context, value: str) -> str:
+    if value.casefold() in ("city", "stadt", "default", "standard"):
+        await _update(ctx, timezone=None)
+        return ctx._("Saved: your timezone is your city's again.")
+    tz = parse_timezone(ctx, value)
+    await _update(ctx, timezone=tz)
+    return ctx._("Saved: your timezone is now {timezone}.").format(timezone=tz)
+
+
+async def _set_digest(ctx: Context, value: str) -> str:
+    tokens = value.split()
+    if not tokens:
+        raise UserError(
+            ctx._("Usage: /profile digest <weekday> <HH:MM>, e.g. /profile digest Monday 08:00, "
+                  "or /profile digest off")
+        )  # fmt: skip
+    if len(tokens) == 1 and tokens[0].casefold() in ("off", "aus", "stop"):
+        await _update(ctx, digest_enabled=False)
+        return ctx._("Saved: no weekly digest for you. Turn it on again with /profile digest on.")
+    values: dict[str, Any] = {"digest_enabled": True}
+    if not (len(tokens) == 1 and tokens[0].casefold() in ("on", "an", "ein")):
+        if len(tokens) > 2:
+            raise UserError(
+                ctx._("Usage: /profile digest <weekday> <HH:MM>, e.g. /profile digest Monday 08:00")
+            )
+        for token in tokens:
+            if token[:1].isdigit():
+                values["digest_minute"] = parse_time(ctx, token)
+            else:
+                values["digest_weekday"] = parse_weekday(ctx, token)
+    await _update(ctx, **values)
+    return ctx._("Saved: your weekly digest comes {when}.").format(
+        when=digest_text(ctx, ctx.participant)
+    )
+
+
+async def _set_deliver(ctx: Context, value: str) -> str:
+    platform = value.strip().casefold()
+    if platform not in ("telegram", "slack"):
+        raise UserError(ctx._("Please choose telegram or slack: /profile deliver telegram"))
+    identities = await ctx.store.participants.identities(ctx.participant.id)
+    if platform not in {i.platform for i in identities}:
+        raise UserError(
+            ctx._(
+                "Your {platform} account is not linked yet. Send /link here and then the code "
+                "to the bot on {platform}."
+            ).format(platform=PLATFORM_NAMES[platform])
+        )
+    await _update(ctx, deliver_platform=platform)
+    return ctx._("Saved: digests and messages go to {platform}.").format(
+        platform=PLATFORM_NAMES[platform]
+    )
+
+
+async def _set_name(ctx: Context, value: str) -> str:
+    name = " ".join(value.split())
+    if len(name) > NAME_MAX:
+        raise UserError(
+            ctx._("That name is too long (at most {limit} characters).").format(limit=NAME_MAX)
+        )
+    await _update(ctx, name=name)
+    return ctx._("Saved: your name is now {name}.").format(name=name)
+
+
+_SETTERS = {
+    "city": _set_city,
+    "department": _set_department,
+    "sdgs": _set_sdgs,
+    "language": _set_language,
+    "timezone": _set_timezone,
+    "digest": _set_digest,
+    "deliver": _set_deliver,
+    "name": _set_name,
+}
