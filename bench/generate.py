@@ -24,7 +24,7 @@ from typing import Any
 
 from storage import Store
 from storage.bulk import BulkLoader
-from storage.notes import search_text
+from storage.note_search import search_text
 from storage.tables import identities, note_cities, note_sdgs, notes, participant_sdgs, participants
 from udx_bot.demo import data_path
 from udx_bot.imports import import_cities, import_partnerships

@@ -2,14 +2,12 @@
 
 Listings select only the ids of one page (newest first, with LIMIT, driven by the indexes on
 ``created_at``), then load those few notes with author, city, SDGs and tagged cities in three
-small queries. Full-text search runs on ``notes.search_text``, the text folded in Python
-(:func:`search_text`), through SQLite FTS5 or PostgreSQL's full-text search; user input only ever
-reaches the database as bound parameters made of letters and digits (:func:`search_terms`).
+small queries. Full-text search (storage/note_search.py) runs on ``notes.search_text``, the text
+folded in Python, through SQLite FTS5 or PostgreSQL's full-text search.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,18 +23,13 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
+from storage.note_search import matching_ids, search_text
 from storage.tables import cities, note_cities, note_sdgs, notes, participants
-from storage.text import fold, slug
-
-_WORD_RE = re.compile(r"[^\W_]+")
-PREFIX_MIN_LENGTH = 3  # search words this long also find longer words ("Hitze" -> "Hitzeplan")
-MAX_SEARCH_TERMS = 12
 
 
 @dataclass(frozen=True)
@@ -65,48 +58,7 @@ class NoteFilter:
     author_id: int | None = None
 
 
-def search_text(note_text: str) -> str:
-    """The text as the search index sees it: case and diacritics folded ("Pläne" -> "plane"),
-    plus the spelled-out umlaut form of each word that has one ("plaene")."""
-    folded = fold(note_text)
-    extra = []
-    seen: set[str] = set()
-    for word in _WORD_RE.findall(note_text):
-        spelled = slug(word)
-        if spelled and spelled != fold(word) and spelled not in seen:
-            seen.add(spelled)
-            extra.append(spelled)
-    return f"{folded}\n{' '.join(extra)}" if extra else folded
-
-
-def search_terms(query: str) -> list[str]:
-    """The words of a search, folded; letters and digits only, so no query syntax survives."""
-    terms: list[str] = []
-    for word in _WORD_RE.findall(fold(query)):
-        if word not in terms:
-            terms.append(word)
-    return terms[:MAX_SEARCH_TERMS]
-
-
-def _fts5_query(terms: Sequence[str]) -> str:
-    return " ".join(f'"{t}"*' if len(t) >= PREFIX_MIN_LENGTH else f'"{t}"' for t in terms)
-
-
-def _tsquery(terms: Sequence[str]) -> str:
-    return " & ".join(f"{t}:*" if len(t) >= PREFIX_MIN_LENGTH else t for t in terms)
-
-
 _NEWEST_FIRST = (notes.c.created_at.desc(), notes.c.id.desc())
-_SEARCH_SQLITE = text(
-    "SELECT rowid FROM notes_fts WHERE notes_fts MATCH :query "
-    "ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
-)
-_SEARCH_POSTGRESQL = text(
-    "SELECT id FROM notes, to_tsquery('simple', :query) AS q "
-    "WHERE to_tsvector('simple', search_text) @@ q "
-    "ORDER BY ts_rank(to_tsvector('simple', search_text), q) DESC, created_at DESC, id DESC "
-    "LIMIT :limit OFFSET :offset"
-)
 
 
 class NoteRepository:
@@ -243,18 +195,9 @@ class NoteRepository:
     async def search(self, query: str, *, offset: int = 0, limit: int = 10) -> list[Note]:
         """Notes whose text has every word of ``query`` (words of 3+ letters also as the start
         of a longer word), case and diacritics ignored; best matches first."""
-        terms = search_terms(query)
-        if not terms:
-            return []
-        if self.db.dialect == "sqlite":
-            statement, phrase = _SEARCH_SQLITE, _fts5_query(terms)
-        else:
-            statement, phrase = _SEARCH_POSTGRESQL, _tsquery(terms)
         async with self.db.read() as conn:
-            rows = await conn.execute(
-                statement, {"query": phrase, "limit": limit, "offset": offset}
-            )
-            return await _load(conn, [int(r[0]) for r in rows])
+            ids = await matching_ids(conn, self.db.dialect, query, offset=offset, limit=limit)
+            return await _load(conn, ids)
 
     async def since(
         self, since: datetime, *, until: datetime | None = None, limit: int = 500

@@ -184,8 +184,8 @@ notes = Table(
     Column("city_id", ForeignKey("cities.id", ondelete="SET NULL")),  # the author's, when written
     Column("department", String(64)),  # the author's, when written
     Column("text", Text, nullable=False),  # exactly as typed
-    # the text folded for full-text search (storage.notes.search_text); indexed by the FTS5 table
-    # notes_fts on SQLite and a GIN index on PostgreSQL, both made by the migration (see
+    # the text folded for full-text search (storage.note_search.search_text); indexed by the FTS5
+    # table notes_fts on SQLite and a GIN index on PostgreSQL, both made by the migration (see
     # FTS_OBJECTS)
     Column("search_text", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage import Store
-from storage.notes import NoteFilter, search_terms
+from storage.note_search import search_terms
+from storage.notes import NoteFilter
 from tests.notes_support import city_id
 from tests.support import TEST_NOW
 

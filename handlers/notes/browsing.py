@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.notes.buttons import NotePage, NoteSearchPage
-from storage.notes import Note, NoteFilter, search_terms
+from storage.note_search import search_terms
+from storage.notes import Note, NoteFilter
 from udx_bot import filters
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
