@@ -22,7 +22,8 @@ app includes them all into one (see handlers/__init__.py)::
 An adapter only translates: it hands every update to :meth:`Router.dispatch` as a neutral
 ``Incoming`` (with the platform's update id) and a ``respond`` that sends the replies. The update
 then runs through a middleware chain (see udx_bot/middleware.py): three fixed steps every update
-passes, then the dispatching router's list ``Router.middleware``:
+passes, then the dispatching router's list ``Router.middleware`` (its steps are in
+udx_bot/dispatch.py):
 
     clean_input    text, button data and names without NUL and other control characters
     deduplicate    an update id seen before is dropped; if handling raises, the id is forgotten
@@ -55,24 +56,18 @@ A new cross-cutting concern is one middleware added to the dispatching router's 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast, overload
 
 from udx_bot.callback_data import CallbackData
-from udx_bot.context import Context, Services, UserError
-from udx_bot.i18n import N_
+from udx_bot.context import Context, Services
+from udx_bot.dispatch import DEFAULT_MIDDLEWARE, EVERY_UPDATE, handle
 from udx_bot.middleware import (
     Answer,
     Middleware,
-    Next,
     Request,
     Respond,
-    clean_input,
-    conversation,
-    deduplicate,
-    respond,
     run_chain,
 )
 from udx_bot.types import Incoming, Reply
@@ -83,8 +78,6 @@ HandlerResult = Reply | list[Reply] | None
 Handler = Callable[[Context], Awaitable[HandlerResult]]
 D = TypeVar("D", bound=CallbackData)
 ButtonHandler = Callable[[Context, D], Awaitable[HandlerResult]]  # gets its unpacked data
-
-_COMMAND_RE = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -217,138 +210,6 @@ class Router:
         return await run_chain((*EVERY_UPDATE, *self.middleware), request, handle)
 
 
-# The steps that speak to the person (the others are in udx_bot/middleware.py) -----------------
-
-
-async def identity(request: Request, next: Next) -> list[Reply]:
-    """The person's participant record (created on first contact) and the update's Context."""
-    services, actor = request.services, request.incoming.actor
-    try:
-        participant, ident = await services.store.participants.touch(
-            actor.platform,
-            actor.user_id,
-            display_name=actor.display_name,
-            username=actor.username,
-            language_code=actor.language_code,
-            chat_id=actor.chat_id,
-            now=services.clock(),
-        )
-    except Exception:
-        log.exception("could not load the participant for %s", actor.platform)
-        return [Reply.text(services.translator_for(None, actor)._(_FAILED))]
-    translator = services.translator_for(participant, actor)
-    request.context = Context(services, request.incoming, participant, ident, translator)
-    return await next()
-
-
-async def guard(request: Request, next: Next) -> list[Reply]:
-    """A :class:`UserError` becomes its message; any other exception is logged and the person
-    gets a localized apology (never a traceback)."""
-    try:
-        return await next()
-    except UserError as error:
-        return [Reply.text(error.message)]
-    except Exception:
-        log.exception("handler failed on a %s update", request.incoming.actor.platform)
-        return [Reply.text(request.ctx._(_FAILED))]
-
-
-async def resolve(request: Request, next: Next) -> list[Reply]:
-    """Which route the update goes to: a button's prefix, the awaited input (plain text while the
-    bot waits), or a command (with or without the slash; it ends any waiting). Sets
-    ``Request.route``, ``ctx.command`` and ``ctx.args``; unknown ones get a hint."""
-    ctx, router = request.ctx, request.router
-    incoming = ctx.incoming
-    if incoming.callback is not None:
-        prefix, _, ctx.args = incoming.callback.partition(":")
-        kinds = router.buttons.get(prefix, [])
-        for route in kinds:
-            assert route.kind is not None
-            try:
-                ctx.callback_data = route.kind.unpack(incoming.callback)
-            except ValueError:
-                continue
-            request.route = route
-            return await next()
-        request.route = router.callbacks.get(prefix)
-        if request.route is None:
-            stale = [r.kind.stale for r in kinds if r.kind is not None and r.kind.stale]
-            return [Reply.notify(ctx._(stale[0] if stale else _STALE_BUTTON))]
-        return await next()
-
-    text = incoming.text.strip()
-    if not text:
-        return []
-    match = _COMMAND_RE.match(text)
-    waiting = request.conversation
-    if match is None and waiting is not None and waiting.state in router.inputs:
-        request.route = router.inputs[waiting.state]
-        ctx.args = text
-        return await next()
-
-    if match:
-        name, args = match.group(1), (match.group(2) or "").strip()
-    else:
-        # Commands typed without the slash ("note …" in a Slack DM).
-        first, _, rest = text.partition(" ")
-        name, args = first, rest.strip()
-    request.route = router.resolve(name)
-    if request.route is None:
-        if match:
-            return [
-                Reply.text(
-                    ctx._(
-                        "I don't know the command /{name}. Send /help to see what I can do."
-                    ).format(name=name)
-                )
-            ]
-        return [Reply.text(ctx._("I didn't understand that. Send /help to see what I can do."))]
-    if waiting is not None:
-        await ctx.stop_waiting()  # a new command ends whatever the bot was waiting for
-    ctx.command = request.route.name
-    ctx.args = args
-    return await next()
-
-
-async def access(request: Request, next: Next) -> list[Reply]:
-    """The route's conditions: a complete profile (``registered``) and the least ``role``."""
-    ctx, route = request.ctx, request.route
-    if route is None:
-        return await next()
-    if route.registered and not ctx.participant.registered:
-        return [
-            Reply.text(ctx._("Please set up your profile first: send /start (it takes a minute)."))
-        ]
-    if not ctx.participant.has_role(route.role):
-        if route.role == "admin":
-            return [Reply.text(ctx._("Sorry, only admins of the network can do that."))]
-        return [
-            Reply.text(ctx._("Sorry, only coordinators and admins of the network can do that."))
-        ]
-    return await next()
-
-
-async def handle(request: Request) -> list[Reply]:
-    """The end of the chain: the route's handler."""
-    if request.route is None:
-        return []
-    return _as_list(await request.route.handler(request.ctx))
-
-
-EVERY_UPDATE: tuple[Middleware, ...] = (clean_input, deduplicate, respond)
-DEFAULT_MIDDLEWARE: tuple[Middleware, ...] = (
-    identity,
-    guard,
-    conversation,
-    resolve,
-    access,
-)
-
-
-_FAILED = N_("Sorry, something went wrong on our side. It has been logged; please try again.")
-_STALE_BUTTON = N_("That button is no longer active. Send /help to start again.")
-
-
 def _add(table: dict[str, Route], key: str, route: Route) -> None:
     if key in table and table[key].handler is not route.handler:
         raise ValueError(f"{key!r} is registered twice")
@@ -364,9 +225,3 @@ def _add_kind(table: dict[str, list[Route]], route: Route) -> None:
                 raise ValueError(f"{route.kind.__name__} is registered twice")
             return
     routes.append(route)
-
-
-def _as_list(result: HandlerResult) -> list[Reply]:
-    if result is None:
-        return []
-    return result if isinstance(result, list) else [result]
