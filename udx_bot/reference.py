@@ -8,6 +8,7 @@ the ground floor, in storage/text.py, and are re-exported here.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -164,9 +165,13 @@ def closest_names(text: str, names: Iterable[str], n: int = 3) -> list[str]:
     typed = slug(match_words(text))
     if not typed:
         return []
-    found = process.extract(typed, list(by_slug), scorer=fuzz.ratio, limit=n * 2, score_cutoff=50)
+    # rapidfuzz's ratio (longest common subsequence) is never below difflib's (matching blocks),
+    # so it picks every candidate difflib would, fast; difflib then ranks those few as it always
+    # did ("Sheboigan": Sheboygan, not also Tübingen).
+    near = process.extract(typed, list(by_slug), scorer=fuzz.ratio, limit=None, score_cutoff=50)
+    found = difflib.get_close_matches(typed, [key for key, _, _ in near], n=n * 2, cutoff=0.5)
     result: list[str] = []
-    for key, _score, _index in found:
+    for key in found:
         if by_slug[key] not in result:
             result.append(by_slug[key])
     return result[:n]
