@@ -149,3 +149,29 @@ def test_the_errors_of_the_options_in_both_languages(cities: list[City]) -> None
     # without the options, lang: and all are ordinary words (here: no department)
     with pytest.raises(UserError, match="know a department"):
         parse("lang:de", Translator("en"), cities, one)
+
+
+@pytest.mark.parametrize(
+    "typed", ["é" * 40_000, ("Umweltamtt Stadtplanung " * 1700)[:40_000], "é" * 4096]
+)
+async def test_a_filter_of_any_length_gets_a_short_answer(services: Services, typed: str) -> None:
+    """Matching is bounded (udx_bot/reference.py) and a filter over 300 characters is refused."""
+    en = await member(services, "1")
+    de = await member(services, "2", language="de")
+    answer = await en.send(f"/find {typed}")
+    assert "That filter is too long: at most 300 characters." in answer, answer.text
+    assert "Filter with: /find [department]" in answer and len(answer.text) < 500
+    answer = await de.send(f"/notes {typed}")
+    assert "Dieser Filter ist zu lang: höchstens 300 Zeichen." in answer, answer.text
+    assert "Filtern mit: /notes" in answer
+
+
+async def test_a_long_direct_message_on_slack_gets_an_answer(services: Services) -> None:
+    slack = await member(services, "U1", platform="slack")
+    answer = await slack.send("find " + "é" * 40_000)  # a command without the slash, as in a DM
+    assert "That filter is too long" in answer, answer.text
+    answer = await slack.send("find " + "é" * 250 + " Umweltamtt")  # under the limit
+    assert "Environmental Department" in answer, answer.text
+    answer = await slack.send("find Zauberamt " + "é" * 200)
+    assert "I don't know a department \"Zauberamt éééé" in answer, answer.text
+    assert "é" * 60 not in answer.text  # what was typed is repeated shortened

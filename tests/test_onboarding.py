@@ -191,3 +191,24 @@ async def test_the_console_toggles_typed_sdgs_the_same_way(services: Services) -
     await console.send("13")
     me = await services.store.participants.by_identity("console", "Mike Johnson")
     assert me is not None and me.sdgs == (11, 17)
+
+
+async def test_a_very_long_typed_department_gets_a_short_answer(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    """A 40,000-character direct message at the department step: matched on its first short
+    words (udx_bot/reference.py), answered with what was typed shortened, nothing stored."""
+    for user_id, language, first, unknown in (
+        ("U1", "en", "english", "I couldn't match “éééé"),
+        ("U2", "de", "deutsch", "„éééé"),
+    ):
+        person = chat(user_id, platform="slack", language=language)
+        await person.send("/start")
+        await person.send(first)
+        await person.send("Esslingen")
+        answer = await person.send("é" * 40_000)
+        assert unknown in answer and len(answer.text) < 600, answer.text
+        me = await services.store.participants.by_identity("slack", user_id)
+        assert me is not None and me.department is None
+        step4 = await person.send("Umweltamtt " + "é" * 40_000)
+        assert "Environmental Department" in step4 or "Umweltamt" in step4, step4.text

@@ -1,7 +1,7 @@
 import pytest
 
 from udx_bot import reference
-from udx_bot.reference import match_department, match_name, parse_sdg, slug
+from udx_bot.reference import match_department, match_name, parse_sdg, slug, slug_variants
 
 
 def test_seventeen_sdgs_in_both_languages() -> None:
@@ -85,3 +85,40 @@ def test_sdg_tokens() -> None:
     for bad in ("sdg0", "sdg18", "99"):
         with pytest.raises(ValueError):
             parse_sdg(bad)
+
+
+# Matching runs on the event loop: whatever someone sends, it looks at a bounded part of it.
+LONG_TEXTS = [
+    "é" * 4096,
+    "é" * 40_000,
+    ("Umweltamtt Stadtplanung " * 1700)[:40_000],
+    " ".join(["x" * 39, "y" * 41] * 1000),
+]
+
+
+@pytest.mark.parametrize("text", LONG_TEXTS)
+def test_matching_examines_a_bounded_number_of_short_words(text: str) -> None:
+    words = reference.match_words(text).split()
+    assert len(words) <= reference.MAX_MATCH_WORDS
+    assert all(len(word) <= reference.MAX_MATCH_WORD for word in words)
+    bound = reference.MAX_MATCH_WORDS * (reference.MAX_MATCH_WORD + 1)
+    assert all(len(key) <= bound for key in slug_variants(reference.match_words(text)))
+    match_department(text)  # answers (an unknown department, or the one in the first words)
+    reference.closest_names(text, CITIES)
+    match_name(text, CITIES)
+
+
+def test_a_long_word_is_no_name_and_the_first_words_still_count() -> None:
+    assert reference.match_words("é" * 40_000) == ""
+    assert match_department("é" * 40_000) == reference.DepartmentMatch(None, ())
+    assert reference.closest_names("é" * 40_000, CITIES) == []
+    match = match_department("Umweltamtt " + "x" * 5000)
+    assert match.department is not None and match.department.key == "environment"
+    assert match_name("Kingston upon Thames " + "z" * 500, CITIES) == "Kingston upon Thames"
+    assert reference.closest_names("Tuebingn " + "q" * 500, CITIES) == ["Tübingen"]
+
+
+def test_typo_suggestions_are_the_closest_spellings() -> None:
+    assert reference.closest_names("Sheboygn", ["Sheboygan", "Leeds", "Tübingen"]) == ["Sheboygan"]
+    closest = [d.key for d in match_department("Parkamtx").closest]
+    assert closest and closest[0] == "parks"

@@ -21,7 +21,7 @@ from udx_bot import reference
 from udx_bot.context import UserError
 from udx_bot.filters import one_word_departments
 from udx_bot.i18n import LANGUAGES, N_, Translator
-from udx_bot.typed import typed_number
+from udx_bot.typed import shorten, typed_number
 from udx_bot.usecases.announcements import Audience, Draft
 
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
@@ -96,7 +96,7 @@ def parse_audience(
             typed = word.partition(":")[2].replace("-", " ").replace("_", " ")
             match = reference.match_department(typed)
             if match.department is None:
-                message = t._("I don't know the department {name}.").format(name=typed)
+                message = t._("I don't know the department {name}.").format(name=shorten(typed))
                 if match.closest:
                     message += " " + t._("Did you mean {names}?").format(
                         names=t.fmt_list([t.department(d.key) for d in match.closest], style="or")

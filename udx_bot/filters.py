@@ -36,6 +36,7 @@ from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import UserError
 from udx_bot.i18n import LANGUAGES, N_, Translator
+from udx_bot.typed import shorten
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,23 @@ _LANGUAGE_MARKS = ("lang:", "sprache:")
 _DEPARTMENT_MARKS = ("dept:", "abt:")
 _EVERYONE = ("all", "alle")
 T = TypeVar("T")
+MAX_FILTER_LENGTH = 300  # characters; "Department of City Planning sdg11 #KingstonUponThames" is 55
 
 
 def parse(text: str, t: Translator, cities: Sequence[City], grammar: Grammar) -> Parsed:
-    """The filter in ``text``; UserError (in ``t``'s language) for bad input."""
+    """The filter in ``text``; UserError (in ``t``'s language) for bad input.
+
+    A filter is a few words: one longer than :data:`MAX_FILTER_LENGTH` is refused before any of
+    it is read (a command with text after its filter, ``leading``, is not limited here: the
+    words are read one by one and the text is the command's to check).
+    """
+    if not grammar.leading and len(text.strip()) > MAX_FILTER_LENGTH:
+        usage = t._(grammar.usage)
+        raise UserError(
+            t._(FILTER_TOO_LONG).format(limit=t.fmt_number(MAX_FILTER_LENGTH))
+            + "\n"
+            + t._(FILTER_WITH).format(usage=usage)
+        )
     reader = _Reader(t, cities, grammar)
     phrase: list[str] = []
     for match in _WORD_RE.finditer(text):
@@ -188,7 +202,7 @@ class _Reader:
 
     def unknown_department(self, typed: str, closest: Sequence[reference.Department]) -> str:
         t = self.t
-        message = t._(UNKNOWN_DEPARTMENT).format(typed=typed)
+        message = t._(UNKNOWN_DEPARTMENT).format(typed=shorten(typed))
         if closest:
             names = t.fmt_list([t.department(d.key) for d in closest], style="or")
             message += " " + t._(DID_YOU_MEAN).format(names=names)
@@ -206,7 +220,7 @@ class _Reader:
 
 def unknown_city(t: Translator, tag: str, names: Sequence[str]) -> str:
     """ "#Sheboygn is not a city in the network. Did you mean #Sheboygan?" """
-    message = t._(UNKNOWN_CITY).format(tag=tag)
+    message = t._(UNKNOWN_CITY).format(tag=shorten(tag))
     close = reference.closest_names(tag.lstrip("#"), names)
     if close:
         tags = ["#" + name.replace(" ", "") for name in close]
@@ -243,4 +257,5 @@ UNKNOWN_CITY = N_("{tag} is not a city in the network.")
 UNKNOWN_DEPARTMENT = N_('I don\'t know a department "{typed}".')
 DID_YOU_MEAN = N_("Did you mean {names}?")
 FILTER_WITH = N_("Filter with: {usage}")
+FILTER_TOO_LONG = N_("That filter is too long: at most {limit} characters.")
 BAD_LANGUAGE = N_("{word}: the language must be lang:de or lang:en.")

@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from rapidfuzz import fuzz, process
+
 from storage.text import fold as fold
 from storage.text import slug as slug
 from storage.text import slug_variants as slug_variants
 
 SDG_RANGE = range(1, 18)
 FOCUS_SDGS = (11, 16, 17)  # the Urban Diplomacy Exchange's own focus, shown first
+# What the typo-forgiving matching looks at: a department's or city's name is a few short words,
+# so longer words and the words after the first few are not part of one. This bounds the CPU a
+# message costs (the matching runs on the event loop) whatever its length.
+MAX_MATCH_WORD = 40  # characters; the longest name in the data is shorter
+MAX_MATCH_WORDS = 20
 
 
 @dataclass(frozen=True)
@@ -105,13 +112,20 @@ def _department_index() -> list[tuple[str, Department]]:
     return index
 
 
+def match_words(text: str) -> str:
+    """The part of ``text`` matching looks at: its first :data:`MAX_MATCH_WORDS` words of at
+    most :data:`MAX_MATCH_WORD` characters (a longer word cannot be a name and is left out)."""
+    words = (w for w in text.split(None, 2 * MAX_MATCH_WORDS)[: 2 * MAX_MATCH_WORDS])
+    return " ".join([w for w in words if len(w) <= MAX_MATCH_WORD][:MAX_MATCH_WORDS])
+
+
 def match_department(text: str) -> DepartmentMatch:
     """Find the department someone meant, in German or English, forgiving typos.
 
     An exact name or alias wins; then a name that contains what was typed or is contained in it
     (at least four letters, one department only); then the closest spelling.
     """
-    keys = slug_variants(text)
+    keys = slug_variants(match_words(text))
     if not keys:
         return DepartmentMatch(None, ())
     index = _department_index()
@@ -132,7 +146,7 @@ def match_department(text: str) -> DepartmentMatch:
     scores: dict[str, float] = {}
     for variant, dep in index:
         for key in keys:
-            ratio = difflib.SequenceMatcher(None, key, variant).ratio()
+            ratio = fuzz.ratio(key, variant) / 100
             scores[dep.key] = max(scores.get(dep.key, 0.0), ratio)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     best_key, best = ranked[0]
@@ -148,8 +162,14 @@ def closest_names(text: str, names: Iterable[str], n: int = 3) -> list[str]:
     for name in names:
         for variant in slug_variants(name):
             by_slug.setdefault(variant, name)
-    typed = slug(text)
-    found = difflib.get_close_matches(typed, list(by_slug), n=n * 2, cutoff=0.5)
+    typed = slug(match_words(text))
+    if not typed:
+        return []
+    # rapidfuzz's ratio (longest common subsequence) is never below difflib's (matching blocks),
+    # so it picks every candidate difflib would, fast; difflib then ranks those few as it always
+    # did ("Sheboigan": Sheboygan, not also Tübingen).
+    near = process.extract(typed, list(by_slug), scorer=fuzz.ratio, limit=None, score_cutoff=50)
+    found = difflib.get_close_matches(typed, [key for key, _, _ in near], n=n * 2, cutoff=0.5)
     result: list[str] = []
     for key in found:
         if by_slug[key] not in result:
@@ -162,7 +182,7 @@ def match_name(text: str, names: Sequence[str]) -> str | None:
 
     Used for cities: "#Tuebingen", "#DurhamCounty", "#StLouis", "Esslingen".
     """
-    typed = slug_variants(text)
+    typed = slug_variants(match_words(text))
     if not typed:
         return None
     for name in names:

@@ -1,5 +1,5 @@
 """What a person typed, made safe to use: the one place for numbers that name a row and for the
-characters that are never stored.
+characters that are never stored; and :func:`shorten`, what of a typed text an answer repeats.
 
 A number a person types (``/intro 42``, ``/note delete #7``, ``/announce cancel 3``) or a button
 carries becomes a row id only through :func:`typed_number` and :func:`is_row_id`: ASCII digits
@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 MAX_ROW_ID = 2**31 - 1
+MAX_ECHO = 60  # characters of what someone typed that an answer repeats ("I don't know …")
 
 _DIGITS = re.compile(r"[0-9]{1,30}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -49,3 +50,8 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     return _SURROGATE.sub("\ufffd", text)
+
+
+def shorten(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` as an answer repeats it: at most ``limit`` characters, cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -13,6 +13,7 @@ from udx_bot import reference
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import LANGUAGES
 from udx_bot.imports import timezones
+from udx_bot.typed import shorten
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": "Console"}
@@ -41,6 +42,7 @@ async def match_city(ctx: Context, typed: str) -> CityMatch:
 def unknown_city_message(
     ctx: Context, typed: str, closest: tuple[City, ...], *, in_wizard: bool = False
 ) -> str:
+    typed = shorten(typed)
     if closest:
         return ctx._(
             "I don't know a city called “{typed}” in the network. Did you mean {names}?"
@@ -66,6 +68,7 @@ async def parse_city(ctx: Context, typed: str) -> City:
 def unknown_department_message(
     ctx: Context, typed: str, closest: tuple[reference.Department, ...]
 ) -> str:
+    typed = shorten(typed)
     if closest:
         return ctx._("I couldn't match “{typed}” to a department. Closest: {names}.").format(
             typed=typed, names=ctx.t.fmt_list((ctx.t.department(d.key) for d in closest), "or")
