@@ -175,6 +175,15 @@ class PrivacyRepository:
                 await conn.exec_driver_sql("INSERT INTO notes_fts(notes_fts) VALUES ('optimize')")
         return bool(result.rowcount)
 
+    async def prune_sent_messages(self, *, before: datetime) -> int:
+        """Delete the messages delivered before ``before`` (the retention period): a sent row
+        keeps the text it carried. Returns how many were deleted."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                delete(outbox).where(outbox.c.status == "sent", outbox.c.sent_at < before)
+            )
+        return int(result.rowcount or 0)
+
 
 async def _delete_digests_quoting(conn: AsyncConnection, texts: list[str]) -> None:
     """Delete the digest messages (any status) whose text contains one of ``texts``: a name or

@@ -3,6 +3,7 @@ quoting them), not in announcements, on SQLite (nor in the file's free pages) an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from storage.tables import metadata, outbox
 from tests.counterparts_support import register
-from tests.support import TEST_NOW, Chat, person
+from tests.support import TEST_NOW, Chat, FakeClock, person
+from udx_bot.config import ConfigError, Settings
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
 from udx_bot.types import Reply, Section
@@ -138,3 +140,35 @@ async def test_forget_leaves_no_row_naming_the_person(
         ).lower()
         assert MARKER.lower()[:11].encode() not in raw
         assert NAME.lower().encode() not in raw
+
+
+async def test_housekeeping_deletes_messages_delivered_before_the_retention_period(
+    any_services: Services, clock: FakeClock
+) -> None:
+    from udx_bot.scheduler import housekeeping_job
+
+    store = any_services.store
+    ada = await register(store, "41", city="Sheboygan", department="mobility")
+    for key in ("old", "recent", "pending"):
+        assert await any_services.outbox.send(ada, [Reply.text(key)], key=key, kind="digest")
+    old, recent = await store.outbox.get("old"), await store.outbox.get("recent")
+    assert old is not None and recent is not None
+    await store.outbox.mark_sent([old.id], now=clock())
+    clock.advance(days=20)
+    await store.outbox.mark_sent([recent.id], now=clock())
+    clock.advance(days=11)  # old: delivered 31 days ago, recent: 11 days ago
+    await housekeeping_job(any_services)
+    assert await store.outbox.get("old") is None
+    assert await store.outbox.get("recent") is not None
+    assert await store.outbox.get("pending") is not None  # never delivered: kept
+    shorter = replace(any_services.settings, outbox_retention_days=10)
+    await housekeeping_job(replace(any_services, settings=shorter))
+    assert await store.outbox.get("recent") is None
+    assert await store.outbox.get("pending") is not None
+
+
+def test_retention_setting() -> None:
+    assert Settings.from_env({}).outbox_retention_days == 30
+    assert Settings.from_env({"UDX_OUTBOX_RETENTION_DAYS": "7"}).outbox_retention_days == 7
+    with pytest.raises(ConfigError, match="UDX_OUTBOX_RETENTION_DAYS"):
+        Settings.from_env({"UDX_OUTBOX_RETENTION_DAYS": "soon"})
