@@ -6,16 +6,22 @@ Notes and introductions are read through their own modules (:func:`storage.notes
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.introductions import involving
 from storage.notes import authored
 from storage.participants import load_participants
-from storage.tables import announcements, identities, participants
+from storage.tables import announcements, identities, introductions, outbox, participants
+
+MIN_QUOTED = 3  # shorter names or notes are not looked for in digests
+DIGEST_PAGE = 500
+QUOTED_PREFIX = 40
 
 _PROFILE_EXPORT = (
     "id",
@@ -111,16 +117,118 @@ class PrivacyRepository:
         }
 
     async def erase(self, participant_id: int) -> bool:
-        """Delete the person; their identities, notes, introductions, queued messages and
-        everything else keyed to them go with them (foreign keys cascade). Announcements they
-        wrote stay for their readers, without the author's name."""
+        """Delete the person and every row that names them, in one transaction.
+
+        Their identities, notes, introductions, link codes and the messages addressed to them
+        go with the participant row (foreign keys cascade). Messages *about* them are deleted
+        here first, found through the outbox's ``kind``/``ref_id``: introduction messages of
+        their introductions, announcement messages of announcements they wrote, and digests
+        quoting their name or a note of theirs. Announcements they wrote are deleted too (drafts
+        and sent ones: a sent one was delivered already; keeping its text would keep them)."""
         async with self.db.write() as conn:
+            person = (
+                await conn.execute(
+                    select(participants.c.name).where(participants.c.id == participant_id)
+                )
+            ).first()
+            if person is None:
+                return False
+            ids = (
+                await conn.execute(
+                    select(identities.c.platform, identities.c.user_id).where(
+                        identities.c.participant_id == participant_id
+                    )
+                )
+            ).all()
+            intro_ids = select(introductions.c.id).where(
+                or_(
+                    introductions.c.requester_id == participant_id,
+                    introductions.c.target_id == participant_id,
+                )
+            )
+            authored_ids = select(announcements.c.id).where(
+                announcements.c.author_id == participant_id
+            )
+            about = [
+                outbox.c.participant_id == participant_id,
+                and_(outbox.c.kind == "introduction", outbox.c.ref_id.in_(intro_ids)),
+                and_(outbox.c.kind == "announcement", outbox.c.ref_id.in_(authored_ids)),
+            ]
+            about += [
+                and_(outbox.c.platform == platform, outbox.c.user_id == user_id)
+                for platform, user_id in ids
+            ]
+            await conn.execute(delete(outbox).where(or_(*about)))
+            notes_of = await authored(conn, participant_id)
+            # digests quote a note's beginning (an excerpt): its first QUOTED_PREFIX characters
+            quoted = [person.name, *[n.text[:QUOTED_PREFIX] for n in notes_of]]
+            await _delete_digests_quoting(conn, quoted)
             await conn.execute(
-                update(announcements)
-                .where(announcements.c.author_id == participant_id)
-                .values(author_id=None, author_name="")
+                delete(announcements).where(announcements.c.author_id == participant_id)
             )
             result = await conn.execute(
                 delete(participants).where(participants.c.id == participant_id)
             )
+            if notes_of and self.db.dialect == "sqlite":
+                # FTS5 keeps a deleted note's words in its index until segments merge: merge
+                # them all now (with secure_delete, the freed pages are zeroed)
+                await conn.exec_driver_sql("INSERT INTO notes_fts(notes_fts) VALUES ('optimize')")
         return bool(result.rowcount)
+
+    async def prune_sent_messages(self, *, before: datetime) -> int:
+        """Delete the messages delivered before ``before`` (the retention period): a sent row
+        keeps the text it carried. Returns how many were deleted."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                delete(outbox).where(outbox.c.status == "sent", outbox.c.sent_at < before)
+            )
+        return int(result.rowcount or 0)
+
+
+async def _delete_digests_quoting(conn: AsyncConnection, texts: list[str]) -> None:
+    """Delete the digest messages (any status) whose text contains one of ``texts``: a name or
+    a note. Texts shorter than MIN_QUOTED characters are not looked for (they would match
+    unrelated digests). Digest rows are read in pages of DIGEST_PAGE; sent ones are pruned after
+    the retention period, so the scan stays bounded."""
+    wanted = [t.casefold() for t in texts if len(t.strip()) >= MIN_QUOTED]
+    if not wanted:
+        return
+    last = 0
+    while True:
+        rows = (
+            await conn.execute(
+                select(outbox.c.id, outbox.c.payload)
+                .where(outbox.c.kind == "digest", outbox.c.id > last)
+                .order_by(outbox.c.id)
+                .limit(DIGEST_PAGE)
+            )
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        hits = [
+            r.id
+            for r in rows
+            if any(w in text for text in [_payload_text(r.payload)] for w in wanted)
+        ]
+        if hits:
+            await conn.execute(delete(outbox).where(outbox.c.id.in_(hits)))
+
+
+def _payload_text(payload: str) -> str:
+    """Every string in an outbox payload (a JSON list of JSON documents), casefolded."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for document in json.loads(payload):
+        walk(json.loads(document) if isinstance(document, str) else document)
+    return "\n".join(found).casefold()

@@ -44,6 +44,7 @@ class Settings:
     slack_rate: float = 1.0  # messages per second, per channel
     digest_catchup_hours: float = 24.0
     digest_empty: str = "skip"  # "skip" or "send"
+    outbox_retention_days: float = 30.0  # delivered messages are deleted after this many days
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -143,6 +144,7 @@ class Settings:
             slack_rate=number("UDX_SLACK_RATE", cls.slack_rate),
             digest_catchup_hours=number("UDX_DIGEST_CATCHUP_HOURS", cls.digest_catchup_hours),
             digest_empty=digest_empty,
+            outbox_retention_days=number("UDX_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
         )
 
     def redact(self, text: str) -> str:

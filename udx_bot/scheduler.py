@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -44,12 +45,19 @@ async def announcements_job(services: Services) -> int:
 
 
 async def housekeeping_job(services: Services) -> None:
-    """Expire introduction requests unanswered for 14 days; forget old update ids."""
+    """Expire introduction requests unanswered for 14 days; forget old update ids; delete
+    messages delivered more than UDX_OUTBOX_RETENTION_DAYS ago."""
     now = services.clock()
     expired = await services.store.introductions.expire_due(now)
     pruned = await services.store.updates.prune(now=now)
-    if expired or pruned:
-        log.info("housekeeping: %d introductions expired, %d update ids pruned", expired, pruned)
+    retention = timedelta(days=services.settings.outbox_retention_days)
+    delivered = await services.store.privacy.prune_sent_messages(before=now - retention)
+    if expired or pruned or delivered:
+        log.info(
+            "housekeeping: %d introductions expired, %d update ids pruned, %d sent messages "
+            "deleted",
+            expired, pruned, delivered,
+        )  # fmt: skip
 
 
 # (name, job, seconds between runs)
