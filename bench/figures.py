@@ -138,7 +138,7 @@ async def latency(
         async def dispatch(i: int) -> list[Reply]:
             return await services.router.dispatch(services, incoming(i))
 
-        with _errors_logged("udx_bot.router") as failures:
+        with _errors_logged("udx_bot.dispatch") as failures:
             for i in range(len(readers)):  # warm-up: every reader once
                 await dispatch(i)
         if failures:
@@ -368,7 +368,7 @@ async def telegram(services: Services, network: Network, config: Config) -> Figu
         return figures
     app = _project_application(services, request_class)
     figures.notes["telegram_find_per_s"] = "through the project's Telegram adapter"
-    with _errors_logged("udx_bot.router") as failures:
+    with _errors_logged("udx_bot.dispatch") as failures:
         async with app:
             rate = await _updates_per_second(app, network, config, lambda i: "/find", 10_000_000)
             sent = app.bot.request.calls.count("sendMessage")
