@@ -15,7 +15,7 @@ from storage.tables import announcements, introductions, notes
 from tests.notes_support import member
 from tests.support import TEST_NOW, Chat, person
 from udx_bot.context import Services
-from udx_bot.typed import MAX_ROW_ID, clean, row_id, typed_number
+from udx_bot.typed import MAX_ECHO, MAX_ROW_ID, clean, row_id, shorten, typed_number
 
 TOO_LARGE = ("2147483648", "9223372036854775808", "99999999999999999999999999")
 
@@ -149,3 +149,10 @@ async def test_a_failed_statement_never_carries_its_values(any_services: Service
         )
     assert secret_text not in str(failed.value)
     assert secret_text not in repr(failed.value)
+
+
+def test_an_answer_repeats_a_long_typed_text_shortened() -> None:
+    assert shorten("Umweltamt") == "Umweltamt"
+    cut = shorten("é" * 40_000)
+    assert len(cut) == MAX_ECHO and cut.endswith("…")
+    assert shorten("abc " * 30, limit=10) == "abc abc a…"
