@@ -53,7 +53,8 @@ async def mydata(ctx: Context) -> Reply:
             Section(
                 ctx._(
                     "Here is everything I store about you: your profile, your accounts, your "
-                    "notes and your introductions."
+                    "notes, your introductions, your announcements, your link codes, the "
+                    "messages sent or waiting for you and your digest weeks."
                 )
                 + " "
                 + counts

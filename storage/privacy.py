@@ -17,7 +17,15 @@ from storage.engine import Database
 from storage.introductions import involving
 from storage.notes import authored
 from storage.participants import load_participants
-from storage.tables import announcements, identities, introductions, outbox, participants
+from storage.tables import (
+    announcements,
+    digest_runs,
+    identities,
+    introductions,
+    link_codes,
+    outbox,
+    participants,
+)
 
 MIN_QUOTED = 3  # shorter names or notes are not looked for in digests
 DIGEST_PAGE = 500
@@ -44,6 +52,16 @@ _PROFILE_EXPORT = (
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _message_text(payload: str) -> str:
+    """The text a queued or sent message carries: its documents' section texts, in order (the
+    payload is a JSON list of reply documents; see udx_bot.types.Reply.to_json)."""
+    texts: list[str] = []
+    for document in json.loads(payload):
+        for section in json.loads(document).get("sections", []):
+            texts += [part for part in (section.get("heading"), section.get("text")) if part]
+    return "\n\n".join(texts)
 
 
 class PrivacyRepository:
@@ -108,12 +126,59 @@ class PrivacyRepository:
             exported_announcements = [
                 {k: _jsonable(v) for k, v in r._mapping.items()} for r in announcement_rows
             ]
+            codes = [
+                {"code": code, "expires_at": _jsonable(expires)}
+                for code, expires in await conn.execute(
+                    select(link_codes.c.code, link_codes.c.expires_at)
+                    .where(link_codes.c.participant_id == participant_id)
+                    .order_by(link_codes.c.expires_at)
+                )
+            ]
+            addressed = [outbox.c.participant_id == participant_id] + [
+                and_(outbox.c.platform == i["platform"], outbox.c.user_id == i["user_id"])
+                for i in idents
+            ]
+            messages = [
+                {
+                    "id": row.id,
+                    "kind": row.kind,
+                    "platform": row.platform,
+                    "status": row.status,
+                    "created_at": _jsonable(row.created_at),
+                    "sent_at": _jsonable(row.sent_at),
+                    "text": _message_text(row.payload),
+                }
+                for row in await conn.execute(
+                    select(
+                        outbox.c.id,
+                        outbox.c.kind,
+                        outbox.c.platform,
+                        outbox.c.status,
+                        outbox.c.created_at,
+                        outbox.c.sent_at,
+                        outbox.c.payload,
+                    )
+                    .where(or_(*addressed))
+                    .order_by(outbox.c.id)
+                )
+            ]
+            runs = [
+                {"week": week, "status": status, "created_at": _jsonable(created)}
+                for week, status, created in await conn.execute(
+                    select(digest_runs.c.week, digest_runs.c.status, digest_runs.c.created_at)
+                    .where(digest_runs.c.participant_id == participant_id)
+                    .order_by(digest_runs.c.week)
+                )
+            ]
         return {
             "profile": profile,
             "identities": idents,
             "notes": exported_notes,
             "introductions": exported_intros,
             "announcements": exported_announcements,
+            "link_codes": codes,
+            "messages": messages,
+            "digest_runs": runs,
         }
 
     async def erase(self, participant_id: int) -> bool:

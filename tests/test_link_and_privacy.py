@@ -108,8 +108,11 @@ async def test_mydata_sends_a_json_document(chat: Callable[..., Chat], services:
     assert data["identities"][0]["user_id"] == "1"
     assert data["notes"][0]["text"] == "Tree cadastre"
     assert data["introductions"][0]["direction"] == "requested"
+    assert {"announcements", "link_codes", "messages", "digest_runs"} <= set(data)
+    assert "link codes, the messages sent or waiting for you" in answer
     de = await chat("2", language="de").send("/mydata")
     assert "0 Notizen, 0 Vorstellungen" in de and de.replies[0].document is not None
+    assert "Verknüpfungscodes, die an Sie gesendeten oder wartenden Nachrichten" in de
 
 
 def clock_now() -> object:

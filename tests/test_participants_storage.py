@@ -3,6 +3,7 @@ link codes and merging, export and erasure."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from storage.tables import (
 from tests.support import FakeClock
 from udx_bot.app import create_services
 from udx_bot.config import Settings
+from udx_bot.types import Reply, Section
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -136,7 +138,32 @@ async def test_export_and_erase(any_store: Store) -> None:
         await conn.execute(
             announcements.insert().values(author_id=me.id, author_name="Ada", created_at=NOW)
         )
+        await conn.execute(
+            digest_runs.insert().values(participant_id=me.id, week="2026-W48", created_at=NOW)
+        )
+        message = Reply(sections=[Section("Bo asks to meet you", heading="Introduction")])
+        for key, person, user in (
+            ("to-me", me.id, "1"),
+            ("by-id", None, "1"),
+            ("bo", other.id, "2"),
+        ):
+            await conn.execute(
+                outbox.insert().values(
+                    key=key, kind="introduction", participant_id=person, platform="telegram",
+                    user_id=user, payload=json.dumps([message.to_json()]), next_attempt_at=NOW,
+                    created_at=NOW,
+                )
+            )  # fmt: skip
+    code = await any_store.links.create_link_code(me.id, now=NOW)
     data = await any_store.privacy.export(me.id)
+    assert data["link_codes"] == [{"code": code.code, "expires_at": code.expires_at.isoformat()}]
+    assert data["digest_runs"] == [
+        {"week": "2026-W48", "status": "enqueued", "created_at": NOW.isoformat()}
+    ]
+    # messages addressed to them, by participant or by identity; not Bo's
+    assert [(m["kind"], m["status"], m["text"]) for m in data["messages"]] == [
+        ("introduction", "pending", "Introduction\n\nBo asks to meet you")
+    ] * 2
     assert data["profile"]["name"] == "Ada" and data["identities"][0]["user_id"] == "1"
     assert data["notes"][0]["text"] == "hello"
     assert data["introductions"] == [
