@@ -21,7 +21,7 @@ router = Router()
 async def digest(ctx: Context) -> Reply | list[Reply]:
     now = ctx.now()
     replies = await build_digest(
-        ctx.services, ctx.participant, since=now - timedelta(days=7), until=now
+        ctx.services, ctx.participant, since=now - timedelta(days=7), until=now, t=ctx.t
     )
     if replies is None:
         return Reply.text(

@@ -17,6 +17,7 @@ from udx_bot.config import Settings
 from udx_bot.context import Services
 from udx_bot.digest_runner import digest_key, tick
 from udx_bot.digest_schedule import slot
+from udx_bot.types import Reply
 
 BERLIN, CHICAGO, LONDON = (
     ZoneInfo(z) for z in ("Europe/Berlin", "America/Chicago", "Europe/London")
@@ -257,3 +258,22 @@ async def test_housekeeping_expires_old_introductions_and_update_ids(
     assert await store.updates.first_time(
         "telegram", "u1", now=clock.now
     )  # forgotten, so new again
+
+
+async def test_a_scheduled_digest_speaks_the_language_of_the_account_it_goes_to(
+    quiet_week_services: Services, clock: FakeClock
+) -> None:
+    """Someone who never chose a language gets the digest in their Telegram's language (the
+    /digest preview already did; the scheduled one was in the default language)."""
+    services = quiet_week_services
+    store = services.store
+    german = await make_person(store, "Stuttgart", "g1")
+    await store.participants.touch("telegram", "g1", language_code="de", now=REGISTERED)
+    chosen = await make_person(store, "Stuttgart", "g2", language="en")
+    await store.participants.touch("telegram", "g2", language_code="de", now=REGISTERED)
+    clock.set(utc(2026, 3, 9, 7, 0))  # Monday 08:00 in Stuttgart
+    assert sorted((await tick(services)).enqueued) == sorted([german, chosen])
+    for pid, words in ((german, "Ihr Wochenüberblick"), (chosen, "Your weekly digest")):
+        message = await store.outbox.get(digest_key(pid, "2026-W11"))
+        assert message is not None
+        assert words in Reply.from_json(message.payload[0]).plain_text

@@ -18,6 +18,7 @@ from storage.participants import Participant
 from udx_bot.context import Services
 from udx_bot.i18n import Translator
 from udx_bot.matching import counterpart_key, is_match
+from udx_bot.outbox import delivery_identity
 from udx_bot.types import Reply, Section
 from udx_bot.usecases.announcements import Audience, recipients
 
@@ -69,11 +70,18 @@ async def build_digest(
     since: datetime,
     until: datetime,
     run: DigestRun | None = None,
+    t: Translator | None = None,
 ) -> list[Reply] | None:
     """The digest for ``since``..``until``; None for a week with nothing new (unless
-    UDX_DIGEST_EMPTY=send, which sends a short "quiet week")."""
+    UDX_DIGEST_EMPTY=send, which sends a short "quiet week"). ``t``: the reader's translator;
+    by default their chosen language, else the language of the account it is delivered to."""
     run = run or await DigestRun.load(services, since, until, readers=[participant.id])
-    t = services.translator_for(participant)
+    if t is None:
+        identity = None
+        if participant.language is None:  # no choice made: their platform's language
+            accounts = await services.store.participants.identities(participant.id)
+            identity = delivery_identity(participant, accounts)
+        t = services.translator_for(participant, identity)
     sections = compose(t, participant, run, since, until)
     if not sections:
         if services.settings.digest_empty != "send":
