@@ -130,3 +130,16 @@ async def test_a_well_formed_request_still_works(h: SlackHarness) -> None:
     assert sent.status == 200
     await h.settle()
     assert h.fake.responses(USER)
+
+
+@pytest.mark.parametrize("text", ["note payload management in Krefeld", "find payload"])
+async def test_a_slash_command_whose_text_says_payload_reaches_the_bot(
+    h: SlackHarness, text: str
+) -> None:
+    """Bolt reads a form body containing the word "payload" anywhere as an interactive payload
+    and, finding none, as an empty body: the command was silently dropped."""
+    sent = await h.command(USER, f"help {text}")
+    assert sent.status == 200
+    await h.settle()
+    answers = h.fake.responses(USER)
+    assert answers and "Commands" in json.dumps(answers)

@@ -9,8 +9,8 @@ traceback. Here, in this order:
    https://docs.slack.dev/authentication/verifying-requests-from-slack/ describes): a missing or
    wrong one, or a timestamp that is not a whole number of seconds within five minutes of now,
    is :class:`Refused` (401). This is the only check; Bolt's own is switched off in HTTP mode;
-2. the body: UTF-8, parsed as Bolt parses it (JSON, a form, or a form's ``payload`` JSON) into
-   an object, with the fields our listeners read of the right types; otherwise
+2. the body: UTF-8, parsed as Slack means it (JSON, a form, or a form's ``payload`` JSON; see
+   :func:`parse`) into an object, with the fields our listeners read of the right types; otherwise
    :class:`Unreadable` (400).
 
 The messages of both say what was wrong, never what the body contained.
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import (
-    build_normalized_headers,
-    extract_content_type,
-    parse_body,
-)
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 from slack_sdk.signature import Clock
 
 MAX_AGE_S = 300  # Slack's rule: a request older (or newer) than five minutes is refused
@@ -80,14 +80,31 @@ def bolt_request(body: bytes, query: str, headers: Mapping[str, str]) -> AsyncBo
         raise Unreadable("the body is not UTF-8") from None
     normalized = build_normalized_headers(dict(headers))
     try:
-        parsed = parse_body(text, extract_content_type(normalized))
+        parsed = parse(text, extract_content_type(normalized))
     except ValueError:
         raise Unreadable("the body is not JSON") from None
     check_shape(parsed)
     try:
-        return AsyncBoltRequest(body=text, query=query, headers=normalized)
+        request = AsyncBoltRequest(body=text, query=query, headers=normalized)
+        if request.body != parsed:  # Bolt's reading of a form that says "payload" (see parse)
+            request.body = parsed
+            request.context = build_async_context(AsyncBoltContext({}), parsed)
     except Exception as error:  # Bolt read a field of an unexpected type
         raise Unreadable(f"Bolt cannot read it ({type(error).__name__})") from None
+    return request
+
+
+def parse(text: str, content_type: str | None) -> Any:
+    """The body as Slack means it: JSON, a form's ``payload`` field as JSON (interactions), or
+    the form (slash commands). Bolt's own reading takes any form in which the word "payload"
+    occurs (``text=payload+management``) for an interaction and, finding no ``payload`` field,
+    reads it as empty; the command was dropped."""
+    if content_type == "application/json" or text.startswith("{"):
+        return json.loads(text)
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in form:
+        return json.loads(form["payload"])
+    return form
 
 
 def check_shape(body: Any) -> None:
