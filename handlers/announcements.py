@@ -29,14 +29,11 @@ router = Router()
 STATUS_LIMIT = 5
 
 
-_STALE = N_("That button is no longer active. Send /help to start again.")
-
-
 @dataclass(frozen=True)
-class _Draft(CallbackData, prefix="ann", stale=_STALE):
+class _Draft(CallbackData, prefix="ann"):
     """A preview's buttons: ``ann:send:<id>`` and ``ann:cancel:<id>`` (the same data as the
     hand-built buttons before them, so previews already in chats still work). Data no kind reads,
-    or an id no row can have, gets the stale notice."""
+    or an id no row can have, gets the router's "no longer active" notice."""
 
     announcement_id: int
 
