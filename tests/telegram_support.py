@@ -12,13 +12,14 @@ import asyncio
 import datetime as dtm
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from tests.fakes.telegram_api import FakeTelegram
+from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, Services
 from udx_bot.platforms.telegram import TelegramService
 from udx_bot.router import Router
@@ -26,6 +27,29 @@ from udx_bot.types import Button, Document, MultiSelect, Option, Prompt, Reply, 
 
 TOKEN = "123456:TEST-token"
 LONG_SECTION = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 60  # ~3400 chars
+
+
+# The test feature's buttons, typed as the app's are (udx_bot/callback_data.py).
+@dataclass(frozen=True)
+class Pick(CallbackData, prefix="tt", action="pick"):
+    colour: str
+
+
+@dataclass(frozen=True)
+class Again(CallbackData, prefix="tt", action="again"):
+    pass
+
+
+@dataclass(frozen=True)
+class Same(CallbackData, prefix="tt", action="same"):
+    pass
+
+
+@dataclass(frozen=True)
+class Toggle(CallbackData, prefix="sdg"):
+    """``sdg:<value>``, the data of the multi-select ``sdg``'s toggle buttons."""
+
+    value: str
 
 
 def feature_router(
@@ -44,30 +68,33 @@ def feature_router(
     async def menu(ctx: Context) -> Reply:
         return _colours(edit=False)
 
-    @router.callback("tt", registered=False)
-    async def pressed(ctx: Context) -> Reply:
-        action, _, value = ctx.args.partition(":")
-        if action == "pick":
-            return Reply.text(
-                f"You picked {value}.", buttons=[[Button("Again", "tt:again")]], edit=True
-            )
-        if action == "again":
-            return _colours(edit=True)
-        return Reply.text("Unchanged", buttons=[[Button("Same", "tt:same")]], edit=True)
+    @router.callback(Pick, registered=False)
+    async def picked(ctx: Context, data: Pick) -> Reply:
+        return Reply.text(
+            f"You picked {data.colour}.", buttons=[[Button("Again", Again().pack())]], edit=True
+        )
+
+    @router.callback(Again, registered=False)
+    async def again(ctx: Context, data: Again) -> Reply:
+        return _colours(edit=True)
+
+    @router.callback(Same, registered=False)
+    async def unchanged(ctx: Context, data: Same) -> Reply:
+        return Reply.text("Unchanged", buttons=[[Button("Same", Same().pack())]], edit=True)
 
     @router.command("same", registered=False, menu=False)
     async def same(ctx: Context) -> Reply:
-        return Reply.text("Unchanged", buttons=[[Button("Same", "tt:same")]])
+        return Reply.text("Unchanged", buttons=[[Button("Same", Same().pack())]])
 
     @router.command("choose", registered=False, menu=False)
     async def choose(ctx: Context) -> Reply:
         chosen[ctx.participant.id] = set()
         return _fields(set(), edit=False)
 
-    @router.callback("sdg", registered=False)
-    async def toggle(ctx: Context) -> Reply:
+    @router.callback(Toggle, registered=False)
+    async def toggle(ctx: Context, data: Toggle) -> Reply:
         selected = chosen.setdefault(ctx.participant.id, set())
-        selected ^= {ctx.args}
+        selected ^= {data.value}
         return _fields(selected, edit=True)
 
     @router.command("export", registered=False, menu=False)
@@ -93,7 +120,7 @@ def feature_router(
     @router.command("long", registered=False, menu=False)
     async def long(ctx: Context) -> Reply:
         sections = [Section(f"{n}. {LONG_SECTION}", heading=f"Part {n}") for n in (1, 2, 3)]
-        return Reply(sections=sections, buttons=[[Button("Done", "tt:same")]])
+        return Reply(sections=sections, buttons=[[Button("Done", Same().pack())]])
 
     @router.command("slow", registered=False, menu=False)
     async def slow(ctx: Context) -> Reply:
@@ -109,7 +136,7 @@ def feature_router(
 def _colours(*, edit: bool) -> Reply:
     return Reply.text(
         "Pick a colour",
-        buttons=[[Button("Red", "tt:pick:red"), Button("Blue", "tt:pick:blue")]],
+        buttons=[[Button("Red", Pick("red").pack()), Button("Blue", Pick("blue").pack())]],
         edit=edit,
     )
 
@@ -119,7 +146,7 @@ def _fields(selected: set[str], *, edit: bool) -> Reply:
     return Reply(
         sections=[Section("Your fields")],
         multi_select=MultiSelect("sdg", options, frozenset(selected)),
-        buttons=[[Button("Save", "tt:same")]],
+        buttons=[[Button("Save", Same().pack())]],
         edit=edit,
     )
 

@@ -46,8 +46,8 @@ async def test_schedule_and_bad_input(
     assert code == 0 and "scheduled for 2999-12-01 09:00 Europe/Berlin" in capsys.readouterr().out
     assert (await store.outbox.counts("announcement", [1]))[1].total == 0
     for argv, expected in [
-        (["--to", "sdg99", "Hi"], "no such SDG"),
-        (["--to", "hello", "Hi"], "hello is not an audience word"),
+        (["--to", "sdg99", "Hi"], "There is no SDG 99:"),
+        (["--to", "hello", "Hi"], 'I don\'t know a department "hello".'),  # every word counts
         (["--at", "2001-01-01 09:00", "Hi"], "in the past"),
         (["--at", "tomorrow", "Hi"], "write the time like"),
     ]:

@@ -15,10 +15,13 @@ from storage.tables import announcements, outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock, telegram_route
 from tests.support import TEST_NOW, Chat, FakeClock
+from udx_bot.announcements import parse_draft
 from udx_bot.context import Services
+from udx_bot.i18n import Translator
 from udx_bot.outbox_worker import OutboxWorker
 from udx_bot.scheduler import SchedulerService
 from udx_bot.scheduler import announcements_job as release_due
+from udx_bot.usecases.announcements import Audience
 
 
 async def coordinator(
@@ -187,11 +190,20 @@ async def test_bad_input_in_english_and_german(chat: Callable[..., Chat], store:
     cases = [
         ("/announce", "Usage:", "Verwendung:"),
         ("/announce sdg13 #Krefeld", "Please add the text", "Bitte fügen Sie den Text"),
-        ("/announce sdg42 Hello", "no such SDG", "gibt es nicht"),
-        ("/announce #Atlantis Hello", "I don't know the city #Atlantis", "Die Stadt #Atlantis"),
+        # the audience's errors are the filter grammar's, the same as /find's and /notes'
+        ("/announce sdg42 Hello", "There is no SDG 42:", "Ein SDG 42 gibt es nicht"),
+        (
+            "/announce #Atlantis Hello",
+            "#Atlantis is not a city in the network.",
+            "#Atlantis ist keine Stadt im Netzwerk.",
+        ),
         ("/announce #Krfeld Hello", "Did you mean #Krefeld", "Meinten Sie #Krefeld"),
         ("/announce lang:fr Hello", "lang:de or lang:en", "lang:de oder lang:en"),
-        ("/announce dept:astronautics Hello", "I don't know the department", "Abteilung"),
+        (
+            "/announce dept:astronautics Hello",
+            'I don\'t know a department "astronautics".',
+            "Einen Fachbereich „astronautics“ kenne ich nicht.",
+        ),
         ("/announce Hello at 2026-11-01 09:00", "is in the past", "liegt in der Vergangenheit"),
         ("/announce Hello at 2026-13-45 09:00", "not a valid time", "keine gültige Zeit"),
         ("/announce #Tuebingen Hello", "Nobody matches", "Niemand passt"),
@@ -291,3 +303,17 @@ async def test_subcommand_words_never_become_the_text(
     assert await count(store, announcements) == 0 and await count(store, outbox) == 0
     preview = await anna.send("/announce all cancel the meeting")  # the audience first
     assert "cancel the meeting" in preview and preview.button("Send")
+
+
+async def test_the_audience_is_read_with_the_filter_grammar(store: Store) -> None:
+    """The words /find and /notes know: "SDG 13" is one word, and on the command line
+    (every word an audience word) a department's name may have several words."""
+    cities = await store.cities.all()
+    krefeld = next(c.id for c in cities if c.name == "Krefeld")
+    t = Translator("de")
+    draft = parse_draft("SDG 13 #Krefeld Hallo zusammen", t, cities, now=TEST_NOW, tz=UTC)
+    assert draft.audience == Audience(sdgs=(13,), city_ids=(krefeld,))
+    assert draft.texts == {"de": "Hallo zusammen"}
+    assert parse_draft("3 neue Termine", t, cities, now=TEST_NOW, tz=UTC).audience.everyone
+    strict = parse_draft("Hallo", t, cities, now=TEST_NOW, tz=UTC, audience_words="public works")
+    assert strict.audience.departments == ("public_works",)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from handlers import build_router
+from handlers.announcements import DropDraft, SendDraft
 from handlers.counterparts import FindPage, IntroRequest
 from handlers.home import SHOW, Overview, Shortcut
 from handlers.introductions import MeetAccept, MeetDecline
@@ -31,6 +32,7 @@ from tests.counterparts_support import city_id, register
 from tests.support import TEST_NOW, Chat
 from udx_bot.callback_data import CallbackData
 from udx_bot.router import Router
+from udx_bot.typed import MAX_ROW_ID
 from udx_bot.types import CALLBACK_DATA_MAX_BYTES, SHOW_HOME
 
 SAMPLES: list[CallbackData] = [
@@ -60,6 +62,8 @@ SAMPLES: list[CallbackData] = [
     ObSdgs(13),
     ObSdgs(),
     ObDone(),
+    SendDraft(1),
+    DropDraft(MAX_ROW_ID),
 ]
 
 
@@ -172,6 +176,12 @@ async def test_old_find_intro_and_wizard_buttons_still_work(
     assert "Schritt 3 von 4" in await newcomer.press("ob:deps")
 
 
+def test_announcement_buttons_keep_their_hand_built_data() -> None:
+    """Previews sent before the typed kinds carry ``ann:send:<id>`` / ``ann:cancel:<id>``."""
+    assert SendDraft(12).pack() == "ann:send:12" and DropDraft(12).pack() == "ann:cancel:12"
+    assert SendDraft.unpack("ann:send:12") == SendDraft(12)
+
+
 @pytest.mark.parametrize(
     ("data", "english", "german"),
     [
@@ -185,6 +195,9 @@ async def test_old_find_intro_and_wizard_buttons_still_work(
         ("meet:maybe:1", "This request no longer exists", "Anfrage"),
         ("pv:perhaps", "Send /help to start again", "/help"),
         ("home:elsewhere", "Send /help to start again", "/help"),
+        ("ann:send:0", "Send /help to start again", "/help"),  # no row has id 0
+        ("ann:cancel:x", "Send /help to start again", "/help"),
+        ("ann:publish:1", "Send /help to start again", "/help"),
     ],
 )
 async def test_unreadable_data_gets_the_notice(

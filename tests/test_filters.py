@@ -9,6 +9,7 @@ import pytest
 from storage import Store
 from storage.cities import City
 from tests.notes_support import member
+from udx_bot.announcements import AUDIENCE  # several values, languages, all, text after
 from udx_bot.context import Services, UserError
 from udx_bot.filters import Grammar, parse
 from udx_bot.i18n import N_, Translator
@@ -94,17 +95,6 @@ async def test_help_says_how_to_write_an_sdg(services: Services) -> None:
 
 
 # The options other commands need (/announce's audience, reports, exports) ---------------------
-
-AUDIENCE = Grammar(
-    usage=N_("/find [department] [13|sdg13 …] [#City]"),
-    several_sdgs=True,
-    several_cities=True,
-    several_departments=True,
-    languages=True,
-    everyone=True,
-    bare_numbers=False,
-    leading=True,
-)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.fakes.slack_api import FakeSlack, message_text, visible_mrkdwn
 from tests.slack_support import SECRET, TOKEN, SlackHarness, button, elements, harness
 from tests.slack_support import fake_slack as fake_slack  # the fixture
 from tests.support import TEST_NOW
+from udx_bot.callback_data import CallbackData
 from udx_bot.config import Settings
 from udx_bot.context import Context, Services
 from udx_bot.platforms import slack as slack_platform
@@ -30,18 +32,29 @@ GERMAN = "UDE"  # a Slack user whose locale is de-DE
 ENGLISH = "UEN"
 
 
+@dataclass(frozen=True)
+class Pick(CallbackData, prefix="pick"):
+    choice: str
+
+
+@dataclass(frozen=True)
+class Chosen(CallbackData, prefix="choose"):
+    """The multi-select ``choose``: the selection comes in ``ctx.incoming.values``."""
+
+
 def feature(gate: asyncio.Event) -> Router:
     router = Router()
 
     @router.command("buttons", registered=False)
     async def buttons(ctx: Context) -> Reply:
         return Reply.text(
-            "Pick one", buttons=[[Button("Pick A", "pick:a"), Button("Pick B", "pick:b")]]
+            "Pick one",
+            buttons=[[Button("Pick A", Pick("a").pack()), Button("Pick B", Pick("b").pack())]],
         )
 
-    @router.callback("pick", registered=False)
-    async def pick(ctx: Context) -> Reply:
-        return Reply.text(f"Picked {ctx.args}", edit=True)
+    @router.callback(Pick, registered=False)
+    async def pick(ctx: Context, data: Pick) -> Reply:
+        return Reply.text(f"Picked {data.choice}", edit=True)
 
     @router.command("choose", registered=False)
     async def choose(ctx: Context) -> Reply:
@@ -51,8 +64,8 @@ def feature(gate: asyncio.Event) -> Router:
             multi_select=MultiSelect("choose", options, frozenset({"11"}), "Goals"),
         )
 
-    @router.callback("choose", registered=False)
-    async def chosen(ctx: Context) -> Reply:
+    @router.callback(Chosen, registered=False)
+    async def chosen(ctx: Context, data: Chosen) -> Reply:
         return Reply.text(f"You chose {', '.join(ctx.incoming.values or ())}", edit=True)
 
     @router.command("ask", registered=False)

@@ -3,9 +3,10 @@ line (``udx-bot announce``); what an announcement then does is the use case's
 (udx_bot/usecases/announcements.py).
 
 Input: ``[audience words] <text> [at YYYY-MM-DD HH:MM]``. Audience words come first and are
-combinable: ``all``; ``sdg13``; ``#City``; a department name (one word, e.g. ``mobility``,
-``Klimaschutz``) or ``dept:<name>``; ``lang:de`` / ``lang:en``. Several values of one kind mean
-any of them; different kinds must all match. The text may carry both languages: ``de: … en: …``.
+combinable, in the one filter grammar of udx_bot/filters.py (:data:`AUDIENCE`): ``all``;
+``sdg13``; ``#City``; a department name (one word, e.g. ``mobility``, ``Klimaschutz``) or
+``dept:<name>``; ``lang:de`` / ``lang:en``. Several values of one kind mean any of them;
+different kinds must all match. The text may carry both languages: ``de: … en: …``.
 A first word naming a subcommand (``status``, ``cancel <n>`` and their German forms) never
 starts an announcement's text.
 """
@@ -13,15 +14,15 @@ starts an announcement's text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
 from storage.cities import City
-from udx_bot import reference
 from udx_bot.context import UserError
-from udx_bot.filters import one_word_departments
-from udx_bot.i18n import LANGUAGES, N_, Translator
-from udx_bot.typed import shorten, typed_number
+from udx_bot.filters import Filter, Grammar, parse
+from udx_bot.i18n import N_, Translator
+from udx_bot.typed import typed_number
 from udx_bot.usecases.announcements import Audience, Draft
 
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
@@ -34,7 +35,6 @@ _AT_RE = re.compile(
     r"\s+(?:at|um|am)\s+(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})[ T]+(\d{1,2}:\d{2})\s*$",
     re.IGNORECASE,
 )
-_SDG_RE = re.compile(r"#?sdg\s*-?\d+", re.IGNORECASE)
 # Words that name a subcommand (English and German) never start an announcement's text.
 SUBCOMMANDS = {
     "status": "status",
@@ -45,81 +45,24 @@ SUBCOMMANDS = {
 _LANG_MARK_RE = re.compile(r"(?:^|\s)(de|en):\s*", re.IGNORECASE)
 
 
-def parse_audience(
-    words: list[str], t: Translator, cities: list[City], *, strict: bool
-) -> tuple[Audience, int]:
-    """Read audience words from the start of ``words``; returns the audience and how many
-    words it used. ``strict``: every word must be an audience word (the command line)."""
-    sdgs: list[int] = []
-    city_ids: list[int] = []
-    departments: list[str] = []
-    languages: list[str] = []
-    exact = one_word_departments()
-    by_name = {c.name: c for c in cities}
-    used = 0
-    for word in words:
-        low = word.lower()
-        if low in ("all", "alle"):
-            pass
-        elif _SDG_RE.fullmatch(word):
-            try:
-                number = reference.parse_sdg(word)
-            except ValueError:
-                number = None
-            if number is None:
-                raise UserError(
-                    t._("{word}: there is no such SDG; use sdg1 to sdg17.").format(word=word)
-                )
-            if number not in sdgs:
-                sdgs.append(number)
-        elif word.startswith("#") and len(word) > 1:
-            name = reference.match_name(word[1:], list(by_name))
-            if name is None:
-                hint = reference.closest_names(word[1:], list(by_name))
-                message = t._("I don't know the city {city}.").format(city=word)
-                if hint:
-                    message += " " + t._("Did you mean {names}?").format(
-                        names=t.fmt_list(["#" + h.replace(" ", "") for h in hint], style="or")
-                    )
-                raise UserError(message)
-            if by_name[name].id not in city_ids:
-                city_ids.append(by_name[name].id)
-        elif low.startswith(("lang:", "sprache:")):
-            code = low.partition(":")[2]
-            if code not in LANGUAGES:
-                raise UserError(
-                    t._("{word}: the language must be lang:de or lang:en.").format(word=word)
-                )
-            if code not in languages:
-                languages.append(code)
-        elif low.startswith(("dept:", "abt:")):
-            typed = word.partition(":")[2].replace("-", " ").replace("_", " ")
-            match = reference.match_department(typed)
-            if match.department is None:
-                message = t._("I don't know the department {name}.").format(name=shorten(typed))
-                if match.closest:
-                    message += " " + t._("Did you mean {names}?").format(
-                        names=t.fmt_list([t.department(d.key) for d in match.closest], style="or")
-                    )
-                raise UserError(message)
-            if match.department.key not in departments:
-                departments.append(match.department.key)
-        elif reference.slug(word) in exact:
-            key = exact[reference.slug(word)]
-            if key not in departments:
-                departments.append(key)
-        elif strict:
-            raise UserError(
-                t._(
-                    "{word} is not an audience word. Use all, sdg13, #City, a department, "
-                    "lang:de or lang:en."
-                ).format(word=word)
-            )
-        else:
-            break
-        used += 1
-    audience = Audience(tuple(sdgs), tuple(city_ids), tuple(departments), tuple(languages))
-    return audience, used
+# The audience is read with the one filter grammar (udx_bot/filters.py): the same words, and the
+# same errors, as /find and /notes. In the chat the audience words come first and the text
+# follows; on the command line (``--to``) every word must be one.
+AUDIENCE = Grammar(
+    usage=USAGE,
+    several_sdgs=True,
+    several_cities=True,
+    several_departments=True,
+    languages=True,
+    everyone=True,
+    bare_numbers=False,  # "3 new events" stays text
+    leading=True,
+)
+STRICT_AUDIENCE = replace(AUDIENCE, leading=False)
+
+
+def _audience(found: Filter) -> Audience:
+    return Audience(found.sdgs, found.city_ids, found.departments, found.languages)
 
 
 @dataclass(frozen=True)
@@ -184,7 +127,7 @@ def split_languages(text: str, fallback_language: str) -> dict[str, str]:
 def parse_draft(
     args: str,
     t: Translator,
-    cities: list[City],
+    cities: Sequence[City],
     *,
     now: datetime,
     tz: tzinfo,
@@ -208,12 +151,11 @@ def parse_draft(
                 )
             )
     if audience_words is not None:
-        audience, _ = parse_audience(audience_words.split(), t, cities, strict=True)
+        audience = _audience(parse(audience_words, t, cities, STRICT_AUDIENCE).filter)
         rest = text
     else:
-        audience, used = parse_audience(text.split(), t, cities, strict=False)
-        parts = text.split(maxsplit=used)
-        rest = parts[used] if len(parts) > used else ""
+        found = parse(text, t, cities, AUDIENCE)
+        audience, rest = _audience(found.filter), found.rest
     texts = split_languages(rest, t.language) if rest.strip() else {}
     if not texts:
         raise UserError(

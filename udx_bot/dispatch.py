@@ -77,11 +77,9 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
                 continue
             request.route = route
             return await next()
-        request.route = router.callbacks.get(prefix)
-        if request.route is None:
-            stale = [r.kind.stale for r in kinds if r.kind is not None and r.kind.stale]
-            return [Reply.notify(ctx._(stale[0] if stale else _STALE_BUTTON))]
-        return await next()
+        # Data no kind reads: an old button, a removed feature's or a forged one.
+        stale = [r.kind.stale for r in kinds if r.kind is not None and r.kind.stale]
+        return [Reply.notify(ctx._(stale[0] if stale else _STALE_BUTTON))]
 
     text = incoming.text.strip()
     if not text:

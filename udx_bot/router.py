@@ -13,9 +13,6 @@ app includes them all into one (see handlers/__init__.py)::
     @router.callback(NotePage)           # a typed button (udx_bot/callback_data.py)
     async def notes_page(ctx: Context, data: NotePage) -> Reply: ...   # unpacked for it
 
-    @router.callback("ann")              # any data "ann:<anything>", read by hand
-    async def announcement(ctx: Context) -> Reply: ...   # ctx.args == "<anything>"
-
     @router.input("note:text")           # the next plain message after ctx.wait_for("note:text")
     async def note_text(ctx: Context) -> Reply: ...    # ctx.args == the message
 
@@ -58,7 +55,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar, cast, overload
+from typing import TypeVar, cast
 
 from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, Services
@@ -95,7 +92,6 @@ class Route:
 class Router:
     def __init__(self) -> None:
         self.commands: dict[str, Route] = {}
-        self.callbacks: dict[str, Route] = {}  # prefix -> route reading ctx.args by hand
         self.buttons: dict[str, list[Route]] = {}  # prefix -> the routes of its typed kinds
         self.inputs: dict[str, Route] = {}
         self._aliases: dict[str, str] = {}
@@ -122,40 +118,15 @@ class Router:
 
         return register
 
-    @overload
     def callback(
-        self, prefix: str, *, registered: bool = ..., role: str = ...
-    ) -> Callable[[Handler], Handler]: ...
-
-    @overload
-    def callback(
-        self, prefix: type[D], *, registered: bool = ..., role: str = ...
-    ) -> Callable[[ButtonHandler[D]], ButtonHandler[D]]: ...
-
-    def callback(
-        self,
-        prefix: str | type[D],
-        *,
-        registered: bool = True,
-        role: str = "participant",
-    ) -> Callable[[Handler], Handler] | Callable[[ButtonHandler[D]], ButtonHandler[D]]:
-        """Buttons of one typed kind (the handler gets the unpacked data), or every button
-        whose data starts with ``prefix:`` (the handler reads ``ctx.args``). A prefix's typed
-        kinds are tried first, in the order registered."""
-        if isinstance(prefix, str):
-            if ":" in prefix:
-                raise ValueError("a callback prefix is the part of the data before the first ':'")
-            name = prefix
-
-            def register(handler: Handler) -> Handler:
-                _add(self.callbacks, name, Route(name, handler, registered=registered, role=role))
-                return handler
-
-            return register
-        kind = prefix
+        self, kind: type[D], *, registered: bool = True, role: str = "participant"
+    ) -> Callable[[ButtonHandler[D]], ButtonHandler[D]]:
+        """Buttons of one typed kind (udx_bot/callback_data.py); the handler gets the unpacked
+        data. A prefix's kinds are tried in the order registered; data none of them reads gets
+        the prefix's stale notice."""
         kind.layout()  # a kind that cannot be packed fails here, at import
 
-        def register_kind(handler: ButtonHandler[D]) -> ButtonHandler[D]:
+        def register(handler: ButtonHandler[D]) -> ButtonHandler[D]:
             async def run(ctx: Context) -> HandlerResult:
                 return await handler(ctx, cast(D, ctx.callback_data))
 
@@ -163,7 +134,7 @@ class Router:
             _add_kind(self.buttons, route)
             return handler
 
-        return register_kind
+        return register
 
     def input(self, state: str, *, registered: bool = False) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -175,8 +146,6 @@ class Router:
     def include(self, other: Router) -> None:
         for name, route in other.commands.items():
             _add(self.commands, name, route)
-        for prefix, route in other.callbacks.items():
-            _add(self.callbacks, prefix, route)
         for routes in other.buttons.values():
             for route in routes:
                 _add_kind(self.buttons, route)

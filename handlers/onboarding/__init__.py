@@ -11,11 +11,12 @@ The buttons are the ``Ob…`` kinds of :mod:`handlers.onboarding.buttons` (prefi
 ``ob:department:<key>``, ``ob:departments``, ``ob:keep:<step>``, ``ob:sdgs:<n>`` (a toggle) or
 ``ob:sdgs`` with values (Slack submits the whole selection), ``ob:done``. Buttons sent before
 read ``ob:lang:…``, ``ob:dep:…`` and ``ob:deps``.
+
+This module answers: the command, the buttons and typed answers; each step's screen is in
+:mod:`handlers.onboarding.steps`.
 """
 
 from __future__ import annotations
-
-from babel import Locale
 
 from handlers.onboarding.buttons import (
     STALE,
@@ -29,193 +30,30 @@ from handlers.onboarding.buttons import (
     ObLanguage,
     ObSdgs,
 )
+from handlers.onboarding.steps import (
+    city_step,
+    country_cities,
+    department_step,
+    finish,
+    language_step,
+    rows_of,
+    sdg_step,
+)
 from handlers.profile.fields import (
-    LANGUAGE_NAMES,
     match_city,
     parse_language,
     parse_sdgs,
     unknown_city_message,
     unknown_department_message,
 )
-from handlers.profile.view import next_steps_text, profile_sections
 from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
-from udx_bot.types import Button, MultiSelect, Option, Reply, Section
+from udx_bot.types import Button, Reply, Section
 
 router = Router()
-
-STEPS = 4
-
-
-def _rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
-
-
-def _step_heading(ctx: Context, number: int, title: str) -> str:
-    return ctx._("Step {number} of {steps}: {title}").format(
-        number=number, steps=STEPS, title=title
-    )
-
-
-# The steps -------------------------------------------------------------------------------------
-async def language_step(ctx: Context, *, edit: bool = False) -> Reply:
-    await ctx.wait_for("ob:language")
-    if ctx.participant.registered:
-        intro = ctx._(
-            "Let's go through your profile. Your current choices are kept until you change them."
-        )
-    else:
-        intro = ctx._(
-            "Welcome to the {network}! Let's set up your profile: it takes a minute, and you "
-            "can change everything later."
-        ).format(network=ctx.settings.network_name)
-    buttons = [
-        Button(("✓ " if ctx.participant.language == code else "") + name, ObLanguage(code).pack())
-        for code, name in LANGUAGE_NAMES.items()
-    ]
-    return Reply(
-        sections=[
-            Section(intro),
-            Section(
-                ctx._("Which language should I use? / Welche Sprache soll ich verwenden?"),
-                heading=_step_heading(ctx, 1, ctx._("language")),
-            ),
-        ],
-        buttons=[buttons],
-        edit=edit,
-    )
-
-
-def _country_name(ctx: Context, code: str) -> str:
-    return str(Locale.parse(ctx.t.locale).territories.get(code, code))
-
-
-async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
-    await ctx.wait_for("ob:city")
-    known = await ctx.store.cities.all()
-    countries = sorted({c.country for c in known}, key=lambda c: (c != "DE", c))
-    buttons = [[Button(_country_name(ctx, code), ObCountry(code).pack()) for code in countries]]
-    if ctx.participant.city_name:
-        buttons.append(
-            [
-                Button(
-                    ctx._("Keep {value}").format(value=ctx.participant.city_name),
-                    ObKeep("city").pack(),
-                    style="primary",
-                )
-            ]
-        )
-    return Reply(
-        sections=[
-            Section(
-                ctx._("Which city do you work for? Choose the country, or type the city's name."),
-                heading=_step_heading(ctx, 2, ctx._("city")),
-            )
-        ],
-        buttons=buttons,
-        edit=edit,
-    )
-
-
-async def country_cities(ctx: Context, country: str) -> Reply:
-    cities = [c for c in await ctx.store.cities.all() if c.country == country]
-    if not cities:
-        return Reply.notify(ctx._(STALE))
-    cities.sort(key=lambda c: reference.fold(c.name))
-    buttons = [Button(c.name, ObCity(c.id).pack()) for c in cities]
-    rows = _rows(buttons, 3)
-    rows.append([Button(ctx._("« Other country"), ObCities().pack())])
-    return Reply(
-        sections=[
-            Section(
-                ctx._("Cities in {country}: choose yours, or type its name.").format(
-                    country=_country_name(ctx, country)
-                ),
-                heading=_step_heading(ctx, 2, ctx._("city")),
-            )
-        ],
-        buttons=rows,
-        edit=True,
-    )
-
-
-async def department_step(ctx: Context, *, edit: bool = False) -> Reply:
-    await ctx.wait_for("ob:department")
-    current = ctx.participant.department
-    buttons = [
-        Button(("✓ " if key == current else "") + ctx.t.department(key), ObDepartment(key).pack())
-        for key in sorted(
-            reference.departments(), key=lambda k: reference.fold(ctx.t.department(k))
-        )
-    ]
-    rows = _rows(buttons, 2)
-    if current:
-        rows.append(
-            [
-                Button(
-                    ctx._("Keep {value}").format(value=ctx.t.department(current)),
-                    ObKeep("department").pack(),
-                    style="primary",
-                )
-            ]
-        )
-    return Reply(
-        sections=[
-            Section(
-                ctx._(
-                    "Which department do you work in? Choose one, or type its name in German or "
-                    "English (for example “Umweltamt” or “Office of Sustainability”)."
-                ),
-                heading=_step_heading(ctx, 3, ctx._("department")),
-            )
-        ],
-        buttons=rows,
-        edit=edit,
-    )
-
-
-async def sdg_step(ctx: Context, *, edit: bool = False) -> Reply:
-    await ctx.wait_for("ob:sdgs")
-    options = tuple(
-        Option(str(n), f"{n} {ctx.t.sdg(n)}") for n in reference.sdgs_in_display_order()
-    )
-    return Reply(
-        sections=[
-            Section(
-                ctx._(
-                    "Which Sustainable Development Goals does your work serve? Choose as many as "
-                    "you like, then press Done. Typing works like the buttons: each SDG you type "
-                    "(13, sdg13 or several: 11 17) is added, or removed if it was already chosen."
-                ),
-                heading=_step_heading(ctx, 4, ctx._("SDGs")),
-            )
-        ],
-        multi_select=MultiSelect(
-            action=ObSdgs().pack(),
-            options=options,
-            selected=frozenset(str(n) for n in ctx.participant.sdgs),
-            placeholder=ctx._("Choose SDGs"),
-            columns=2,
-        ),
-        buttons=[[Button(ctx._("Done ✓"), ObDone().pack(), style="primary")]],
-        edit=edit,
-    )
-
-
-async def finish(ctx: Context, *, edit: bool = False) -> Reply:
-    participant = ctx.participant
-    if participant.city_id is None:
-        return await city_step(ctx, edit=edit)
-    if participant.department is None:
-        return await department_step(ctx, edit=edit)
-    await ctx.stop_waiting()
-    sections = [Section(ctx._("Your profile is saved."))]
-    sections.extend(await profile_sections(ctx, participant))
-    sections.append(Section(next_steps_text(ctx)))
-    return Reply(sections=sections, edit=edit)
 
 
 # The command, the buttons and typed answers -------------------------------------------------
@@ -340,7 +178,7 @@ async def typed_department(ctx: Context) -> Reply:
     if found.department is not None:
         return await _choose_department(ctx, found.department.key, edit=False)
     buttons = [Button(ctx.t.department(d.key), ObDepartment(d.key).pack()) for d in found.closest]
-    rows = _rows(buttons, 1)
+    rows = rows_of(buttons, 1)
     rows.append([Button(ctx._("Show the departments"), ObDepartments().pack())])
     return Reply.text(unknown_department_message(ctx, ctx.args, found.closest), buttons=rows)
 
