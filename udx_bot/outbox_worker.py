@@ -2,17 +2,22 @@
 
 How it works (one :meth:`OutboxWorker.drain_once`):
 
-1. claim up to ``batch`` due rows atomically, with a lease (storage/outbox.py): rows claimed
-   by a worker that dies are claimed again once the lease has passed, and two workers never
-   claim the same row;
-2. send each row in its own task through its platform's :class:`Route`: the transport and the
-   rate limits the wiring hands over (``udx_bot/outbox_wiring.py``: Telegram
+1. claim up to ``batch`` due rows atomically, with a lease in the worker's name
+   (storage/outbox_claims.py): rows claimed by a worker that dies are claimed again once the
+   lease has passed, or at once when a worker of the same name (``UDX_WORKER_NAME``) starts,
+   and two workers never claim the same row;
+2. send each row in its own task, part by part (the platform messages its transport's
+   ``parts()`` makes of it, from the first one not delivered yet; each delivered part is
+   recorded, so none is ever sent twice), through its platform's :class:`Route`: the
+   transport and the rate limits the wiring hands over (``udx_bot/outbox_wiring.py``: Telegram
    ``UDX_TELEGRAM_RATE`` overall and 1/s per chat, Slack ``UDX_SLACK_RATE`` per channel; the
    worker itself knows no platform). Pacing reserves time slots
    (``next = max(next, now) + 1/rate``), so the configured rate is reached and never exceeded
    while several HTTP calls are in flight; a row whose chat is busy for longer than
-   ``max_wait`` goes back to the queue for later instead of holding the batch up;
-3. mark rows ``sent`` only after the platform accepted them (in small batches), retry transient
+   ``max_wait`` goes back to the queue for later instead of holding the batch up. Every part
+   takes its own slot;
+3. mark a row ``sent`` as soon as the platform accepted its last part (one write per message,
+   so a worker killed mid fan-out re-sends at most the messages in flight), retry transient
    failures with exponential backoff (a 429's ``retry_after`` is honoured and does not count
    as an attempt), mark permanent failures ``failed`` and block the identity (``blocked_at``)
    so nothing more is sent to it until the person writes again. A failure that leaves open
@@ -39,10 +44,17 @@ from datetime import timedelta
 from aiohttp import web
 
 from storage import Store
-from storage.outbox import OutboxMessage
+from storage.outbox_claims import OutboxMessage
 from udx_bot.clock import Clock
 from udx_bot.context import Services
-from udx_bot.delivery import PermanentError, Target, TransientError, Transport, UncertainDelivery
+from udx_bot.delivery import (
+    Part,
+    PermanentError,
+    Target,
+    TransientError,
+    Transport,
+    UncertainDelivery,
+)
 from udx_bot.pacing import KeyedPace, Pace
 from udx_bot.types import Reply
 
@@ -51,7 +63,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 2.0
 BACKOFF_MAX_S = 15 * 60.0
-SENT_FLUSH_SIZE = 25
 DEFAULT_BATCH_RATE = 30.0  # messages/s a batch is sized for when no route has an overall limit
 
 
@@ -98,6 +109,7 @@ class OutboxWorker:
         backoff_base: float = BACKOFF_BASE_S,
         concurrency: int = 64,
         poll_interval: float = 1.0,
+        worker_name: str | None = None,
     ) -> None:
         self.store = store
         self.transports = {platform: route.transport for platform, route in routes.items()}
@@ -117,8 +129,8 @@ class OutboxWorker:
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._sent: list[int] = []
-        self._flush_lock = asyncio.Lock()
+        self.worker_name = worker_name
+        self._reclaimed = False  # the claims of this name's predecessor were taken over
 
     async def _sleep_until(self, slot: float) -> None:
         """Wait for a time slot; a stop request ends the wait early."""
@@ -134,51 +146,91 @@ class OutboxWorker:
     async def drain_once(self) -> DrainResult:
         """Claim one batch of due messages and deliver it; returns what happened."""
         result = DrainResult()
+        if self.worker_name and not self._reclaimed:
+            taken = await self.store.outbox.reclaim(self.worker_name, now=self.clock())
+            self._reclaimed = True
+            if taken:
+                log.info("outbox: took over %s messages %s claimed before", taken, self.worker_name)
         rows = await self.store.outbox.claim(
-            now=self.clock(), limit=self.batch, lease=self.lease, platforms=self.transports
+            now=self.clock(),
+            limit=self.batch,
+            lease=self.lease,
+            platforms=self.transports,
+            worker=self.worker_name,
         )
         result.claimed = len(rows)
-        if not rows:
-            return result
         tasks = []
         now = time.monotonic()
         for row in rows:
+            try:
+                replies = [Reply.from_json(doc) for doc in row.payload]
+                parts = self.transports[row.platform].parts(replies)[row.parts_sent :]
+            except Exception as error:  # a bug in rendering: retry, but log loudly
+                log.exception("outbox %s: could not render the message", row.id)
+                await self._transient(
+                    row, TransientError(f"{type(error).__name__}: {error}"), result
+                )
+                continue
             limits = self.limits.get(row.platform)
-            chat_slot = now
-            if limits is not None:
+            slots = [now] * len(parts)
+            if limits is not None and parts:
                 chat = limits.per_chat.get(row.chat_id or row.user_id)
-                if chat.peek(now) - now > self.max_wait:
-                    wait = chat.peek(now) - now
+                wait = chat.peek(now) - now
+                if wait > self.max_wait:
                     await self.store.outbox.retry(
                         row.id, at=self.clock() + timedelta(seconds=wait), count_attempt=False
                     )
                     result.deferred += 1
                     continue
-                chat_slot = chat.reserve(now)
-            tasks.append(asyncio.create_task(self._deliver(row, chat_slot, result)))
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            await self._flush_sent()
+                slots = [chat.reserve(now) for _ in parts]  # every part takes the chat's slot
+            tasks.append(
+                asyncio.create_task(
+                    self._deliver(row, list(zip(parts, slots, strict=True)), result)
+                )
+            )
+        await asyncio.gather(*tasks)
         return result
 
-    async def _deliver(self, row: OutboxMessage, chat_slot: float, result: DrainResult) -> None:
+    async def _deliver(
+        self, row: OutboxMessage, parts: list[tuple[Part, float]], result: DrainResult
+    ) -> None:
+        """Send the parts not delivered yet, each at its chat slot, recording each one."""
         limits = self.limits.get(row.platform)
-        await self._sleep_until(chat_slot)
-        if limits is not None:
-            await limits.overall.acquire(self._stopping)
-        if self._stopping.is_set():
-            await self.store.outbox.release([row.id], at=self.clock())
-            result.deferred += 1
-            return
         transport = self.transports[row.platform]
+        target = Target(row.user_id, row.chat_id)
+        done = row.parts_sent
+        for part, chat_slot in parts:
+            await self._sleep_until(chat_slot)
+            if limits is not None:
+                await limits.overall.acquire(self._stopping)
+            if self._stopping.is_set():
+                await self.store.outbox.release([row.id], at=self.clock())
+                result.deferred += 1
+                return
+            if not await self._send_part(row, transport, target, part, result):
+                return
+            done += 1
+            if done < row.parts_sent + len(parts):
+                await self.store.outbox.mark_parts_sent(row.id, done)
+        # recorded per message: a worker killed now re-sends only what it had in flight
+        await self.store.outbox.mark_sent([row.id], now=self.clock())
+        result.sent += 1
+
+    async def _send_part(
+        self,
+        row: OutboxMessage,
+        transport: Transport,
+        target: Target,
+        part: Part,
+        result: DrainResult,
+    ) -> bool:
+        """One platform message; False when it was not delivered (the row is dealt with)."""
         try:
-            replies = [Reply.from_json(doc) for doc in row.payload]
             async with self._inflight:
-                await transport.send(Target(row.user_id, row.chat_id), replies)
+                await transport.send_part(target, part)
         except TransientError as error:
             await self._transient(row, error, result)
-            return
+            return False
         except UncertainDelivery as error:
             await self.store.outbox.mark_uncertain(row.id, error=str(error), now=self.clock())
             result.uncertain += 1
@@ -190,7 +242,7 @@ class OutboxWorker:
                 row.platform,
                 error,
             )
-            return
+            return False
         except PermanentError as error:
             failed = await self.store.outbox.mark_failed(
                 row.id,
@@ -207,15 +259,12 @@ class OutboxWorker:
                 error,
                 f"; {failed - 1} more to this identity dropped" if failed > 1 else "",
             )
-            return
-        except Exception as error:  # a bug in rendering or a transport: retry, but log loudly
+            return False
+        except Exception as error:  # a bug in a transport: retry, but log loudly
             log.exception("outbox %s: unexpected error while sending", row.id)
             await self._transient(row, TransientError(f"{type(error).__name__}: {error}"), result)
-            return
-        result.sent += 1
-        self._sent.append(row.id)
-        if len(self._sent) >= SENT_FLUSH_SIZE:
-            await self._flush_sent()
+            return False
+        return True
 
     async def _transient(
         self, row: OutboxMessage, error: TransientError, result: DrainResult
@@ -248,12 +297,6 @@ class OutboxWorker:
         await self.store.outbox.retry(row.id, at=now + timedelta(seconds=delay), error=str(error))
         result.retried += 1
         log.info("outbox %s: transient failure, retry in %.0f s (%s)", row.id, delay, error)
-
-    async def _flush_sent(self) -> None:
-        async with self._flush_lock:
-            ids, self._sent = self._sent, []
-            if ids:
-                await self.store.outbox.mark_sent(ids, now=self.clock())
 
     async def run_until_idle(self, *, within: float = 60.0) -> DrainResult:
         """Drain until nothing is pending any more (waiting for retries that are due within
@@ -330,6 +373,7 @@ def create_worker(services: Services, routes: Mapping[str, Route]) -> OutboxWork
         services.store,
         routes,
         clock=services.clock,
+        worker_name=services.settings.worker_name,
     )
     services.outbox.listeners.append(worker.wake)
     return worker
