@@ -199,6 +199,8 @@ class OutboxWorker:
         transport = self.transports[row.platform]
         target = Target(row.user_id, row.chat_id)
         done = row.parts_sent
+        if not parts:  # nothing (left) to send
+            await self.store.outbox.mark_sent([row.id], now=self.clock())
         for part, chat_slot in parts:
             await self._sleep_until(chat_slot)
             if limits is not None:
@@ -207,13 +209,16 @@ class OutboxWorker:
                 await self.store.outbox.release([row.id], at=self.clock())
                 result.deferred += 1
                 return
-            if not await self._send_part(row, transport, target, part, result):
-                return
-            done += 1
-            if done < row.parts_sent + len(parts):
-                await self.store.outbox.mark_parts_sent(row.id, done)
-        # recorded per message: a worker killed now re-sends only what it had in flight
-        await self.store.outbox.mark_sent([row.id], now=self.clock())
+            # a part counts as in flight until it is recorded: a worker killed at any moment
+            # re-sends at most ``concurrency`` messages
+            async with self._inflight:
+                if not await self._send_part(row, transport, target, part, result):
+                    return
+                done += 1
+                if done < row.parts_sent + len(parts):
+                    await self.store.outbox.mark_parts_sent(row.id, done)
+                else:
+                    await self.store.outbox.mark_sent([row.id], now=self.clock())
         result.sent += 1
 
     async def _send_part(
@@ -226,8 +231,7 @@ class OutboxWorker:
     ) -> bool:
         """One platform message; False when it was not delivered (the row is dealt with)."""
         try:
-            async with self._inflight:
-                await transport.send_part(target, part)
+            await transport.send_part(target, part)
         except TransientError as error:
             await self._transient(row, error, result)
             return False
