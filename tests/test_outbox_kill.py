@@ -10,8 +10,8 @@ import json
 import os
 import signal
 import sys
-from collections import Counter
 from asyncio.subprocess import Process
+from collections import Counter
 from pathlib import Path
 
 from storage import open_store

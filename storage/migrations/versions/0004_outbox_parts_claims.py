@@ -11,6 +11,7 @@ Create Date: 2026-12-02 19:00:00
 """
 
 from collections.abc import Sequence
+from typing import Literal
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,7 +29,9 @@ _KEEP = {"sqlite_autoincrement": True}
 def upgrade() -> None:
     # recreated on SQLite (not ALTER TABLE ADD COLUMN), so the table reads like its definition;
     # PostgreSQL simply adds the columns
-    recreate = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    recreate: Literal["always", "auto"] = (
+        "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    )
     with op.batch_alter_table("outbox", recreate=recreate, table_kwargs=_KEEP) as batch_op:
         batch_op.add_column(
             sa.Column("parts_sent", sa.Integer(), nullable=False, server_default="0")
