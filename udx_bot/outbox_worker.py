@@ -23,6 +23,7 @@ How it works (one :meth:`OutboxWorker.drain_once`):
    so nothing more is sent to it until the person writes again. A failure that leaves open
    whether the platform has the message (the answer was lost or unreadable) is never retried:
    the row becomes ``uncertain`` (logged, counted), so one send never turns into several.
+   (What a failure means for its row: udx_bot/outbox_outcomes.py.)
 
 The service (``udx-bot run``) loops over ``drain_once`` and wakes up at once when a message is
 queued in the same process (periodic jobs, such as releasing scheduled announcements, live in
@@ -35,10 +36,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
@@ -47,22 +47,19 @@ from storage import Store
 from storage.outbox_claims import OutboxMessage
 from udx_bot.clock import Clock
 from udx_bot.context import Services
-from udx_bot.delivery import (
-    Part,
-    PermanentError,
-    Target,
-    TransientError,
-    Transport,
-    UncertainDelivery,
+from udx_bot.delivery import DeliveryError, Part, Target, TransientError, Transport
+from udx_bot.outbox_outcomes import (
+    BACKOFF_BASE_S,
+    MAX_ATTEMPTS,
+    DrainResult,
+    Outcomes,
+    PlatformLimits,
 )
 from udx_bot.pacing import KeyedPace, Pace
 from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_S = 2.0
-BACKOFF_MAX_S = 15 * 60.0
 DEFAULT_BATCH_RATE = 30.0  # messages/s a batch is sized for when no route has an overall limit
 
 
@@ -74,23 +71,6 @@ class Route:
     transport: Transport
     rate: float | None = None
     per_chat_rate: float | None = None
-
-
-@dataclass
-class PlatformLimits:
-    overall: Pace
-    per_chat: KeyedPace
-
-
-@dataclass
-class DrainResult:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    uncertain: int = 0  # perhaps delivered, the answer was unreadable: not sent again
-    deferred: int = 0  # chat busy, or the worker stopping: back to the queue, no attempt used
-    errors: list[str] = field(default_factory=list)
 
 
 class OutboxWorker:
@@ -121,8 +101,9 @@ class OutboxWorker:
         self.batch = batch or max(20, min(500, int(fastest * 5)))
         self.lease = lease
         self.max_wait = max_wait
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
+        self.outcomes = Outcomes(
+            store, clock, self.limits, max_attempts=max_attempts, backoff_base=backoff_base
+        )
         self.poll_interval = poll_interval
         self.clock = clock
         self._inflight = asyncio.Semaphore(concurrency)
@@ -167,7 +148,7 @@ class OutboxWorker:
                 parts = self.transports[row.platform].parts(replies)[row.parts_sent :]
             except Exception as error:  # a bug in rendering: retry, but log loudly
                 log.exception("outbox %s: could not render the message", row.id)
-                await self._transient(
+                await self.outcomes.failed(
                     row, TransientError(f"{type(error).__name__}: {error}"), result
                 )
                 continue
@@ -232,75 +213,16 @@ class OutboxWorker:
         """One platform message; False when it was not delivered (the row is dealt with)."""
         try:
             await transport.send_part(target, part)
-        except TransientError as error:
-            await self._transient(row, error, result)
-            return False
-        except UncertainDelivery as error:
-            await self.store.outbox.mark_uncertain(row.id, error=str(error), now=self.clock())
-            result.uncertain += 1
-            result.errors.append(str(error))
-            log.warning(
-                "outbox %s to %s: perhaps delivered, the platform's answer was unreadable (%s); "
-                "recorded as uncertain, not sent again",
-                row.id,
-                row.platform,
-                error,
-            )
-            return False
-        except PermanentError as error:
-            failed = await self.store.outbox.mark_failed(
-                row.id,
-                error=str(error),
-                now=self.clock(),
-                block_recipient=error.block_recipient,
-            )
-            result.failed += 1
-            result.errors.append(str(error))
-            log.warning(
-                "outbox %s to %s failed for good (%s)%s",
-                row.id,
-                row.platform,
-                error,
-                f"; {failed - 1} more to this identity dropped" if failed > 1 else "",
-            )
+        except DeliveryError as error:
+            await self.outcomes.failed(row, error, result)
             return False
         except Exception as error:  # a bug in a transport: retry, but log loudly
             log.exception("outbox %s: unexpected error while sending", row.id)
-            await self._transient(row, TransientError(f"{type(error).__name__}: {error}"), result)
+            await self.outcomes.failed(
+                row, TransientError(f"{type(error).__name__}: {error}"), result
+            )
             return False
         return True
-
-    async def _transient(
-        self, row: OutboxMessage, error: TransientError, result: DrainResult
-    ) -> None:
-        now = self.clock()
-        result.errors.append(str(error))
-        if error.retry_after is not None:
-            # the platform said when: not the message's fault, no attempt used
-            limits = self.limits.get(row.platform)
-            if limits is not None:
-                until = time.monotonic() + error.retry_after
-                limits.per_chat.get(row.chat_id or row.user_id).hold(until)
-                limits.overall.hold(time.monotonic() + limits.overall.interval)
-            await self.store.outbox.retry(
-                row.id,
-                at=now + timedelta(seconds=error.retry_after),
-                error=str(error),
-                count_attempt=False,
-            )
-            result.retried += 1
-            return
-        attempts = row.attempts + 1
-        if attempts >= self.max_attempts:
-            await self.store.outbox.mark_failed(row.id, error=f"gave up: {error}", now=now)
-            result.failed += 1
-            log.warning("outbox %s: gave up after %s attempts (%s)", row.id, attempts, error)
-            return
-        delay = min(BACKOFF_MAX_S, self.backoff_base * 2 ** (attempts - 1))
-        delay *= random.uniform(0.8, 1.2)
-        await self.store.outbox.retry(row.id, at=now + timedelta(seconds=delay), error=str(error))
-        result.retried += 1
-        log.info("outbox %s: transient failure, retry in %.0f s (%s)", row.id, delay, error)
 
     async def run_until_idle(self, *, within: float = 60.0) -> DrainResult:
         """Drain until nothing is pending any more (waiting for retries that are due within
