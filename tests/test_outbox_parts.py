@@ -61,3 +61,30 @@ async def test_a_429_on_part_two_never_sends_part_one_again(
     for pid, _ in people:
         row = await store.outbox.get(f"long:{pid}")
         assert row is not None and row.status == "sent"
+
+
+async def test_every_part_takes_a_slot_of_the_chat(store: Store, clock: FakeClock) -> None:
+    """Pacing counts parts, not rows: a message queued after a long one to the same chat
+    comes after all of its parts, none of them refused for going too fast."""
+    [(pid, chat)] = await add_people(store, 1, now=clock.now)
+    async with FakeTelegram(per_chat_rate=1) as fake:
+        for key, reply in (("long", long_reply(chat)), ("short", Reply.text("short after"))):
+            await store.outbox.enqueue(
+                key=key,
+                kind="test",
+                platform="telegram",
+                user_id=chat,
+                chat_id=chat,
+                payload=[reply.to_json()],
+                participant_id=pid,
+                now=clock.now,
+            )
+        worker = OutboxWorker(
+            store, telegram_route(TOKEN, fake.base_url), clock=running_clock(clock.now)
+        )
+        result = await worker.run_until_idle(within=30)
+        await worker.stop()
+        texts = fake.visible_texts(int(chat))
+    assert [t.split()[2] for t in texts[:3]] == [f"{chat}-1", f"{chat}-2", f"{chat}-3"]
+    assert texts[3:] == ["short after"]
+    assert fake.count_429 == 0 and result.sent == 2
