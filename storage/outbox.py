@@ -1,49 +1,31 @@
 """The outbox: one row per (message, recipient), unique by key, so enqueuing twice never sends
 twice.
 
-Delivery (see udx_bot/outbox_worker.py) claims due rows atomically with a lease
-(:meth:`OutboxRepository.claim`): a claimed row stays ``pending`` but its ``next_attempt_at``
-moves to the end of the lease, so no other worker takes it meanwhile, and a worker that dies
-leaves it to be claimed again once the lease has passed. A row becomes ``sent`` only after the
-platform accepted it, ``failed`` for good on a permanent error, and ``uncertain`` when the
-platform may have accepted it but its answer could not be read: such a row is never claimed again
-(so duplicates are bounded by what was in flight when a worker crashed).
+Delivery (see udx_bot/outbox_worker.py) claims due rows atomically with a lease, in the name of
+a worker, and records progress per platform message (storage/outbox_claims.py). A row becomes
+``sent`` only after the platform accepted all of it (recorded per message, so a worker killed
+mid fan-out re-sends at most the messages it had in flight), ``failed`` for good on a permanent
+error, and ``uncertain`` when the platform may have accepted it but its answer could not be
+read: such a row is never claimed again (so duplicates are bounded by what was in flight when a
+worker crashed).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
 from storage.engine import Database
+from storage.outbox_claims import OutboxClaims, OutboxMessage, message_of
 from storage.sql import insert
 from storage.tables import identities, outbox
 
 CHUNK = 500
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    id: int
-    key: str
-    kind: str
-    ref_id: int | None
-    participant_id: int | None
-    platform: str
-    user_id: str
-    chat_id: str | None
-    payload: list[str]  # Reply.to_json() documents, sent in order
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -72,13 +54,7 @@ class StatusCounts:
         return self.sent + self.pending + self.failed + self.uncertain
 
 
-def _message(row: Any) -> OutboxMessage:
-    data = dict(row._mapping)
-    data["payload"] = json.loads(data["payload"])
-    return OutboxMessage(**data)
-
-
-class OutboxRepository:
+class OutboxRepository(OutboxClaims):
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -157,47 +133,7 @@ class OutboxRepository:
     async def get(self, key: str) -> OutboxMessage | None:
         async with self.db.read() as conn:
             row = (await conn.execute(select(outbox).where(outbox.c.key == key))).first()
-        return _message(row) if row is not None else None
-
-    async def claim(
-        self,
-        *,
-        now: datetime,
-        limit: int,
-        lease: timedelta,
-        platforms: Iterable[str] | None = None,
-    ) -> list[OutboxMessage]:
-        """Take up to ``limit`` due pending rows, oldest due first, for ``lease``.
-
-        Atomic across processes: PostgreSQL locks the candidates with ``FOR UPDATE SKIP
-        LOCKED``; SQLite's write transaction (``BEGIN IMMEDIATE``) serialises claimers. The
-        update re-checks that each row is still pending and due, so a row is never claimed twice.
-        """
-        due = and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-        if platforms is not None:
-            due = and_(due, outbox.c.platform.in_(list(platforms)))
-        candidates = (
-            select(outbox.c.id)
-            .where(due)
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-        )
-        if self.db.dialect == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        async with self.db.write() as conn:
-            ids = list((await conn.execute(candidates)).scalars())
-            if not ids:
-                return []
-            rows = await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids), due)
-                .values(next_attempt_at=now + lease)
-                .returning(*outbox.c)
-            )
-            claimed = [_message(r) for r in rows]
-        order = {message_id: n for n, message_id in enumerate(ids)}
-        claimed.sort(key=lambda m: order[m.id])
-        return claimed
+        return message_of(row) if row is not None else None
 
     async def mark_sent(self, ids: Sequence[int], *, now: datetime) -> None:
         """The platform accepted these messages."""
@@ -208,40 +144,8 @@ class OutboxRepository:
                 await conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_(ids[start : start + CHUNK]))
-                    .values(status="sent", sent_at=now, last_error=None)
+                    .values(status="sent", sent_at=now, last_error=None, claimed_by=None)
                 )
-
-    async def retry(
-        self,
-        message_id: int,
-        *,
-        at: datetime,
-        error: str | None = None,
-        count_attempt: bool = True,
-    ) -> None:
-        """Put a claimed message back, due at ``at`` (a transient failure, or not sent yet)."""
-        values: dict[str, Any] = {"next_attempt_at": at}
-        if error is not None:
-            values["last_error"] = error[:500]
-        if count_attempt:
-            values["attempts"] = outbox.c.attempts + 1
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id, outbox.c.status == "pending")
-                .values(**values)
-            )
-
-    async def release(self, ids: Sequence[int], *, at: datetime) -> None:
-        """Hand claimed, unsent messages back at once (a worker stopping)."""
-        if not ids:
-            return
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(list(ids)), outbox.c.status == "pending")
-                .values(next_attempt_at=at)
-            )
 
     async def mark_failed(
         self,
@@ -319,21 +223,6 @@ class OutboxRepository:
                     found.setdefault(ref_id, {})[status] = int(n)
         return {r: StatusCounts(**found.get(r, {})) for r in ref_ids}
 
-    async def next_due(self, platforms: Iterable[str] | None = None) -> datetime | None:
-        """When the earliest pending message becomes due (None: nothing pending)."""
-        query = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
-        if platforms is not None:
-            query = query.where(outbox.c.platform.in_(list(platforms)))
-        async with self.db.read() as conn:
-            value = (await conn.execute(query)).scalar_one_or_none()
-        if value is None:
-            return None
-        # func.min loses the column type on SQLite: normalise like UTCDateTime does
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
     async def by_ref(self, kind: str, ref_id: int) -> list[OutboxMessage]:
         async with self.db.read() as conn:
             rows = await conn.execute(
@@ -341,7 +230,7 @@ class OutboxRepository:
                 .where(outbox.c.kind == kind, outbox.c.ref_id == ref_id)
                 .order_by(outbox.c.id)
             )
-            return [_message(r) for r in rows]
+            return [message_of(r) for r in rows]
 
 
 async def _count_keys(conn: Any, keys: Sequence[str]) -> int:

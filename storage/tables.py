@@ -278,6 +278,10 @@ outbox = Table(
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    # how many of the message's platform messages (parts) were delivered: never sent again
+    Column("parts_sent", Integer, nullable=False, server_default="0"),
+    # the worker (UDX_WORKER_NAME) whose lease runs until next_attempt_at; None: not claimed
+    Column("claimed_by", String(128)),
     # uncertain: the platform probably has it, its answer could not be read: never re-sent
     CheckConstraint("status in ('pending', 'sent', 'failed', 'uncertain')", name="status"),
 )

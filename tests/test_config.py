@@ -26,6 +26,14 @@ def test_defaults() -> None:
     assert settings.telegram_rate == 30.0
 
 
+def test_the_worker_name_comes_from_udx_worker_name_else_dyno_else_the_host() -> None:
+    assert Settings.from_env({"UDX_WORKER_NAME": "bot-1", "DYNO": "web.1"}).worker_name == "bot-1"
+    assert Settings.from_env({"DYNO": "web.1"}).worker_name == "web.1"
+    default = Settings.from_env({}).worker_name
+    assert default and default == Settings.from_env({}).worker_name  # the same on a restart
+    assert Settings().worker_name is None  # made in code (tests): no name, nothing taken over
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [

@@ -75,3 +75,26 @@ async def test_audience_query(any_store: Store, clock: FakeClock) -> None:
     krefeld = {c.slug: c.id for c in await store.cities.all()}["krefeld"]
     found = await store.announcements.recipients(sdgs=[13], city_ids=[krefeld])
     assert sorted(r.participant_id for r in found) == sorted(pid for pid, _ in climate)
+
+
+async def test_claims_name_the_worker_and_its_successor_takes_them_over(
+    any_store: Store, clock: FakeClock
+) -> None:
+    store = any_store
+    people = await add_people(store, 4, now=clock.now)
+    await store.outbox.enqueue_many(rows(people), now=clock.now)
+    lease = timedelta(minutes=5)
+    mine = await store.outbox.claim(now=clock.now, limit=2, lease=lease, worker="w1")
+    theirs = await store.outbox.claim(now=clock.now, limit=2, lease=lease, worker="w2")
+    assert {m.claimed_by for m in mine} == {"w1"} and {m.claimed_by for m in theirs} == {"w2"}
+    await store.outbox.mark_parts_sent(mine[0].id, 2)  # two parts of the first are delivered
+    await store.outbox.mark_sent([mine[1].id], now=clock.now)
+    # w1 starts again: what it still held is due at once; w2's claims wait for their lease
+    assert await store.outbox.reclaim("w1", now=clock.now) == 1
+    again = await store.outbox.claim(now=clock.now, limit=10, lease=lease, worker="w1")
+    assert [(m.id, m.parts_sent) for m in again] == [(mine[0].id, 2)]
+    assert await store.outbox.reclaim("nobody", now=clock.now) == 0
+    await store.outbox.retry(again[0].id, at=clock.now + timedelta(seconds=9), count_attempt=False)
+    retried = await store.outbox.get(again[0].key)
+    assert retried is not None and retried.claimed_by is None and retried.parts_sent == 2
+    assert await store.outbox.reclaim("w1", now=clock.now) == 0  # a retry is not a claim

@@ -6,8 +6,10 @@ variable; the CLI prints it and exits with status 2.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -45,6 +47,9 @@ class Settings:
     digest_catchup_hours: float = 24.0
     digest_empty: str = "skip"  # "skip" or "send"
     outbox_retention_days: float = 30.0  # delivered messages are deleted after this many days
+    # the outbox worker's name in its leases (UDX_WORKER_NAME, else DYNO, else host and
+    # directory): a worker of the same name that starts takes over its claims at once
+    worker_name: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -145,6 +150,7 @@ class Settings:
             digest_catchup_hours=number("UDX_DIGEST_CATCHUP_HOURS", cls.digest_catchup_hours),
             digest_empty=digest_empty,
             outbox_retention_days=number("UDX_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
+            worker_name=get("UDX_WORKER_NAME") or get("DYNO") or default_worker_name(),
         )
 
     def redact(self, text: str) -> str:
@@ -159,6 +165,14 @@ class Settings:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def default_worker_name() -> str:
+    """The host and a digest of the working directory: the same for a restart of one
+    installation, different for two installations on one host (several workers in one
+    installation need UDX_WORKER_NAME each)."""
+    digest = hashlib.sha256(os.getcwd().encode()).hexdigest()[:8]
+    return f"{socket.gethostname()}-{digest}"[:128]
 
 
 def _require_url(name: str, value: str) -> None:

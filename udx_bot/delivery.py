@@ -8,13 +8,18 @@ introductions). Whatever the caller, a call that fails raises one of the three
 :class:`DeliveryError` kinds below, so "was it delivered?" is decided in one place per platform.
 In the spirit of Errbot's backend, the contract is small: send replies to a chat, edit a shown
 message, answer a button press with a notice, send a document.
+
+Replies may take several platform messages (a long text split into parts, a document after the
+text): :meth:`Transport.parts` says which, in order, and :meth:`Transport.send_part` sends one,
+so the outbox worker can record each part as delivered and pace every part on its own; ``send``
+is exactly ``send_part`` over ``parts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from udx_bot.types import Document, Reply
 
@@ -69,6 +74,9 @@ class Target:
     press_id: str | None = None
 
 
+Part = Any  # one platform message, as a transport's parts() made it: opaque to the caller
+
+
 class Transport(Protocol):
     """One platform's way of sending; every method raises :class:`TransientError` (certainly
     not delivered: try again), :class:`UncertainDelivery` (perhaps delivered: do not try again)
@@ -76,8 +84,17 @@ class Transport(Protocol):
 
     platform: str
 
+    def parts(self, replies: Sequence[Reply]) -> list[Part]:
+        """The platform messages ``replies`` are sent as, in order, rendered natively (text,
+        buttons, document); rendering everything first means a rendering bug sends nothing."""
+        ...
+
+    async def send_part(self, to: Target, part: Part) -> None:
+        """Send one of the messages :meth:`parts` made."""
+        ...
+
     async def send(self, to: Target, replies: Sequence[Reply]) -> None:
-        """Send ``replies`` as new messages, rendered natively (text, buttons, document)."""
+        """Send ``replies`` as new messages: every one of :meth:`parts`, in order."""
         ...
 
     async def edit(self, to: Target, reply: Reply) -> bool:

@@ -2,22 +2,28 @@
 
 How it works (one :meth:`OutboxWorker.drain_once`):
 
-1. claim up to ``batch`` due rows atomically, with a lease (storage/outbox.py): rows claimed
-   by a worker that dies are claimed again once the lease has passed, and two workers never
-   claim the same row;
-2. send each row in its own task through its platform's :class:`Route`: the transport and the
-   rate limits the wiring hands over (``udx_bot/outbox_wiring.py``: Telegram
+1. claim up to ``batch`` due rows atomically, with a lease in the worker's name
+   (storage/outbox_claims.py): rows claimed by a worker that dies are claimed again once the
+   lease has passed, or at once when a worker of the same name (``UDX_WORKER_NAME``) starts,
+   and two workers never claim the same row;
+2. send each row in its own task, part by part (the platform messages its transport's
+   ``parts()`` makes of it, from the first one not delivered yet; each delivered part is
+   recorded, so none is ever sent twice), through its platform's :class:`Route`: the
+   transport and the rate limits the wiring hands over (``udx_bot/outbox_wiring.py``: Telegram
    ``UDX_TELEGRAM_RATE`` overall and 1/s per chat, Slack ``UDX_SLACK_RATE`` per channel; the
    worker itself knows no platform). Pacing reserves time slots
    (``next = max(next, now) + 1/rate``), so the configured rate is reached and never exceeded
    while several HTTP calls are in flight; a row whose chat is busy for longer than
-   ``max_wait`` goes back to the queue for later instead of holding the batch up;
-3. mark rows ``sent`` only after the platform accepted them (in small batches), retry transient
+   ``max_wait`` goes back to the queue for later instead of holding the batch up. Every part
+   takes its own slot;
+3. mark a row ``sent`` as soon as the platform accepted its last part (one write per message,
+   so a worker killed mid fan-out re-sends at most the messages in flight), retry transient
    failures with exponential backoff (a 429's ``retry_after`` is honoured and does not count
    as an attempt), mark permanent failures ``failed`` and block the identity (``blocked_at``)
    so nothing more is sent to it until the person writes again. A failure that leaves open
    whether the platform has the message (the answer was lost or unreadable) is never retried:
    the row becomes ``uncertain`` (logged, counted), so one send never turns into several.
+   (What a failure means for its row: udx_bot/outbox_outcomes.py.)
 
 The service (``udx-bot run``) loops over ``drain_once`` and wakes up at once when a message is
 queued in the same process (periodic jobs, such as releasing scheduled announcements, live in
@@ -30,28 +36,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
 
 from storage import Store
-from storage.outbox import OutboxMessage
+from storage.outbox_claims import OutboxMessage
 from udx_bot.clock import Clock
 from udx_bot.context import Services
-from udx_bot.delivery import PermanentError, Target, TransientError, Transport, UncertainDelivery
+from udx_bot.delivery import DeliveryError, Part, Target, TransientError, Transport
+from udx_bot.outbox_outcomes import (
+    BACKOFF_BASE_S,
+    MAX_ATTEMPTS,
+    DrainResult,
+    Outcomes,
+    PlatformLimits,
+)
 from udx_bot.pacing import KeyedPace, Pace
 from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_S = 2.0
-BACKOFF_MAX_S = 15 * 60.0
-SENT_FLUSH_SIZE = 25
 DEFAULT_BATCH_RATE = 30.0  # messages/s a batch is sized for when no route has an overall limit
 
 
@@ -63,23 +71,6 @@ class Route:
     transport: Transport
     rate: float | None = None
     per_chat_rate: float | None = None
-
-
-@dataclass
-class PlatformLimits:
-    overall: Pace
-    per_chat: KeyedPace
-
-
-@dataclass
-class DrainResult:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    uncertain: int = 0  # perhaps delivered, the answer was unreadable: not sent again
-    deferred: int = 0  # chat busy, or the worker stopping: back to the queue, no attempt used
-    errors: list[str] = field(default_factory=list)
 
 
 class OutboxWorker:
@@ -98,6 +89,7 @@ class OutboxWorker:
         backoff_base: float = BACKOFF_BASE_S,
         concurrency: int = 64,
         poll_interval: float = 1.0,
+        worker_name: str | None = None,
     ) -> None:
         self.store = store
         self.transports = {platform: route.transport for platform, route in routes.items()}
@@ -109,16 +101,17 @@ class OutboxWorker:
         self.batch = batch or max(20, min(500, int(fastest * 5)))
         self.lease = lease
         self.max_wait = max_wait
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
+        self.outcomes = Outcomes(
+            store, clock, self.limits, max_attempts=max_attempts, backoff_base=backoff_base
+        )
         self.poll_interval = poll_interval
         self.clock = clock
         self._inflight = asyncio.Semaphore(concurrency)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._sent: list[int] = []
-        self._flush_lock = asyncio.Lock()
+        self.worker_name = worker_name
+        self._reclaimed = False  # the claims of this name's predecessor were taken over
 
     async def _sleep_until(self, slot: float) -> None:
         """Wait for a time slot; a stop request ends the wait early."""
@@ -134,126 +127,102 @@ class OutboxWorker:
     async def drain_once(self) -> DrainResult:
         """Claim one batch of due messages and deliver it; returns what happened."""
         result = DrainResult()
+        if self.worker_name and not self._reclaimed:
+            taken = await self.store.outbox.reclaim(self.worker_name, now=self.clock())
+            self._reclaimed = True
+            if taken:
+                log.info("outbox: took over %s messages %s claimed before", taken, self.worker_name)
         rows = await self.store.outbox.claim(
-            now=self.clock(), limit=self.batch, lease=self.lease, platforms=self.transports
+            now=self.clock(),
+            limit=self.batch,
+            lease=self.lease,
+            platforms=self.transports,
+            worker=self.worker_name,
         )
         result.claimed = len(rows)
-        if not rows:
-            return result
         tasks = []
         now = time.monotonic()
         for row in rows:
+            try:
+                replies = [Reply.from_json(doc) for doc in row.payload]
+                parts = self.transports[row.platform].parts(replies)[row.parts_sent :]
+            except Exception as error:  # a bug in rendering: retry, but log loudly
+                log.exception("outbox %s: could not render the message", row.id)
+                await self.outcomes.failed(
+                    row, TransientError(f"{type(error).__name__}: {error}"), result
+                )
+                continue
             limits = self.limits.get(row.platform)
-            chat_slot = now
-            if limits is not None:
+            slots = [now] * len(parts)
+            if limits is not None and parts:
                 chat = limits.per_chat.get(row.chat_id or row.user_id)
-                if chat.peek(now) - now > self.max_wait:
-                    wait = chat.peek(now) - now
+                wait = chat.peek(now) - now
+                if wait > self.max_wait:
                     await self.store.outbox.retry(
                         row.id, at=self.clock() + timedelta(seconds=wait), count_attempt=False
                     )
                     result.deferred += 1
                     continue
-                chat_slot = chat.reserve(now)
-            tasks.append(asyncio.create_task(self._deliver(row, chat_slot, result)))
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            await self._flush_sent()
+                slots = [chat.reserve(now) for _ in parts]  # every part takes the chat's slot
+            tasks.append(
+                asyncio.create_task(
+                    self._deliver(row, list(zip(parts, slots, strict=True)), result)
+                )
+            )
+        await asyncio.gather(*tasks)
         return result
 
-    async def _deliver(self, row: OutboxMessage, chat_slot: float, result: DrainResult) -> None:
-        limits = self.limits.get(row.platform)
-        await self._sleep_until(chat_slot)
-        if limits is not None:
-            await limits.overall.acquire(self._stopping)
-        if self._stopping.is_set():
-            await self.store.outbox.release([row.id], at=self.clock())
-            result.deferred += 1
-            return
-        transport = self.transports[row.platform]
-        try:
-            replies = [Reply.from_json(doc) for doc in row.payload]
-            async with self._inflight:
-                await transport.send(Target(row.user_id, row.chat_id), replies)
-        except TransientError as error:
-            await self._transient(row, error, result)
-            return
-        except UncertainDelivery as error:
-            await self.store.outbox.mark_uncertain(row.id, error=str(error), now=self.clock())
-            result.uncertain += 1
-            result.errors.append(str(error))
-            log.warning(
-                "outbox %s to %s: perhaps delivered, the platform's answer was unreadable (%s); "
-                "recorded as uncertain, not sent again",
-                row.id,
-                row.platform,
-                error,
-            )
-            return
-        except PermanentError as error:
-            failed = await self.store.outbox.mark_failed(
-                row.id,
-                error=str(error),
-                now=self.clock(),
-                block_recipient=error.block_recipient,
-            )
-            result.failed += 1
-            result.errors.append(str(error))
-            log.warning(
-                "outbox %s to %s failed for good (%s)%s",
-                row.id,
-                row.platform,
-                error,
-                f"; {failed - 1} more to this identity dropped" if failed > 1 else "",
-            )
-            return
-        except Exception as error:  # a bug in rendering or a transport: retry, but log loudly
-            log.exception("outbox %s: unexpected error while sending", row.id)
-            await self._transient(row, TransientError(f"{type(error).__name__}: {error}"), result)
-            return
-        result.sent += 1
-        self._sent.append(row.id)
-        if len(self._sent) >= SENT_FLUSH_SIZE:
-            await self._flush_sent()
-
-    async def _transient(
-        self, row: OutboxMessage, error: TransientError, result: DrainResult
+    async def _deliver(
+        self, row: OutboxMessage, parts: list[tuple[Part, float]], result: DrainResult
     ) -> None:
-        now = self.clock()
-        result.errors.append(str(error))
-        if error.retry_after is not None:
-            # the platform said when: not the message's fault, no attempt used
-            limits = self.limits.get(row.platform)
+        """Send the parts not delivered yet, each at its chat slot, recording each one."""
+        limits = self.limits.get(row.platform)
+        transport = self.transports[row.platform]
+        target = Target(row.user_id, row.chat_id)
+        done = row.parts_sent
+        if not parts:  # nothing (left) to send
+            await self.store.outbox.mark_sent([row.id], now=self.clock())
+        for part, chat_slot in parts:
+            await self._sleep_until(chat_slot)
             if limits is not None:
-                until = time.monotonic() + error.retry_after
-                limits.per_chat.get(row.chat_id or row.user_id).hold(until)
-                limits.overall.hold(time.monotonic() + limits.overall.interval)
-            await self.store.outbox.retry(
-                row.id,
-                at=now + timedelta(seconds=error.retry_after),
-                error=str(error),
-                count_attempt=False,
-            )
-            result.retried += 1
-            return
-        attempts = row.attempts + 1
-        if attempts >= self.max_attempts:
-            await self.store.outbox.mark_failed(row.id, error=f"gave up: {error}", now=now)
-            result.failed += 1
-            log.warning("outbox %s: gave up after %s attempts (%s)", row.id, attempts, error)
-            return
-        delay = min(BACKOFF_MAX_S, self.backoff_base * 2 ** (attempts - 1))
-        delay *= random.uniform(0.8, 1.2)
-        await self.store.outbox.retry(row.id, at=now + timedelta(seconds=delay), error=str(error))
-        result.retried += 1
-        log.info("outbox %s: transient failure, retry in %.0f s (%s)", row.id, delay, error)
+                await limits.overall.acquire(self._stopping)
+            if self._stopping.is_set():
+                await self.store.outbox.release([row.id], at=self.clock())
+                result.deferred += 1
+                return
+            # a part counts as in flight until it is recorded: a worker killed at any moment
+            # re-sends at most ``concurrency`` messages
+            async with self._inflight:
+                if not await self._send_part(row, transport, target, part, result):
+                    return
+                done += 1
+                if done < row.parts_sent + len(parts):
+                    await self.store.outbox.mark_parts_sent(row.id, done)
+                else:
+                    await self.store.outbox.mark_sent([row.id], now=self.clock())
+        result.sent += 1
 
-    async def _flush_sent(self) -> None:
-        async with self._flush_lock:
-            ids, self._sent = self._sent, []
-            if ids:
-                await self.store.outbox.mark_sent(ids, now=self.clock())
+    async def _send_part(
+        self,
+        row: OutboxMessage,
+        transport: Transport,
+        target: Target,
+        part: Part,
+        result: DrainResult,
+    ) -> bool:
+        """One platform message; False when it was not delivered (the row is dealt with)."""
+        try:
+            await transport.send_part(target, part)
+        except DeliveryError as error:
+            await self.outcomes.failed(row, error, result)
+            return False
+        except Exception as error:  # a bug in a transport: retry, but log loudly
+            log.exception("outbox %s: unexpected error while sending", row.id)
+            await self.outcomes.failed(
+                row, TransientError(f"{type(error).__name__}: {error}"), result
+            )
+            return False
+        return True
 
     async def run_until_idle(self, *, within: float = 60.0) -> DrainResult:
         """Drain until nothing is pending any more (waiting for retries that are due within
@@ -330,6 +299,7 @@ def create_worker(services: Services, routes: Mapping[str, Route]) -> OutboxWork
         services.store,
         routes,
         clock=services.clock,
+        worker_name=services.settings.worker_name,
     )
     services.outbox.listeners.append(worker.wake)
     return worker

@@ -293,7 +293,9 @@ class FakeTelegram(FakeServer):
                 pending = self._fail_next.get(key)
                 if pending:
                     status = pending.pop(0)
-                    return self._too_many(1) if status == 429 else self._error(status)
+                    if status:  # 0: this call passes (``fail_next(after=…)``)
+                        return self._too_many(1) if status == 429 else self._error(status)
+                    break
                 if key in self.fail:
                     status = self.fail[key]
                     return self._too_many(1) if status == 429 else self._error(status)
@@ -315,9 +317,12 @@ class FakeTelegram(FakeServer):
                 return self._too_many(wait)
         return None
 
-    def fail_next(self, chat_id: ChatId, status: int = 500, times: int = 1) -> None:
-        """Fail the next ``times`` calls naming ``chat_id`` with ``status`` (429 included)."""
-        self._fail_next.setdefault(chat_id, []).extend([status] * times)
+    def fail_next(
+        self, chat_id: ChatId, status: int = 500, times: int = 1, *, after: int = 0
+    ) -> None:
+        """Fail the next ``times`` calls naming ``chat_id`` with ``status`` (429 included),
+        once ``after`` more calls naming it went through as usual."""
+        self._fail_next.setdefault(chat_id, []).extend([0] * after + [status] * times)
 
     # --- methods -------------------------------------------------------------------------
 

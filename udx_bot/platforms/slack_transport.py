@@ -32,6 +32,7 @@ delivery contract:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import aiohttp
@@ -127,6 +128,16 @@ async def _mapped(make: Callable[[], Awaitable[T]], *, sends: bool = True) -> T:
         raise TransientError(f"slack: {type(error).__name__}: {error}") from error
 
 
+@dataclass(frozen=True)
+class SlackPart:
+    """One Web API call of a send: a message's blocks and fallback text, or a document."""
+
+    blocks: Blocks = field(default_factory=list)
+    text: str = ""
+    ephemeral: bool = False
+    document: Document | None = None
+
+
 class SlackTransport:
     """Sends with ``client`` (see the module notes)."""
 
@@ -197,11 +208,25 @@ class SlackTransport:
             await self._post(to, blocks, text, ephemeral=reply.ephemeral)
 
     # Transport ---------------------------------------------------------------------------------
-    async def send(self, to: Target, replies: Sequence[Reply]) -> None:
+    def parts(self, replies: Sequence[Reply]) -> list[SlackPart]:
+        found: list[SlackPart] = []
         for reply in replies:
-            await self._post_parts(to, reply, slack_render.render(reply))
+            for number, blocks in enumerate(slack_render.render(reply)):
+                text = slack_render.fallback_text(reply) if number == 0 else "…"
+                found.append(SlackPart(blocks, text, ephemeral=reply.ephemeral))
             if reply.document is not None:
-                await self.send_document(to, reply.document)
+                found.append(SlackPart(document=reply.document))
+        return found
+
+    async def send_part(self, to: Target, part: SlackPart) -> None:
+        if part.document is not None:
+            await self.send_document(to, part.document)
+        else:
+            await self._post(to, part.blocks, part.text, ephemeral=part.ephemeral)
+
+    async def send(self, to: Target, replies: Sequence[Reply]) -> None:
+        for part in self.parts(replies):
+            await self.send_part(to, part)
 
     async def edit(self, to: Target, reply: Reply) -> bool:
         parts = slack_render.render(reply)

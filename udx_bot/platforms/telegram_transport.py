@@ -34,6 +34,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -178,6 +179,15 @@ def render(reply: Reply) -> list[TelegramMessage]:
 Markup = InlineKeyboardMarkup | ForceReply | None
 
 
+@dataclass(frozen=True)
+class TelegramPart:
+    """One Bot API call of a send: an HTML text with its markup, or a document."""
+
+    text: str = ""
+    markup: Markup = None
+    document: Document | None = None
+
+
 # --- the transport ------------------------------------------------------------------------------
 
 
@@ -264,18 +274,29 @@ class TelegramTransport:
         await self.send_text(chat, telegram_render.escape(text), markup, quote=to.message_id)
 
     # Transport ---------------------------------------------------------------------------------
-    async def send(self, to: Target, replies: Sequence[Reply]) -> None:
-        chat = to.chat_id or to.user_id
+    def parts(self, replies: Sequence[Reply]) -> list[TelegramPart]:
+        found: list[TelegramPart] = []
         for reply in replies:
-            parts = render(reply)  # before any call: a rendering bug sends nothing
-            for index, part in enumerate(parts):
-                markup: Markup = inline_markup(part.keyboard)
-                if markup is None and reply.prompt is not None and index == len(parts) - 1:
+            rendered = render(reply)
+            for index, message in enumerate(rendered):
+                markup: Markup = inline_markup(message.keyboard)
+                if markup is None and reply.prompt is not None and index == len(rendered) - 1:
                     placeholder = (reply.prompt.label or reply.prompt.title)[:MAX_PLACEHOLDER]
                     markup = ForceReply(input_field_placeholder=placeholder or None)
-                await self.send_text(chat, part.text, markup)
+                found.append(TelegramPart(message.text, markup))
             if reply.document is not None:
-                await self.send_document(to, reply.document)
+                found.append(TelegramPart(document=reply.document))
+        return found
+
+    async def send_part(self, to: Target, part: TelegramPart) -> None:
+        if part.document is not None:
+            await self.send_document(to, part.document)
+        else:
+            await self.send_text(to.chat_id or to.user_id, part.text, part.markup)
+
+    async def send(self, to: Target, replies: Sequence[Reply]) -> None:
+        for part in self.parts(replies):
+            await self.send_part(to, part)
 
     async def edit(self, to: Target, reply: Reply) -> bool:
         rendered = render(reply)
