@@ -76,7 +76,7 @@ def _command_names(services: Services) -> list[str]:
 
 
 def _button_prefixes(services: Services) -> list[str]:
-    return sorted({*services.router.buttons, *services.router.callbacks})
+    return sorted(services.router.buttons)
 
 
 async def _reader(services: Services, language: str, registered: bool, uid: str) -> Chat:
@@ -179,7 +179,7 @@ def _refused(services: Services) -> st.SearchStrategy[tuple[str, str | None]]:
     junk = st.from_regex(r"Qz[a-z]{2,10}", fullmatch=True)
     plain = st.text(min_size=1, max_size=200).filter(
         lambda t: (
-            bool(t.strip())
+            any(c.isalnum() for c in t)  # what cleans to nothing gets no answer, rightly
             and not t.strip().startswith("/")
             and services.router.resolve(t.strip().split()[0]) is None
         )
