@@ -24,6 +24,7 @@ from storage.tables import (
     introductions,
     link_codes,
     outbox,
+    outbox_subjects,
     participants,
 )
 
@@ -223,9 +224,14 @@ class PrivacyRepository:
                 and_(outbox.c.platform == platform, outbox.c.user_id == user_id)
                 for platform, user_id in ids
             ]
+            named = select(outbox_subjects.c.outbox_id).where(
+                outbox_subjects.c.participant_id == participant_id
+            )
+            about.append(outbox.c.id.in_(named))
             await conn.execute(delete(outbox).where(or_(*about)))
             notes_of = await authored(conn, participant_id)
-            # digests quote a note's beginning (an excerpt): its first QUOTED_PREFIX characters
+            # digests queued before their subjects were recorded (revision 0005): found by
+            # their text, which quotes a note's beginning (its first QUOTED_PREFIX characters)
             quoted = [person.name, *[n.text[:QUOTED_PREFIX] for n in notes_of]]
             await _delete_digests_quoting(conn, quoted)
             await conn.execute(
@@ -251,19 +257,20 @@ class PrivacyRepository:
 
 
 async def _delete_digests_quoting(conn: AsyncConnection, texts: list[str]) -> None:
-    """Delete the digest messages (any status) whose text contains one of ``texts``: a name or
-    a note. Texts shorter than MIN_QUOTED characters are not looked for (they would match
-    unrelated digests). Digest rows are read in pages of DIGEST_PAGE; sent ones are pruned after
-    the retention period, so the scan stays bounded."""
+    """Delete the digest messages (any status) without recorded subjects whose text contains
+    one of ``texts``: a name or a note. Texts shorter than MIN_QUOTED characters are not looked
+    for (they would match unrelated digests). Digest rows are read in pages of DIGEST_PAGE;
+    sent ones are pruned after the retention period, so the scan stays bounded."""
     wanted = [t.casefold() for t in texts if len(t.strip()) >= MIN_QUOTED]
     if not wanted:
         return
+    recorded = select(outbox_subjects.c.outbox_id)  # whom these name is known: not guessed
     last = 0
     while True:
         rows = (
             await conn.execute(
                 select(outbox.c.id, outbox.c.payload)
-                .where(outbox.c.kind == "digest", outbox.c.id > last)
+                .where(outbox.c.kind == "digest", outbox.c.id > last, ~outbox.c.id.in_(recorded))
                 .order_by(outbox.c.id)
                 .limit(DIGEST_PAGE)
             )

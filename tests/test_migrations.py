@@ -35,11 +35,16 @@ async def _filled_at_0001(url: str, schema: str | None = None) -> dict[str, int]
     return counts
 
 
+# tables a later revision creates: not there at 0001, empty after the upgrade
+LATER_TABLES = ("outbox_subjects",)
+
+
 async def _counts(db: Database) -> dict[str, int]:
     async with db.read() as conn:
         return {
             name: int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
             for name, table in metadata.tables.items()
+            if name not in LATER_TABLES
         }
 
 
