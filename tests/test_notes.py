@@ -169,6 +169,11 @@ async def test_search_finds_best_first_and_folds_umlauts(services: Services) -> 
     de = await member(services, "2", language="de")
     assert "Keine Notiz enthält „quokka“" in await de.send("/suche Quokka")
     assert "Wonach soll ich suchen?" in await de.send("/suche")
+    assert "at least two letters" in await en.send("/search a b")
+    assert "mindestens zwei Buchstaben" in await de.send("/suche x")
+    await en.send("/note Street trees counted with #Tuebingen")
+    answer = await en.send("/search Tübingen")
+    assert "Search: tübingen" in answer and "Street trees counted" in answer  # as typed
     long_query = "/search " + " ".join(f"word{i}" for i in range(30))
     answer = await en.send(long_query)
     assert "No notes contain" in answer  # cut to what page buttons can carry, no error

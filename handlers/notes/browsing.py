@@ -47,6 +47,10 @@ async def notes_command(ctx: Context) -> Reply:
 )
 async def search_command(ctx: Context) -> Reply:
     terms = _fit_terms(search_terms(ctx.args))
+    if not terms and any(c.isalnum() for c in ctx.args):  # single letters only
+        raise UserError(
+            ctx._("Search for words of at least two letters, for example: /search heat action plan")
+        )
     if not terms:
         raise UserError(ctx._("What should I look for? For example: /search heat action plan"))
     return await _search_page(ctx, terms, 0)
