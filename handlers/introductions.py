@@ -75,7 +75,7 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
     if target_id == ctx.participant.id:
         raise UserError(ctx._("That's you! Pick someone else from /find."))
     target = await ctx.store.participants.get(target_id) if is_row_id(target_id) else None
-    if target is None:
+    if target is None or not target.member:  # strangers and removed people are not listed
         raise UserError(
             ctx._(
                 "There is no one with the number {number}. Send /find to see the numbers."
@@ -252,7 +252,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
     if intro.status != "open":
         return Reply.notify(ctx._("You have already answered this request."))
     requester = await ctx.store.participants.get(intro.requester_id)
-    if requester is None or not requester.registered:
+    if requester is None or not requester.registered or not requester.member:
         return Reply.notify(ctx._("This request no longer exists."))
     decided = await ctx.store.introductions.decide(
         intro.id, "accepted" if accepted else "declined", now
