@@ -156,13 +156,13 @@ async def remove(ctx: Context) -> Reply:
     number = typed_number(ctx.args)
     person = await ctx.store.participants.get(number) if number is not None else None
     if number is None or person is None or person.is_demo:
-        raise UserError(
-            ctx._("Please give the number of a person from /find, e.g. /remove 42.")
-        )
+        raise UserError(ctx._("Please give the number of a person from /find, e.g. /remove 42."))
     if person.id == ctx.participant.id:
         raise UserError(ctx._("You can't remove yourself."))
     if not await membership.remove(ctx.store, person.id, now=ctx.now()):
-        return Reply.text(ctx._("{name} is not a member; nothing changed.").format(name=person.name))
+        return Reply.text(
+            ctx._("{name} is not a member; nothing changed.").format(name=person.name)
+        )
     return Reply.text(
         ctx._("{name} is no longer a member: from now on they can only use /start, /help, "
               "/mydata and /forget.").format(name=person.name)

@@ -114,7 +114,9 @@ class MembershipRepository:
                 )
                 ids = list(rows.scalars())
             if not ids:
-                ids = list((await conn.execute(select(participants.c.id).where(deciding))).scalars())
+                ids = list(
+                    (await conn.execute(select(participants.c.id).where(deciding))).scalars()
+                )
             found = await load_participants(conn, ids)
         return [found[i] for i in sorted(found)]
 
@@ -252,10 +254,10 @@ class MembershipRepository:
         async with self.db.write() as conn:
             result = await conn.execute(
                 update(membership_requests)
-                .where(membership_requests.c.id == request_id, membership_requests.c.status == "open")
-                .values(
-                    status="approved" if approve else "declined", decided_at=now, decided_by=by
+                .where(
+                    membership_requests.c.id == request_id, membership_requests.c.status == "open"
                 )
+                .values(status="approved" if approve else "declined", decided_at=now, decided_by=by)
             )
             if not result.rowcount:
                 return None

@@ -115,9 +115,7 @@ class Router:
         strangers: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            route = Route(
-                name, handler, help, usage, registered, role, menu, strangers=strangers
-            )
+            route = Route(name, handler, help, usage, registered, role, menu, strangers=strangers)
             _add(self.commands, name, route)
             for alias in aliases:
                 self._aliases[alias] = name

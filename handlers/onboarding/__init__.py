@@ -20,6 +20,7 @@ This module answers: the command, the buttons and typed answers; each step's scr
 
 from __future__ import annotations
 
+from handlers import membership
 from handlers.onboarding.buttons import (
     STALE,
     ObCities,
@@ -48,7 +49,6 @@ from handlers.profile.fields import (
     unknown_city_message,
     unknown_department_message,
 )
-from handlers import membership
 from storage.cities import City
 from udx_bot import admission, reference
 from udx_bot.context import Context, UserError

@@ -30,7 +30,7 @@ CODE_LENGTH = 12
 DEFAULT_USES, MAX_USES = 1, 500
 DEFAULT_DAYS, MAX_DAYS = 14, 365
 MAX_BATCH = 1000  # codes one ``udx-bot invite --csv`` makes
-_TYPED_RE = re.compile(r"^[A-Za-z0-9]{%d}$" % CODE_LENGTH)
+_TYPED_RE = re.compile(rf"^[A-Za-z0-9]{{{CODE_LENGTH}}}$")
 
 
 def new_code() -> str:
