@@ -75,7 +75,7 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
     if target_id == ctx.participant.id:
         raise UserError(ctx._("That's you! Pick someone else from /find."))
     target = await ctx.store.participants.get(target_id) if is_row_id(target_id) else None
-    if target is None or not target.member:  # strangers and removed people are not listed
+    if target is None:
         raise UserError(
             ctx._(
                 "There is no one with the number {number}. Send /find to see the numbers."
@@ -94,6 +94,12 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
                 "{name} has not (or no longer) registered with the network, so I can't "
                 "introduce you."
             ).format(name=target.name)
+        )
+    if not target.member:  # strangers and removed people are not listed by /find either
+        raise UserError(
+            ctx._(
+                "There is no one with the number {number}. Send /find to see the numbers."
+            ).format(number=target_id)
         )
     identity = delivery_identity(target, await ctx.store.participants.identities(target.id))
     if identity is None:
