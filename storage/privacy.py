@@ -23,6 +23,7 @@ from storage.tables import (
     identities,
     introductions,
     link_codes,
+    membership_requests,
     outbox,
     participants,
 )
@@ -47,6 +48,8 @@ _PROFILE_EXPORT = (
     "created_at",
     "registered_at",
     "last_active_at",
+    "member_since",
+    "removed_at",
 )
 
 
@@ -170,6 +173,22 @@ class PrivacyRepository:
                     .order_by(digest_runs.c.week)
                 )
             ]
+            requests = [
+                {
+                    "status": status,
+                    "created_at": _jsonable(created),
+                    "decided_at": _jsonable(decided),
+                }
+                for status, created, decided in await conn.execute(
+                    select(
+                        membership_requests.c.status,
+                        membership_requests.c.created_at,
+                        membership_requests.c.decided_at,
+                    )
+                    .where(membership_requests.c.participant_id == participant_id)
+                    .order_by(membership_requests.c.id)
+                )
+            ]
         return {
             "profile": profile,
             "identities": idents,
@@ -179,6 +198,7 @@ class PrivacyRepository:
             "link_codes": codes,
             "messages": messages,
             "digest_runs": runs,
+            "membership_requests": requests,
         }
 
     async def erase(self, participant_id: int) -> bool:
