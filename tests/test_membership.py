@@ -3,6 +3,7 @@ removal, each mode, in English and German, on SQLite and PostgreSQL where storag
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 
@@ -19,6 +20,7 @@ from tests.support import Chat, FakeClock, person
 from udx_bot.context import Services
 from udx_bot.matching import counterpart_query
 from udx_bot.types import Reply
+from udx_bot.usecases import membership
 
 REFUSAL = {
     "en": "joining takes an invitation",
@@ -315,3 +317,21 @@ async def test_remove_cuts_access_at_the_next_update(any_services: Services) -> 
     admin_me = await member(services, "80")
     ranked = await store.counterparts.rank(await counterpart_query(store, admin_me))
     assert victim.id not in [c.participant.id for c in ranked.items]
+
+
+async def test_the_last_use_goes_to_one_of_two_at_once(any_services: Services) -> None:
+    store, now = any_services.store, any_services.clock()
+    [made] = await membership.create(store, now=now)
+    one, _ = await store.participants.touch("telegram", "95", now=now)
+    two, _ = await store.participants.touch("telegram", "96", now=now)
+    results = await asyncio.gather(
+        membership.redeem(store, made.code, one.id, now=now),
+        membership.redeem(store, made.code, two.id, now=now),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, membership.InvitationRefused)]
+    assert len(refused) == 1 and refused[0].reason == "used"
+    members = [p.member for p in (await store.participants.get_many([one.id, two.id])).values()]
+    assert sorted(members) == [False, True]
+    invitation = await store.membership.invitation(made.invitation.id)
+    assert invitation is not None and invitation.used == 1

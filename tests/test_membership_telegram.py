@@ -14,6 +14,7 @@ from handlers.counterparts import FindPage
 from tests.counterparts_support import register
 from tests.telegram_support import TelegramHarness, polling_bot
 from udx_bot.context import Services
+from udx_bot.types import Reply
 
 COORD, ANNA, BEN = 701, 702, 703
 REFUSAL = {"en": "joining takes an invitation", "de": "der Beitritt braucht eine Einladung"}
@@ -70,3 +71,34 @@ async def test_the_invitation_link_admits_on_telegram(
     assert "already been used as often as it allows" in again[0]
     anna = await services.store.participants.by_identity("telegram", str(ANNA))
     assert anna is not None and not anna.member
+
+
+async def test_approval_round_trip_on_telegram(tg: TelegramHarness, services: Services) -> None:
+    services.settings = replace(services.settings, registration="approval")
+    store = services.store
+    await register(store, str(COORD), city="Krefeld", department="mobility")
+    await store.roster.set_role("telegram", str(COORD), "coordinator", now=services.clock())
+    await tg.send(COORD, "/help")
+    asked = await tg.send(ANNA, "/notes", language="de")
+    assert "Aufnahme zu beantragen" in asked[0]
+    await tg.send(ANNA, "/start", language="de")
+    for typed in ("Deutsch", "Krefeld", "Umweltamt"):
+        await tg.send(ANNA, typed, language="de")
+    done = await tg.send(ANNA, "fertig", language="de")
+    assert "gebeten, Sie aufzunehmen" in done[-1]
+    anna = await store.participants.by_identity("telegram", str(ANNA))
+    assert anna is not None and not anna.member
+    request = await store.membership.open_request(anna.id)
+    coord = await store.participants.by_identity("telegram", str(COORD))
+    assert request is not None and coord is not None
+    queued = await store.outbox.get(f"member:{request.id}:ask:{coord.id}")
+    assert queued is not None
+    (approve, _decline) = Reply.from_json(queued.payload[0]).all_buttons()
+    update = tg.fake.push_callback(COORD, approve.data)
+    await tg.processed(update)
+    assert "was approved" in tg.fake.visible_texts(COORD)[-1]
+    anna = await store.participants.by_identity("telegram", str(ANNA))
+    assert anna is not None and anna.member
+    assert REFUSAL["de"] not in (await tg.send(ANNA, "/notes", language="de"))[0]
+    told = await store.outbox.get(f"member:{request.id}:outcome")
+    assert told is not None and told.platform == "telegram"
