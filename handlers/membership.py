@@ -7,6 +7,7 @@ from the bot through the outbox, each in their own language.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from handlers.counterparts import profile_lines
@@ -20,6 +21,7 @@ from udx_bot.router import Router
 from udx_bot.types import Button, Reply, Section
 from udx_bot.usecases import membership
 
+log = logging.getLogger(__name__)
 router = Router()
 
 
@@ -77,6 +79,8 @@ async def redeem(ctx: Context, code: str) -> Section:
 async def ask_to_join(ctx: Context) -> Section:
     """A stranger in approval mode finished their profile: ask the coordinators."""
     joined = await membership.ask_to_join(ctx.store, ctx.participant, now=ctx.now())
+    if joined.created and not joined.deciders:
+        log.warning("request to join #%s: no coordinator or admin to ask", joined.request.id)
     for decider in joined.deciders:
         identity = delivery_identity(decider, await ctx.store.participants.identities(decider.id))
         t = ctx.services.translator_for(decider, identity)

@@ -207,7 +207,8 @@ class PrivacyRepository:
         Their identities, notes, introductions, link codes and the messages addressed to them
         go with the participant row (foreign keys cascade). Messages *about* them are deleted
         here first, found through the outbox's ``kind``/``ref_id``: introduction messages of
-        their introductions, announcement messages of announcements they wrote, and digests
+        their introductions, announcement messages of announcements they wrote, the
+        coordinators' copies of their requests to join (``membership``), and digests
         quoting their name or a note of theirs. Announcements they wrote are deleted too (drafts
         and sent ones: a sent one was delivered already; keeping its text would keep them)."""
         async with self.db.write() as conn:
@@ -234,10 +235,14 @@ class PrivacyRepository:
             authored_ids = select(announcements.c.id).where(
                 announcements.c.author_id == participant_id
             )
+            asked_ids = select(membership_requests.c.id).where(
+                membership_requests.c.participant_id == participant_id
+            )
             about = [
                 outbox.c.participant_id == participant_id,
                 and_(outbox.c.kind == "introduction", outbox.c.ref_id.in_(intro_ids)),
                 and_(outbox.c.kind == "announcement", outbox.c.ref_id.in_(authored_ids)),
+                and_(outbox.c.kind == "membership", outbox.c.ref_id.in_(asked_ids)),
             ]
             about += [
                 and_(outbox.c.platform == platform, outbox.c.user_id == user_id)

@@ -335,3 +335,21 @@ async def test_the_last_use_goes_to_one_of_two_at_once(any_services: Services) -
     assert sorted(members) == [False, True]
     invitation = await store.membership.invitation(made.invitation.id)
     assert invitation is not None and invitation.used == 1
+
+
+async def test_forget_takes_the_request_to_join_from_the_coordinators_queue(
+    any_services: Services,
+) -> None:
+    services = mode(any_services, "approval")
+    await coordinator(services, "97", city="Leeds")
+    stranger = Chat(services, person("98", name="Quentin Zorblax"))
+    await _finish_profile(stranger, "Leeds")
+    me = await member(services, "98")
+    request = await services.store.membership.open_request(me.id)
+    assert request is not None
+    coord = await member(services, "97")
+    assert await services.store.outbox.get(f"member:{request.id}:ask:{coord.id}") is not None
+    forget = await stranger.send("/forget")
+    await stranger.press(forget.button("Yes, erase everything"))
+    assert await services.store.outbox.get(f"member:{request.id}:ask:{coord.id}") is None
+    assert await services.store.membership.get_request(request.id) is None
