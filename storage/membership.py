@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, select, update
+from sqlalchemy import Row, and_, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.participants import Participant, load_participants, members_only
-from storage.tables import cities, invitations, membership_requests, participants
+from storage.tables import UTCDateTime, cities, invitations, membership_requests, participants
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,12 @@ class MembershipRepository:
             await conn.execute(
                 update(participants)
                 .where(participants.c.id == participant_id)
-                .values(member_since=now, removed_at=None)
+                .values(
+                    member_since=func.coalesce(
+                        participants.c.member_since, literal(now, UTCDateTime())
+                    ),
+                    removed_at=None,
+                )
             )
             if found.city_id is not None:
                 await conn.execute(
@@ -271,7 +276,12 @@ class MembershipRepository:
                 await conn.execute(
                     update(participants)
                     .where(participants.c.id == decided.participant_id)
-                    .values(member_since=now, removed_at=None)
+                    .values(
+                        member_since=func.coalesce(
+                            participants.c.member_since, literal(now, UTCDateTime())
+                        ),
+                        removed_at=None,
+                    )
                 )
         return decided
 
