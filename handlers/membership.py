@@ -90,6 +90,7 @@ async def ask_to_join(ctx: Context) -> Section:
             key=f"member:{joined.request.id}:ask:{decider.id}",
             kind="membership",
             ref_id=joined.request.id,
+            subjects=(ctx.participant.id,),  # it names them: /forget deletes it
         )
     if joined.created:
         return Section(

@@ -147,6 +147,7 @@ class DigestAnnouncement:
     text_en: str | None
     sent_at: datetime
     audience: dict[str, Any]  # as stored (see storage.announcements.Announcement)
+    author_id: int | None = None  # None once the author was erased
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class DigestReadRepository:
                         announcements.c.text_en,
                         announcements.c.sent_at,
                         announcements.c.audience,
+                        announcements.c.author_id,
                     )
                     .where(
                         announcements.c.sent_at >= since,
@@ -282,7 +284,7 @@ class DigestReadRepository:
             ],
             joined=joined,
             announcements=[
-                DigestAnnouncement(*row[:5], json.loads(row[5] or "{}"))
+                DigestAnnouncement(*row[:5], json.loads(row[5] or "{}"), author_id=row[6])
                 for row in announcement_rows
             ],
             introductions=[OpenIntroduction(*row) for row in intro_rows],

@@ -25,6 +25,7 @@ from storage.tables import (
     link_codes,
     membership_requests,
     outbox,
+    outbox_subjects,
     participants,
 )
 
@@ -207,8 +208,9 @@ class PrivacyRepository:
         Their identities, notes, introductions, link codes and the messages addressed to them
         go with the participant row (foreign keys cascade). Messages *about* them are deleted
         here first, found through the outbox's ``kind``/``ref_id``: introduction messages of
-        their introductions, announcement messages of announcements they wrote, the
-        coordinators' copies of their requests to join (``membership``), and digests
+        their introductions, announcement messages of announcements they wrote, every message
+        that records them among its subjects (``outbox_subjects``: digests, the coordinators'
+        copies of a request to join), and digests
         quoting their name or a note of theirs. Announcements they wrote are deleted too (drafts
         and sent ones: a sent one was delivered already; keeping its text would keep them)."""
         async with self.db.write() as conn:
@@ -235,22 +237,23 @@ class PrivacyRepository:
             authored_ids = select(announcements.c.id).where(
                 announcements.c.author_id == participant_id
             )
-            asked_ids = select(membership_requests.c.id).where(
-                membership_requests.c.participant_id == participant_id
-            )
             about = [
                 outbox.c.participant_id == participant_id,
                 and_(outbox.c.kind == "introduction", outbox.c.ref_id.in_(intro_ids)),
                 and_(outbox.c.kind == "announcement", outbox.c.ref_id.in_(authored_ids)),
-                and_(outbox.c.kind == "membership", outbox.c.ref_id.in_(asked_ids)),
             ]
             about += [
                 and_(outbox.c.platform == platform, outbox.c.user_id == user_id)
                 for platform, user_id in ids
             ]
+            named = select(outbox_subjects.c.outbox_id).where(
+                outbox_subjects.c.participant_id == participant_id
+            )
+            about.append(outbox.c.id.in_(named))
             await conn.execute(delete(outbox).where(or_(*about)))
             notes_of = await authored(conn, participant_id)
-            # digests quote a note's beginning (an excerpt): its first QUOTED_PREFIX characters
+            # digests queued before their subjects were recorded (revision 0005): found by
+            # their text, which quotes a note's beginning (its first QUOTED_PREFIX characters)
             quoted = [person.name, *[n.text[:QUOTED_PREFIX] for n in notes_of]]
             await _delete_digests_quoting(conn, quoted)
             await conn.execute(
@@ -276,19 +279,20 @@ class PrivacyRepository:
 
 
 async def _delete_digests_quoting(conn: AsyncConnection, texts: list[str]) -> None:
-    """Delete the digest messages (any status) whose text contains one of ``texts``: a name or
-    a note. Texts shorter than MIN_QUOTED characters are not looked for (they would match
-    unrelated digests). Digest rows are read in pages of DIGEST_PAGE; sent ones are pruned after
-    the retention period, so the scan stays bounded."""
+    """Delete the digest messages (any status) without recorded subjects whose text contains
+    one of ``texts``: a name or a note. Texts shorter than MIN_QUOTED characters are not looked
+    for (they would match unrelated digests). Digest rows are read in pages of DIGEST_PAGE;
+    sent ones are pruned after the retention period, so the scan stays bounded."""
     wanted = [t.casefold() for t in texts if len(t.strip()) >= MIN_QUOTED]
     if not wanted:
         return
+    recorded = select(outbox_subjects.c.outbox_id)  # whom these name is known: not guessed
     last = 0
     while True:
         rows = (
             await conn.execute(
                 select(outbox.c.id, outbox.c.payload)
-                .where(outbox.c.kind == "digest", outbox.c.id > last)
+                .where(outbox.c.kind == "digest", outbox.c.id > last, ~outbox.c.id.in_(recorded))
                 .order_by(outbox.c.id)
                 .limit(DIGEST_PAGE)
             )

@@ -292,6 +292,17 @@ outbox = Table(
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("ix_outbox_ref", outbox.c.kind, outbox.c.ref_id)
 
+outbox_subjects = Table(
+    "outbox_subjects",
+    metadata,
+    # the people a queued or delivered message names besides its recipient (the authors of the
+    # notes a digest quotes, the colleagues it lists...): erasing one of them deletes it
+    Column("outbox_id", ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("outbox_id", "participant_id"),
+)
+Index("ix_outbox_subjects_participant", outbox_subjects.c.participant_id)
+
 digest_runs = Table(
     "digest_runs",
     metadata,

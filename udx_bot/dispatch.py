@@ -21,6 +21,7 @@ from udx_bot.middleware import (
     deduplicate,
     respond,
 )
+from udx_bot.typed import shorten
 from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
@@ -101,13 +102,17 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
     request.route = router.resolve(name)
     if request.route is None:
         if match:
-            return [
-                Reply.text(
-                    ctx._(
-                        "I don't know the command /{name}. Send /help to see what I can do."
-                    ).format(name=name)
+            guess = router.nearest(name)
+            if guess is not None:
+                unknown = ctx._(
+                    "I don't know the command /{name}. Did you mean /{guess}? Send /help to "
+                    "see what I can do."
                 )
-            ]
+            else:
+                unknown = ctx._(
+                    "I don't know the command /{name}. Send /help to see what I can do."
+                )
+            return [Reply.text(unknown.format(name=shorten(name), guess=guess))]
         return [Reply.text(ctx._("I didn't understand that. Send /help to see what I can do."))]
     if waiting is not None:
         await ctx.stop_waiting()  # a new command ends whatever the bot was waiting for

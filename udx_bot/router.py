@@ -59,6 +59,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
+from rapidfuzz import fuzz, process
+
 from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, Services
 from udx_bot.dispatch import DEFAULT_MIDDLEWARE, EVERY_UPDATE, handle
@@ -76,6 +78,7 @@ log = logging.getLogger(__name__)
 HandlerResult = Reply | list[Reply] | None
 Handler = Callable[[Context], Awaitable[HandlerResult]]
 D = TypeVar("D", bound=CallbackData)
+MAX_COMMAND_GUESS = 32  # characters of an unknown command compared with the known ones
 ButtonHandler = Callable[[Context, D], Awaitable[HandlerResult]]  # gets its unpacked data
 
 
@@ -172,6 +175,16 @@ class Router:
     def resolve(self, name: str) -> Route | None:
         name = name.lower()
         return self.commands.get(self._aliases.get(name, name))
+
+    def nearest(self, name: str) -> str | None:
+        """The listed command (or alias) closest to an unknown ``name`` ("halp" -> "help"),
+        if one is close enough; commands left out of the menu are never suggested."""
+        listed = [n for n, route in self.commands.items() if route.menu]
+        listed += [a for a, n in self._aliases.items() if n in listed]
+        found = process.extractOne(
+            name.lower()[:MAX_COMMAND_GUESS], listed, scorer=fuzz.ratio, score_cutoff=70
+        )
+        return found[0] if found else None
 
     def menu(self) -> list[Route]:
         return [r for r in self.commands.values() if r.menu]

@@ -1,7 +1,7 @@
 """membership: members and strangers, invitations, membership requests
 
-Revision ID: 0005_membership
-Revises: 0004_outbox_parts_claims
+Revision ID: 0006_membership
+Revises: 0005_outbox_subjects
 Create Date: 2026-12-03 08:00:00
 
 * ``participants.member_since`` (None: a stranger) and ``participants.removed_at``; everyone
@@ -18,8 +18,8 @@ from typing import Literal
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_membership"
-down_revision: str | None = "0004_outbox_parts_claims"
+revision: str = "0006_membership"
+down_revision: str | None = "0005_outbox_subjects"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
