@@ -92,6 +92,13 @@ async def ask_to_join(ctx: Context) -> Section:
             ref_id=joined.request.id,
             subjects=(ctx.participant.id,),  # it names them: /forget deletes it
         )
+    if joined.request.status == "declined":
+        return Section(
+            ctx._(
+                "Your request to join the {network} was declined. To join, please ask a "
+                "coordinator of your city for an invitation, then send /start with its code."
+            ).format(network=ctx.settings.network_name)
+        )
     if joined.created:
         return Section(
             ctx._(

@@ -238,6 +238,18 @@ class MembershipRepository:
                 raise
             return again, False
 
+    async def latest_request(self, participant_id: int) -> MembershipRequest | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(membership_requests)
+                    .where(membership_requests.c.participant_id == participant_id)
+                    .order_by(membership_requests.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            return MembershipRequest(**row._mapping) if row else None
+
     async def open_request(self, participant_id: int) -> MembershipRequest | None:
         async with self.db.read() as conn:
             return await self._open(conn, participant_id)

@@ -279,6 +279,9 @@ async def test_declined_and_forged_approval(any_services: Services) -> None:
     assert told is not None and "was declined" in Reply.from_json(told.payload[0]).plain_text
     assert not (await member(services, "61")).member
     assert "no longer exists" in await leeds.press(MemberApprove(10**6).pack())
+    again = await _finish_profile(stranger, "Krefeld")  # nobody is asked a second time
+    assert "was declined. To join, please ask a coordinator" in again
+    assert await store.membership.open_request(me.id) is None
 
 
 async def test_strangers_are_not_found_not_introduced_and_get_no_announcements(

@@ -117,7 +117,11 @@ class JoinRequest:
 
 async def ask_to_join(store: Store, participant: Participant, *, now: datetime) -> JoinRequest:
     """The person's request to join (approval mode), and who decides it: the coordinators and
-    admins of their city, else all of them."""
+    admins of their city, else all of them. After a decline nobody is asked again (the
+    declined request is returned): an invitation is the way in then."""
+    latest = await store.membership.latest_request(participant.id)
+    if latest is not None and latest.status == "declined":
+        return JoinRequest(latest, False, [])
     request, created = await store.membership.request(participant.id, participant.city_id, now=now)
     deciders = await store.membership.deciders(participant.city_id) if created else []
     return JoinRequest(request, created, [d for d in deciders if d.id != participant.id])
