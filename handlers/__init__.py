@@ -10,7 +10,9 @@ from handlers import (
     help,
     home,
     introductions,
+    invitations,
     link,
+    membership,
     notes,
     onboarding,
     privacy,
@@ -29,6 +31,8 @@ FEATURES: tuple[Router, ...] = (
     counterparts.router,
     introductions.router,
     announcements.router,
+    invitations.router,
+    membership.router,
     digest.router,
     home.router,
 )

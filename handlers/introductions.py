@@ -95,6 +95,12 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
                 "introduce you."
             ).format(name=target.name)
         )
+    if not target.member:  # strangers and removed people are not listed by /find either
+        raise UserError(
+            ctx._(
+                "There is no one with the number {number}. Send /find to see the numbers."
+            ).format(number=target_id)
+        )
     identity = delivery_identity(target, await ctx.store.participants.identities(target.id))
     if identity is None:
         raise UserError(
@@ -252,7 +258,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
     if intro.status != "open":
         return Reply.notify(ctx._("You have already answered this request."))
     requester = await ctx.store.participants.get(intro.requester_id)
-    if requester is None or not requester.registered:
+    if requester is None or not requester.registered or not requester.member:
         return Reply.notify(ctx._("This request no longer exists."))
     decided = await ctx.store.introductions.decide(
         intro.id, "accepted" if accepted else "declined", now

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from storage.engine import Database
+from storage.participants import members_only
 from storage.sql import insert
 from storage.tables import (
     announcements,
@@ -58,6 +59,7 @@ class DigestRepository:
             .where(
                 participants.c.digest_enabled,
                 participants.c.department.is_not(None),
+                members_only(),
                 # someone the outbox can deliver to (not only the console, not demo people)
                 select(identities.c.id)
                 .where(
@@ -223,6 +225,7 @@ class DigestReadRepository:
                             participants.c.registered_at >= since,
                             participants.c.registered_at < until,
                             participants.c.is_demo.is_(False),  # demo people are no news
+                            members_only(),
                         )
                     )
                 ).scalars()

@@ -23,6 +23,7 @@ from storage.tables import (
     identities,
     introductions,
     link_codes,
+    membership_requests,
     outbox,
     outbox_subjects,
     participants,
@@ -48,6 +49,8 @@ _PROFILE_EXPORT = (
     "created_at",
     "registered_at",
     "last_active_at",
+    "member_since",
+    "removed_at",
 )
 
 
@@ -171,6 +174,22 @@ class PrivacyRepository:
                     .order_by(digest_runs.c.week)
                 )
             ]
+            requests = [
+                {
+                    "status": status,
+                    "created_at": _jsonable(created),
+                    "decided_at": _jsonable(decided),
+                }
+                for status, created, decided in await conn.execute(
+                    select(
+                        membership_requests.c.status,
+                        membership_requests.c.created_at,
+                        membership_requests.c.decided_at,
+                    )
+                    .where(membership_requests.c.participant_id == participant_id)
+                    .order_by(membership_requests.c.id)
+                )
+            ]
         return {
             "profile": profile,
             "identities": idents,
@@ -180,6 +199,7 @@ class PrivacyRepository:
             "link_codes": codes,
             "messages": messages,
             "digest_runs": runs,
+            "membership_requests": requests,
         }
 
     async def erase(self, participant_id: int) -> bool:
@@ -188,7 +208,9 @@ class PrivacyRepository:
         Their identities, notes, introductions, link codes and the messages addressed to them
         go with the participant row (foreign keys cascade). Messages *about* them are deleted
         here first, found through the outbox's ``kind``/``ref_id``: introduction messages of
-        their introductions, announcement messages of announcements they wrote, and digests
+        their introductions, announcement messages of announcements they wrote, every message
+        that records them among its subjects (``outbox_subjects``: digests, the coordinators'
+        copies of a request to join), and digests
         quoting their name or a note of theirs. Announcements they wrote are deleted too (drafts
         and sent ones: a sent one was delivered already; keeping its text would keep them)."""
         async with self.db.write() as conn:

@@ -14,6 +14,7 @@ from handlers.announcements import DropDraft, SendDraft
 from handlers.counterparts import FindPage, IntroRequest
 from handlers.home import SHOW, Overview, Shortcut
 from handlers.introductions import MeetAccept, MeetDecline
+from handlers.membership import MemberApprove, MemberDecline
 from handlers.notes.buttons import NoteDelete, NoteKeep, NotePage, NoteSearchPage
 from handlers.onboarding.buttons import (
     ObCities,
@@ -47,6 +48,8 @@ SAMPLES: list[CallbackData] = [
     IntroRequest(7),
     MeetAccept(5),
     MeetDecline(5),
+    MemberApprove(MAX_ROW_ID),
+    MemberDecline(3),
     Erase("12.1764061200000000"),
     Erase(),
     KeepData("12.1764061200000000"),

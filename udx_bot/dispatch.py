@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
+from udx_bot import admission
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.middleware import (
@@ -121,10 +122,13 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
 
 
 async def access(request: Request, next: Next) -> list[Reply]:
-    """The route's conditions: a complete profile (``registered``) and the least ``role``."""
+    """The route's conditions: membership (a stranger may use only ``strangers`` routes, see
+    udx_bot/admission.py), a complete profile (``registered``) and the least ``role``."""
     ctx, route = request.ctx, request.route
     if route is None:
         return await next()
+    if not await admission.admitted(ctx) and not route.strangers:
+        return [Reply.text(await admission.refusal(ctx))]
     if route.registered and not ctx.participant.registered:
         return [
             Reply.text(ctx._("Please set up your profile first: send /start (it takes a minute)."))

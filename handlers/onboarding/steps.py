@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from babel import Locale
 
+from handlers import membership
 from handlers.onboarding.buttons import (
     STALE,
     ObCities,
@@ -18,7 +19,7 @@ from handlers.onboarding.buttons import (
 )
 from handlers.profile.fields import LANGUAGE_NAMES
 from handlers.profile.view import next_steps_text, profile_sections
-from udx_bot import reference
+from udx_bot import admission, reference
 from udx_bot.context import Context
 from udx_bot.types import Button, MultiSelect, Option, Reply, Section
 
@@ -189,5 +190,10 @@ async def finish(ctx: Context, *, edit: bool = False) -> Reply:
     await ctx.stop_waiting()
     sections = [Section(ctx._("Your profile is saved."))]
     sections.extend(await profile_sections(ctx, participant))
-    sections.append(Section(next_steps_text(ctx)))
+    if participant.member:
+        sections.append(Section(next_steps_text(ctx)))
+    elif ctx.settings.registration == admission.APPROVAL:
+        sections.append(await membership.ask_to_join(ctx))
+    else:
+        sections.append(Section(await admission.refusal(ctx)))
     return Reply(sections=sections, edit=edit)
