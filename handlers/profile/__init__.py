@@ -16,6 +16,7 @@ from typing import Any
 from handlers.profile.fields import (
     NAME_MAX,
     PLATFORM_NAMES,
+    TIME_SUFFIX_RE,
     parse_city,
     parse_department,
     parse_language,
@@ -151,7 +152,7 @@ async def _set_timezone(ctx: Context, value: str) -> str:
 
 
 async def _set_digest(ctx: Context, value: str) -> str:
-    tokens = value.split()
+    tokens = TIME_SUFFIX_RE.sub(r"\1\2", value).split()
     if not tokens:
         raise UserError(
             ctx._("Usage: /profile digest <weekday> <HH:MM>, e.g. /profile digest Monday 08:00, "
