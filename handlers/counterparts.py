@@ -67,15 +67,9 @@ class IntroRequest(CallbackData, prefix="intro", action="request", old=("r",), s
     participant_id: int
 
 
-def country_name(t: Translator, code: str | None) -> str:
-    if not code:
-        return ""
-    return str(t.locale.territories.get(code, code))
-
-
 def place(t: Translator, person: Participant) -> str:
     """ "Leeds, United Kingdom" / "Leeds, Vereinigtes Königreich"."""
-    country = country_name(t, person.country)
+    country = t.country(person.country)
     return f"{person.city_name}, {country}" if country else person.city_name or ""
 
 

@@ -201,3 +201,23 @@ class Translator:
     def department(self, key: str | None) -> str:
         dep = reference.department(key)
         return dep.name(self.language) if dep else (key or "")
+
+    def country(self, code: str | None) -> str:
+        """ "United Kingdom" / "Vereinigtes Königreich" (Babel's name of the territory)."""
+        return str(self.locale.territories.get(code, code)) if code else ""
+
+    def in_country(self, code: str) -> str:
+        """ "in the United States" / "in den USA", "im Vereinigten Königreich": the phrase a
+        sentence needs, which the country's name alone does not give in German."""
+        phrase = IN_COUNTRY.get(code)
+        if phrase is not None:
+            return self._(phrase)
+        return self._("in {country}").format(country=self.country(code))
+
+
+# The countries of the network, as a sentence says where something is.
+IN_COUNTRY = {
+    "DE": N_("in Germany"),
+    "GB": N_("in the United Kingdom"),
+    "US": N_("in the United States"),
+}

@@ -3,8 +3,6 @@ the bot now waits for (``ctx.wait_for``) and renders the step's question and but
 
 from __future__ import annotations
 
-from babel import Locale
-
 from handlers import membership
 from handlers.onboarding.buttons import (
     STALE,
@@ -65,15 +63,11 @@ async def language_step(ctx: Context, *, edit: bool = False) -> Reply:
     )
 
 
-def _country_name(ctx: Context, code: str) -> str:
-    return str(Locale.parse(ctx.t.locale).territories.get(code, code))
-
-
 async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
     await ctx.wait_for("ob:city")
     known = await ctx.store.cities.all()
     countries = sorted({c.country for c in known}, key=lambda c: (c != "DE", c))
-    buttons = [[Button(_country_name(ctx, code), ObCountry(code).pack()) for code in countries]]
+    buttons = [[Button(ctx.t.country(code), ObCountry(code).pack()) for code in countries]]
     if ctx.participant.city_name:
         buttons.append(
             [
@@ -107,8 +101,8 @@ async def country_cities(ctx: Context, country: str) -> Reply:
     return Reply(
         sections=[
             Section(
-                ctx._("Cities in {country}: choose yours, or type its name.").format(
-                    country=_country_name(ctx, country)
+                ctx._("Cities {in_country}: choose yours, or type its name.").format(
+                    in_country=ctx.t.in_country(country)
                 ),
                 heading=_step_heading(ctx, 2, ctx._("city")),
             )
