@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from storage.participants import Participant
-from tests.support import Chat
+from tests.support import Chat, person
 from udx_bot.context import Services
 
 
@@ -76,6 +76,26 @@ async def test_digest_time_in_twelve_or_twenty_four_hours(
     assert "Thursdays at" in await ada.send(f"/profile digest {typed}")
     found = await me(services, "1")
     assert (found.digest_weekday, found.digest_minute) == (3, minute)
+
+
+async def test_a_half_made_profile_says_exactly_what_is_missing(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    ada = chat("1", language="en")
+    shown = await ada.send("/profile")
+    assert "Timezone: UTC (until you set your city)" in shown and "(your city's)" not in shown
+    first = await ada.send("/profile department mobility")
+    assert "Still missing: your city. Send /start, or set it with /profile city <name>." in first
+    bea = chat("2", language="de")
+    angezeigt = await bea.send("/profil")
+    assert "Zeitzone: UTC (bis Sie Ihre Stadt angeben)" in angezeigt
+    assert "/profile stadt <Name> und /profile fachbereich <Name>" in angezeigt
+    erst = await bea.send("/profile stadt Krefeld")
+    assert "Es fehlt noch: Ihr Fachbereich." in erst and "/profile fachbereich <Name>" in erst
+    assert "Ihr Profil ist vollständig" in await bea.send("/profile fachbereich Umweltamt")
+    assert (await me(services, "2")).department == "environment"
+    konsole = Chat(services, person("Mike", platform="console", language="de"))
+    assert "Konten: Konsole" in await konsole.send("/profil")
 
 
 async def test_language_switch_changes_the_reply_language(chat: Callable[..., Chat]) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from handlers.profile.fields import (
     NAME_MAX,
-    PLATFORM_NAMES,
     TIME_SUFFIX_RE,
     parse_city,
     parse_department,
@@ -24,6 +23,7 @@ from handlers.profile.fields import (
     parse_time,
     parse_timezone,
     parse_weekday,
+    platform_name,
 )
 from handlers.profile.view import digest_text, missing_text, next_steps_text, profile_sections
 from udx_bot.context import Context, UserError
@@ -41,6 +41,7 @@ _FIELDS = {
     "dept": "department",
     "abteilung": "department",
     "amt": "department",
+    "fachbereich": "department",
     "sdgs": "sdgs",
     "sdg": "sdgs",
     "ziele": "sdgs",
@@ -50,6 +51,10 @@ _FIELDS = {
     "tz": "timezone",
     "zeitzone": "timezone",
     "digest": "digest",
+    "überblick": "digest",
+    "ueberblick": "digest",
+    "wochenüberblick": "digest",
+    "wochenueberblick": "digest",
     "deliver": "deliver",
     "zustellung": "deliver",
     "name": "name",
@@ -188,11 +193,11 @@ async def _set_deliver(ctx: Context, value: str) -> str:
             ctx._(
                 "Your {platform} account is not linked yet. Send /link here and then the code "
                 "to the bot on {platform}."
-            ).format(platform=PLATFORM_NAMES[platform])
+            ).format(platform=platform_name(ctx, platform))
         )
     await _update(ctx, deliver_platform=platform)
     return ctx._("Saved: digests and messages go to {platform}.").format(
-        platform=PLATFORM_NAMES[platform]
+        platform=platform_name(ctx, platform)
     )
 
 
