@@ -30,6 +30,7 @@ FEATURES: tuple[Router, ...] = (
     notes.router,
     counterparts.router,
     introductions.router,
+    introductions.manage.router,
     announcements.router,
     invitations.router,
     membership.router,

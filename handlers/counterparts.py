@@ -3,7 +3,7 @@
 Each entry shows the person's number (their participant id: stable across pages and days, so
 ``/intro <number>`` always means the same person), name, city with country, department and the
 goals they share with the reader, with an "Introduce me" button (:class:`IntroRequest`,
-answered by handlers/introductions.py). Paging buttons carry the filters in their data
+answered by handlers/introductions/). Paging buttons carry the filters in their data
 (:class:`FindPage`), so paging needs no conversation state.
 """
 

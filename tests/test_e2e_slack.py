@@ -113,6 +113,9 @@ async def test_a_slack_user_meets_a_telegram_user(
     assert elements(blocks, "button")[0] is introduce  # the first button: the first person
     assert (await h.press(HARRIET, introduce)).status == 200
     await h.settle()
+    confirm = fake.responses(HARRIET)[-1]["blocks"]
+    assert (await h.press(HARRIET, button(confirm, "Send request"))).status == 200
+    await h.settle()
     asked = message_text(fake.responses(HARRIET)[-1])
     assert asked == (
         "I've asked Dieter Brandt whether they'd like to be introduced. If they accept, you both "

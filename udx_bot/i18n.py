@@ -17,7 +17,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -25,7 +25,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_day_names
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_time,
+    format_timedelta,
+    get_day_names,
+)
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -176,6 +182,10 @@ class Translator:
         if isinstance(value, datetime):
             return format_time(value, format=format, tzinfo=self.tz, locale=self.locale)
         return format_time(value, format=format, locale=self.locale)
+
+    def fmt_ago(self, delta: timedelta) -> str:
+        """ "3 days ago" / "vor 3 Tagen"."""
+        return format_timedelta(-delta, add_direction=True, locale=self.locale)
 
     def fmt_number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
