@@ -145,8 +145,9 @@ async def test_slash_unknown_command_is_answered_in_the_users_language(h: SlackH
     await h.command(GERMAN, "frobnicate now")
     await h.command(ENGLISH, "frobnicate")
     await h.settle()
-    assert "Den Befehl /frobnicate kenne ich nicht" in shown(last_response(h.fake, GERMAN))
-    assert "I don't know the command /frobnicate" in shown(last_response(h.fake, ENGLISH))
+    german = shown(last_response(h.fake, GERMAN))
+    assert "Den Befehl /udx frobnicate kenne ich nicht. Senden Sie /udx help" in german
+    assert "I don't know the command /udx frobnicate" in shown(last_response(h.fake, ENGLISH))
 
 
 async def test_the_user_lookup_is_cached(h: SlackHarness) -> None:

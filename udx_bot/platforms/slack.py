@@ -37,7 +37,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from udx_bot.context import Services
-from udx_bot.platforms import slack_requests
+from udx_bot.platforms import slack_render, slack_requests
 from udx_bot.platforms.slack_events import (
     PROMPT_CALLBACK_ID,
     SlackEvents,
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
-SLASH_COMMAND = "/udx"
+SLASH_COMMAND = slack_render.SLASH_COMMAND
 RATE_LIMIT_RETRIES = 2  # answers wait out a 429 up to twice
 STOP_TIMEOUT_S = 8.0
 
