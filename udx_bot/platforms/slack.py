@@ -159,6 +159,12 @@ class SlackService:
             if is_person_in_dm(event):
                 self._spawn(str(event["user"]), self.events.on_message(body, event))
 
+        @app.event("app_mention")
+        async def on_mention(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+            await ack()
+            if isinstance(event.get("user"), str) and isinstance(event.get("channel"), str):
+                self._spawn(str(event["user"]), self.events.on_mention(body, event))
+
         @app.event("app_home_opened")
         async def on_home(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
             await ack()
