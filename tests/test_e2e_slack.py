@@ -70,6 +70,7 @@ async def test_a_slack_user_meets_a_telegram_user(
     view = fake.views[opened.response["view"]["id"]]
     assert view["type"] == "modal" and view["title"]["text"] == "New note"
     assert "What did your department learn?" in message_text(view)
+    assert "next message" not in message_text(view) and "/cancel" not in message_text(view)
     assert len(fake.responses(HARRIET)) == before  # the question is in the modal
     typed = "Walked Dortmund's Nordstadt: *pop-up* parks <3 & shade `now` #Dortmund #sdg11"
     assert (await h.submit(HARRIET, view, typed)).status == 200

@@ -136,6 +136,9 @@ class Prompt:
     label: str  # the field's label
     multiline: bool = False
     max_length: int = 3000
+    # what a form shows above the field instead of the reply's text (which speaks of sending a
+    # message: wrong in a form); empty: the reply's text
+    hint: str = ""
 
 
 @dataclass

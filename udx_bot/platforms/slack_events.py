@@ -35,7 +35,7 @@ from udx_bot.delivery import DeliveryError, Target
 from udx_bot.i18n import N_
 from udx_bot.platforms import slack_render
 from udx_bot.platforms.slack_transport import PLATFORM, SlackTransport
-from udx_bot.types import SHOW_HOME, Actor, Incoming, Prompt, Reply
+from udx_bot.types import SHOW_HOME, Actor, Incoming, Prompt, Reply, Section
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,8 @@ class SlackEvents:
     ) -> bool:
         """Open a modal asking for the text; False when Slack refused (the trigger expired)."""
         t = await self.services.translator_for_actor(actor)
-        blocks = slack_render.section_blocks(reply)[: MAX_VIEW_BLOCKS - 1]
+        shown = Reply(sections=[Section(prompt.hint)]) if prompt.hint else reply
+        blocks = slack_render.section_blocks(shown)[: MAX_VIEW_BLOCKS - 1]
         element: dict[str, Any] = {
             "type": "plain_text_input",
             "action_id": PROMPT_ACTION_ID,
