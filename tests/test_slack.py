@@ -189,6 +189,33 @@ async def test_the_manifest_subscribes_what_the_app_answers() -> None:
     assert "im:read" not in listed  # not used: the app opens DMs with im:write
 
 
+async def test_the_wizard_offers_typing_only_where_typed_text_reaches_the_bot(
+    h: SlackHarness,
+) -> None:
+    await h.command(ENGLISH, "start")  # in a channel: typed text never reaches the bot
+    await h.settle()
+    first = last_response(h.fake, ENGLISH)
+    city = await h.press(ENGLISH, button(first["blocks"], "English"))
+    assert city.status == 200
+    await h.settle()
+    step = shown(last_response(h.fake, ENGLISH))
+    assert "Choose the country (or send /udx profile city <name>)." in step
+    assert "type the city's name" not in step
+    await h.command(GERMAN, "start", in_dm=True)  # in the DM, typing works
+    await h.settle()
+    first = last_response(h.fake, GERMAN)
+    dm = {
+        "type": "message",
+        "message_ts": "1700000999.000002",
+        "channel_id": f"D{GERMAN}",
+        "is_ephemeral": True,
+    }
+    await h.press(GERMAN, button(first["blocks"], "Deutsch"), container=dm)
+    await h.settle()
+    step = shown(last_response(h.fake, GERMAN))
+    assert "Wählen Sie das Land, oder schreiben Sie" in step and "/udx profile" not in step
+
+
 async def test_the_user_lookup_is_cached(h: SlackHarness) -> None:
     await h.command(ENGLISH, "help")
     await h.command(ENGLISH, "help")

@@ -46,6 +46,9 @@ class Incoming:
     callback: str | None = None  # the pressed button's data
     values: tuple[str, ...] | None = None  # a multi-select submitted as a whole (Slack)
     update_id: str | None = None  # the platform's id of the update, for de-duplication
+    # whether a plain message typed where this came from reaches the bot (not in a Slack
+    # channel, where only /udx commands do): answers offer typing only where it works
+    can_type: bool = True
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,11 @@ async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
     return Reply(
         sections=[
             Section(
-                ctx._("Which city do you work for? Choose the country, or type the city's name."),
+                ctx._("Which city do you work for? Choose the country, or type the city's name.")
+                if ctx.incoming.can_type
+                else ctx._(
+                    "Which city do you work for? Choose the country (or send /profile city <name>)."
+                ),
                 heading=_step_heading(ctx, 2, ctx._("city")),
             )
         ],
@@ -101,9 +105,11 @@ async def country_cities(ctx: Context, country: str) -> Reply:
     return Reply(
         sections=[
             Section(
-                ctx._("Cities {in_country}: choose yours, or type its name.").format(
-                    in_country=ctx.t.in_country(country)
-                ),
+                (
+                    ctx._("Cities {in_country}: choose yours, or type its name.")
+                    if ctx.incoming.can_type
+                    else ctx._("Cities {in_country}: choose yours.")
+                ).format(in_country=ctx.t.in_country(country)),
                 heading=_step_heading(ctx, 2, ctx._("city")),
             )
         ],
@@ -138,6 +144,11 @@ async def department_step(ctx: Context, *, edit: bool = False) -> Reply:
                 ctx._(
                     "Which department do you work in? Choose one, or type its name in German or "
                     "English (for example “Umweltamt” or “Office of Sustainability”)."
+                )
+                if ctx.incoming.can_type
+                else ctx._(
+                    "Which department do you work in? Choose one (or send /profile department "
+                    "<name>)."
                 ),
                 heading=_step_heading(ctx, 3, ctx._("department")),
             )

@@ -109,7 +109,8 @@ class SlackEvents:
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
-        await self.handle(Incoming(actor, text=line), origin)
+        in_dm = str(body.get("channel_id") or "").startswith("D")
+        await self.handle(Incoming(actor, text=line, can_type=in_dm), origin)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user_id = str(event["user"])
@@ -155,7 +156,8 @@ class SlackEvents:
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
         ephemeral = bool(container.get("is_ephemeral"))
-        in_dm = isinstance(channel, str) and channel.startswith("D") and not ephemeral
+        dm_channel = isinstance(channel, str) and channel.startswith("D")
+        in_dm = dm_channel and not ephemeral
         actor = await self.actor(
             user_id,
             fallback_name=str(user.get("name") or user.get("username") or ""),
@@ -178,7 +180,11 @@ class SlackEvents:
                 response_url=body.get("response_url"),
                 trigger_id=body.get("trigger_id"),
             )
-        await self.handle(Incoming(actor, callback=callback, values=values), origin)
+        # typed text reaches the bot in the DM (and from the Home tab, whose DM is a click away)
+        typed_reaches = dm_channel or container.get("type") == "view"
+        await self.handle(
+            Incoming(actor, callback=callback, values=values, can_type=typed_reaches), origin
+        )
 
     async def on_submit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body_user_id(body)
