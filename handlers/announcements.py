@@ -91,19 +91,24 @@ async def announce(ctx: Context) -> Reply:
         ctx.ngettext("{n} recipient", "{n} recipients", n).format(n=ctx.t.fmt_number(n)),
     ]
     if draft.scheduled_at is not None:
-        lines.append(
-            ctx._("Goes out on {when}.").format(when=ctx.t.fmt_datetime(draft.scheduled_at))
-        )
+        lines.append(ctx._("Goes out on {when}.").format(when=ctx.t.fmt_when(draft.scheduled_at)))
     if len(draft.texts) == 2:
         lines.append(ctx._("Everyone receives the text in their language (German or English)."))
     else:
         lines.append(ctx._("Everyone receives this text as written."))
-    as_read = message_for(
-        ctx.t.language, draft.texts, ctx.participant.name, ctx.settings.network_name
-    )
+    # every version the message has, the reader's own first, each as its readers see it
+    versions = sorted(draft.texts, key=lambda language: language != ctx.t.language)
+    as_read = [
+        section
+        for language in versions
+        for section in message_for(
+            language, {language: draft.texts[language]}, ctx.participant.name,
+            ctx.settings.network_name,
+        ).sections
+    ]  # fmt: skip
     send_label = ctx._("Schedule") if draft.scheduled_at is not None else ctx._("Send")
     return Reply(
-        sections=[Section("\n".join(lines), heading=ctx._("Preview")), *as_read.sections],
+        sections=[Section("\n".join(lines), heading=ctx._("Preview")), *as_read],
         buttons=[
             [
                 Button(send_label, SendDraft(preview.announcement_id).pack(), "primary"),
@@ -151,7 +156,7 @@ def _pressed(ctx: Context, result: use.Result) -> Reply:
             assert announcement is not None and announcement.scheduled_at is not None
             raise UserError(
                 ctx._("{when} is in the past. Choose a time in the future.").format(
-                    when=ctx.t.fmt_datetime(announcement.scheduled_at, "short")
+                    when=ctx.t.fmt_when(announcement.scheduled_at)
                 )
             )
         case Outcome.SCHEDULED:
@@ -160,7 +165,7 @@ def _pressed(ctx: Context, result: use.Result) -> Reply:
                 ctx._(
                     "Scheduled for {when} as #{n}. /announce status shows it; "
                     "/announce cancel {n} cancels it."
-                ).format(when=ctx.t.fmt_datetime(announcement.scheduled_at), n=announcement.number),
+                ).format(when=ctx.t.fmt_when(announcement.scheduled_at), n=announcement.number),
                 edit=True,
             )
     n = result.queued
@@ -245,7 +250,7 @@ async def status(ctx: Context) -> Reply:
 def _standing(ctx: Context, standing: Standing, city_names: dict[int, str]) -> Section:
     a, c = standing.announcement, standing.counts
     when = a.sent_at if a.status == "sent" else a.scheduled_at
-    state = ctx._(_STATUS[a.status]).format(when=ctx.t.fmt_datetime(when, "short") if when else "")
+    state = ctx._(_STATUS[a.status]).format(when=ctx.t.fmt_when(when) if when else "")
     texts = texts_of(a)
     excerpt = texts.get(ctx.t.language) or next(iter(texts.values()), "")
     if len(excerpt) > 80:

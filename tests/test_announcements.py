@@ -69,6 +69,11 @@ async def test_preview_then_send_in_each_recipients_language(
     preview = await anna.send("/announce all de: Hallo Netzwerk! en: Hello network!")
     assert "Preview" in preview and "8 recipients" in preview  # 7 people and Anna herself
     assert "all registered participants" in preview and "Hello network!" in preview
+    # every version it has, as its readers will see it, the coordinator's own first
+    headings = [s.heading or "" for s in preview.replies[0].sections[1:]]
+    assert headings[0].startswith("📣 Announcement from Coord 900")
+    assert headings[1].startswith("📣 Mitteilung von Coord 900")
+    assert "Hallo Netzwerk!" in preview
     assert await count(store, outbox) == 0  # nothing goes out before Send
 
     sent = await anna.press(preview.button("Send"))
@@ -124,6 +129,14 @@ async def test_audience_filters_in_german(
     assert sorted(await payloads(store)) == sorted(c for _, c in match)
 
 
+async def test_a_german_coordinator_sees_the_time_with_its_zone(
+    chat: Callable[..., Chat], store: Store
+) -> None:
+    greta = await coordinator(chat, store, "901", language="de")
+    preview = await greta.send("/ankündigen Bürgerversammlung at 2026-12-03 09:00")
+    assert "Do., 3. Dez. 2026, 09:00 MEZ" in preview and ":00:00" not in preview.text
+
+
 async def test_cancel_sends_nothing(chat: Callable[..., Chat], store: Store) -> None:
     anna = await coordinator(chat, store, "900")
     preview = await anna.send("/announce Hello")
@@ -140,10 +153,12 @@ async def test_scheduled_in_the_coordinators_timezone(
     await add_people(store, 3, now=clock.now)
     anna = await coordinator(chat, store, "900")
     preview = await anna.send("/announce Town hall tomorrow at 2026-12-01 09:00")
-    assert "Goes out on" in preview and "Town hall tomorrow" in preview
+    # Krefeld's time, with its zone and without seconds (en_US has no short name for CET)
+    assert "Goes out on Tue, Dec 1, 2026, 9:00\u202fAM (Berlin)." in preview
+    assert "Town hall tomorrow" in preview
     assert "at 2026" not in preview.replies[-1].plain_text
     answer = await anna.press(preview.button("Schedule"))
-    assert "Scheduled for Dec 1, 2026" in answer
+    assert "Scheduled for Tue, Dec 1, 2026, 9:00\u202fAM (Berlin)" in answer
     assert "scheduled for" in await anna.send("/announce status")
     assert await release_due(services) == 0 and await count(store, outbox) == 0
     clock.set(datetime(2026, 12, 1, 7, 59, tzinfo=UTC))  # 08:59 in Krefeld

@@ -147,7 +147,7 @@ def parse_draft(
         if scheduled_at <= now:
             raise UserError(
                 t._("{when} is in the past. Choose a time in the future.").format(
-                    when=t.fmt_datetime(scheduled_at, "short")
+                    when=t.fmt_when(scheduled_at)
                 )
             )
     if audience_words is not None:

@@ -26,7 +26,7 @@ from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
 
-_COMMAND_RE = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+_COMMAND_RE = re.compile(r"^/([^\W\d_]\w*)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
 async def identity(request: Request, next: Next) -> list[Reply]:

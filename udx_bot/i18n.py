@@ -28,6 +28,7 @@ from babel import Locale
 from babel.dates import (
     format_date,
     format_datetime,
+    format_skeleton,
     format_time,
     format_timedelta,
     get_day_names,
@@ -172,6 +173,18 @@ class Translator:
     # Babel formatting in the reader's locale and timezone.
     def fmt_datetime(self, value: datetime, format: str = "medium") -> str:
         return format_datetime(value, format=format, tzinfo=self.tz, locale=self.locale)
+
+    def fmt_when(self, value: datetime) -> str:
+        """A moment as people read it, with its timezone and without seconds: "Do., 3. Dez.
+        2026, 09:00 MEZ" / "Thu, Dec 3, 2026, 3:00 AM EST"; where the locale has no short name
+        for the zone, its city: "Tue, Dec 1, 2026, 9:00 AM (Berlin)"."""
+        local = value.astimezone(self.tz)
+        day = format_skeleton("yMMMEd", local, locale=self.locale)
+        hour = format_time(local, format="short", locale=self.locale)
+        zone = format_datetime(local, "z", tzinfo=self.tz, locale=self.locale)
+        if not (zone.isalpha() and len(zone) <= 5):  # "+0100" or "Central Standard Time"
+            zone = "({})".format(format_datetime(local, "VVV", tzinfo=self.tz, locale=self.locale))
+        return f"{day}, {hour} {zone}"
 
     def fmt_date(self, value: date | datetime, format: str = "medium") -> str:
         if isinstance(value, datetime):
