@@ -18,6 +18,7 @@ from udx_bot.middleware import (
     clean_input,
     conversation,
     deduplicate,
+    measure,
     respond,
 )
 from udx_bot.types import Reply
@@ -140,7 +141,7 @@ async def handle(request: Request) -> list[Reply]:
     return _as_list(await request.route.handler(request.ctx))
 
 
-EVERY_UPDATE: tuple[Middleware, ...] = (clean_input, deduplicate, respond)
+EVERY_UPDATE: tuple[Middleware, ...] = (clean_input, deduplicate, measure, respond)
 DEFAULT_MIDDLEWARE: tuple[Middleware, ...] = (
     identity,
     guard,

@@ -45,6 +45,7 @@ from aiohttp import web
 
 from storage import Store
 from storage.outbox_claims import OutboxMessage
+from udx_bot import metrics
 from udx_bot.clock import Clock
 from udx_bot.context import Services
 from udx_bot.delivery import DeliveryError, Part, Target, TransientError, Transport
@@ -201,6 +202,7 @@ class OutboxWorker:
                 else:
                     await self.store.outbox.mark_sent([row.id], now=self.clock())
         result.sent += 1
+        metrics.OUTBOX_SENT.labels(row.platform).inc()
 
     async def _send_part(
         self,

@@ -4,6 +4,7 @@ announcements every few seconds, hourly housekeeping); each calls its feature's 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,6 +12,7 @@ from datetime import timedelta
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from udx_bot import metrics
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
 from udx_bot.usecases import announcements
@@ -22,6 +24,7 @@ Job = Callable[[Services], Awaitable[object]]
 
 async def digest_job(services: Services) -> None:
     report = await tick(services)
+    metrics.DIGEST_RUNS.inc(len(report.enqueued))
     if report.enqueued or report.skipped:
         log.info(
             "digests: %d enqueued, %d empty, %d skipped",
@@ -39,6 +42,7 @@ async def announcements_job(services: Services) -> int:
         network=services.settings.network_name,
         default_language=services.settings.default_language,
     )
+    metrics.ANNOUNCEMENTS.inc(released)
     if released:
         log.info("announcements: %d scheduled released", released)
     return released
@@ -77,6 +81,7 @@ class SchedulerService:
         self.services = services
         self.jobs = JOBS if jobs is None else jobs
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[None]] = set()  # the jobs under way
 
     def routes(self) -> list[web.RouteDef]:
         return []
@@ -98,14 +103,26 @@ class SchedulerService:
         self.scheduler.start()
 
     async def _run(self, name: str, job: Job) -> None:
+        # APScheduler cancels its jobs' tasks when it shuts down: the job runs in a task of its
+        # own, shielded, so that stop() lets it finish instead
+        task = asyncio.create_task(self._job(name, job), name=f"job:{name}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        await asyncio.shield(task)
+
+    async def _job(self, name: str, job: Job) -> None:
+        log.debug("scheduled job %s", name)  # every few seconds: not at INFO
         try:
             await job(self.services)
         except Exception:
             log.exception("scheduled job %s failed", name)
 
     async def stop(self) -> None:
+        """No new run starts; the runs under way finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.wait(set(self._running))
 
 
 def service(services: Services) -> SchedulerService:
