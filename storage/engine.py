@@ -37,8 +37,12 @@ class Database:
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url or url.endswith("://"):
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
-        elif schema is not None:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        else:
+            # a pooled connection the server dropped (a restart, a fail-over) is replaced
+            # before use instead of failing the next statement
+            kwargs["pool_pre_ping"] = True
+            if schema is not None:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
