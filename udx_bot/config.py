@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from udx_bot.platform_ids import PlatformIdError, parse_platform_id
 
 LANGUAGES = ("de", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -50,6 +52,9 @@ class Settings:
     # the outbox worker's name in its leases (UDX_WORKER_NAME, else DYNO, else host and
     # directory): a worker of the same name that starts takes over its claims at once
     worker_name: str | None = None
+    log_level: str | None = None  # LOG_LEVEL; None: the command's own (INFO for the bot)
+    log_format: str = "text"  # LOG_FORMAT: text, or json (one object per line)
+    dyno: str | None = None  # DYNO: set on Heroku, whose filesystem is ephemeral
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +134,15 @@ class Settings:
         if digest_empty not in ("skip", "send"):
             raise ConfigError(f"UDX_DIGEST_EMPTY must be skip or send, got {digest_empty!r}")
 
+        log_level = get("LOG_LEVEL")
+        if log_level is not None:
+            log_level = log_level.upper()
+            if log_level not in LOG_LEVELS:
+                raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
+
         return cls(
             database_url=database_url,
             port=port,
@@ -151,6 +165,9 @@ class Settings:
             digest_empty=digest_empty,
             outbox_retention_days=number("UDX_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
             worker_name=get("UDX_WORKER_NAME") or get("DYNO") or default_worker_name(),
+            log_level=log_level,
+            log_format=log_format,
+            dyno=get("DYNO"),
         )
 
     def redact(self, text: str) -> str:
