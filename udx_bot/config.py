@@ -12,7 +12,7 @@ import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from udx_bot.platform_ids import PlatformIdError, parse_platform_id
@@ -198,11 +198,41 @@ def _require_url(name: str, value: str) -> None:
         raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
 
 
+# libpq's parameters as hosting providers put them in DATABASE_URL, for asyncpg: sslmode is
+# asyncpg's ssl (the same values); those asyncpg has no use for are dropped
+_PG_RENAMED = {"sslmode": "ssl"}
+_PG_DROPPED = frozenset({"channel_binding", "connect_timeout", "application_name", "pgbouncer"})
+_PG_KEPT = frozenset({"ssl", "target_session_attrs", "prepared_statement_cache_size"})
+_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
+
+def _asyncpg_query(query: str) -> str:
+    kept: list[tuple[str, str]] = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        name = _PG_RENAMED.get(name, name)
+        if name in _PG_DROPPED:
+            continue
+        if name not in _PG_KEPT:
+            known = ", ".join(sorted({*_PG_RENAMED, *_PG_KEPT, *_PG_DROPPED}))
+            raise ConfigError(
+                f"DATABASE_URL has a query parameter udx-bot does not know: {name!r} "
+                f"(known: {known})"
+            )
+        if name == "ssl" and value not in _SSL_MODES:
+            raise ConfigError(
+                f"DATABASE_URL: sslmode must be one of {', '.join(sorted(_SSL_MODES))}, "
+                f"got {value!r}"
+            )
+        kept.append((name, value))
+    return urlencode(kept)
+
+
 def normalize_database_url(url: str) -> str:
     """Turn a user-facing DATABASE_URL into the SQLAlchemy async URL.
 
     Accepts ``sqlite:///relative``, ``sqlite:////absolute``, ``postgresql://…`` and Heroku's
-    ``postgres://…``; already-qualified driver URLs pass through.
+    ``postgres://…``; already-qualified driver URLs pass through. A PostgreSQL URL's
+    ``?sslmode=require`` (Render, Neon, Supabase) becomes asyncpg's ``ssl=require``.
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
@@ -218,9 +248,11 @@ def normalize_database_url(url: str) -> str:
             )
         return f"sqlite+aiosqlite://{rest}"
     if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        rest, _, query = rest.partition("?")
         if not rest or (rest.startswith("/") and len(rest) == 1):
             raise ConfigError("DATABASE_URL for PostgreSQL needs a host or a database name")
-        return f"postgresql+asyncpg://{rest}"
+        query = _asyncpg_query(query)
+        return f"postgresql+asyncpg://{rest}" + (f"?{query}" if query else "")
     raise ConfigError(
         f"DATABASE_URL must start with sqlite://, postgresql:// or postgres://, got {scheme}://"
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
+from storage.engine import DatabaseUnavailable
 from udx_bot import log_redaction, logs
 from udx_bot.cli import announce, chat, data, digest, people, run
 from udx_bot.clock import Clock, system_clock
@@ -72,11 +73,14 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
     if settings.log_level is not None:
         level = logging.getLevelName(settings.log_level)
     logs.configure(logging.DEBUG if args.verbose else level, settings.log_format)
-    log_redaction.install(settings)  # no token or secret in the log, whatever logs it
+    redacting = log_redaction.install(settings)  # no token or secret in the log, whatever logs it
     try:
         code: int = asyncio.run(args.run(args, settings, clock))
     except KeyboardInterrupt:
         return 130
+    except DatabaseUnavailable as error:
+        print(f"udx-bot: {redacting.redact(str(error))}", file=sys.stderr)
+        return 1
     return code
 
 
