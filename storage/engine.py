@@ -25,8 +25,9 @@ class DatabaseUnavailable(Exception):
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str | None = None) -> None:
         self.engine = engine
+        self.schema = schema  # PostgreSQL: the schema every table is in (None: the default)
 
     @property
     def where(self) -> str:
@@ -71,7 +72,7 @@ class Database:
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-        return cls(engine)
+        return cls(engine, schema)
 
     @property
     def dialect(self) -> str:

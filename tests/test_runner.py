@@ -150,4 +150,4 @@ async def test_the_worker_leaves_the_webhook_to_the_web_process(services: Servic
         await asyncio.sleep(0.2)
         stop.set()
         assert await asyncio.wait_for(task, runner.STOP_TIMEOUT_S) == 0
-    assert fake.calls_to("setWebhook") == [] and fake.calls_to("getUpdates") == []
+    assert fake.calls_to("setWebhook") == [] and fake.calls_to("getMe") == []  # not started

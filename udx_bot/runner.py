@@ -8,7 +8,9 @@ Which process starts what (:class:`Roles`):
   services that receive over HTTP (Slack's Events API, the Telegram webhook);
 * **worker**: the outbox worker, the scheduler and the platform services that fetch their
   updates themselves (Telegram long polling when no webhook is set, Slack Socket Mode). A worker
-  serves ``/healthz`` and ``/metrics`` only when ``PORT`` is set.
+  serves ``/healthz`` and ``/metrics`` only when ``PORT`` is set. Several workers may run on
+  one PostgreSQL (one sends per platform, one runs the scheduler: storage/locks.py); on SQLite
+  a second worker on the same file is refused (exit 2, one line).
 
 A platform service belongs to the web process when it has HTTP routes, to the worker otherwise.
 
@@ -27,6 +29,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage.locks import WorkerLockError, lock_sqlite_worker
 from udx_bot import outbox_wiring, scheduler
 from udx_bot.app import create_services
 from udx_bot.clock import Clock
@@ -109,7 +112,27 @@ async def serve(
         print(f"udx-bot: {NO_PLATFORM}", file=sys.stderr)
         return 2
     platforms, workers = select(found, background, roles)
-    everything = [*workers, *platforms]
+    sqlite_lock = None
+    if workers:
+        try:
+            sqlite_lock = lock_sqlite_worker(services.store.db)  # one worker per SQLite file
+        except WorkerLockError as error:
+            print(f"udx-bot: {error}", file=sys.stderr)
+            return 2
+    try:
+        return await _serve(services, stop, [*workers, *platforms], roles, port)
+    finally:
+        if sqlite_lock is not None:
+            sqlite_lock.release()
+
+
+async def _serve(
+    services: Services,
+    stop: asyncio.Event,
+    everything: list[Service],
+    roles: Roles,
+    port: int | None,
+) -> int:
     routes = [route for s in everything for route in s.routes()]
     settings = services.settings
     runner = None

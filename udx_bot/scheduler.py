@@ -1,6 +1,10 @@
 """The periodic jobs of a running bot, on APScheduler's AsyncIOScheduler: every job that must
 happen on the clock lives here (the digest tick every minute, the release of scheduled
-announcements every few seconds, hourly housekeeping); each calls its feature's use case."""
+announcements every few seconds, hourly housekeeping); each calls its feature's use case.
+
+With several workers on one PostgreSQL, one of them runs the jobs: the one holding the
+scheduler's advisory lock (storage/locks.py); the others' ticks do nothing until it stops or
+dies, so each tick's work is done once."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from datetime import timedelta
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from storage.locks import Leadership
 from udx_bot import metrics
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
@@ -82,6 +87,8 @@ class SchedulerService:
         self.jobs = JOBS if jobs is None else jobs
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[None]] = set()  # the jobs under way
+        # several workers: only the one holding the lock runs the jobs (PostgreSQL)
+        self.leader = Leadership(services.store.db, "scheduler")
 
     def routes(self) -> list[web.RouteDef]:
         return []
@@ -111,6 +118,9 @@ class SchedulerService:
         await asyncio.shield(task)
 
     async def _job(self, name: str, job: Job) -> None:
+        if not await self.leader.hold():
+            log.debug("scheduled job %s: another worker runs the jobs", name)
+            return
         log.debug("scheduled job %s", name)  # every few seconds: not at INFO
         try:
             await job(self.services)
@@ -123,6 +133,7 @@ class SchedulerService:
             self.scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.wait(set(self._running))
+        await self.leader.release()
 
 
 def service(services: Services) -> SchedulerService:

@@ -1,0 +1,271 @@
+"""Several workers on one PostgreSQL (issue 15): two worker processes drain 2,000 outbox rows
+against the fake Bot API, each row delivered once, the two together within the platform's
+limit (one sender per platform, elected by an advisory lock); the sender killed with SIGKILL
+mid-drain: the other takes over, every row is delivered once the dead one's lease has passed,
+duplicates at most what it had in flight. The scheduler's jobs run in one worker at a time. On
+SQLite a second worker on the same file is refused with one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from asyncio.subprocess import Process
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage import Store, open_store
+from storage.locks import Leadership
+from storage.outbox import NewMessage
+from storage.tables import outbox
+from tests.fakes.telegram_api import FakeTelegram
+from tests.outbox_support import add_people
+from tests.support import SEED_NOW, TEST_NOW
+from tests.telegram_support import with_telegram
+from udx_bot import runner
+from udx_bot.context import Services
+from udx_bot.demo import seed_demo
+from udx_bot.scheduler import SchedulerService
+from udx_bot.types import Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 400.0  # each worker's UDX_TELEGRAM_RATE: the budget of the whole deployment
+FAKE_RATE = 440.0  # the fake's limit: two senders at once would get 429s by the hundred
+CONCURRENCY = 16
+WAIT = 90.0
+WORKER = """
+import asyncio, sys
+from datetime import timedelta
+from storage import open_store
+from tests.outbox_support import running_clock
+from tests.support import TEST_NOW
+from udx_bot.config import Settings
+from udx_bot.outbox_wiring import routes
+from udx_bot.outbox_worker import OutboxWorker
+
+async def main():
+    settings = Settings.from_env()
+    store = await open_store(settings.database_url, schema=sys.argv[1])
+    worker = OutboxWorker(
+        store, routes(settings), clock=running_clock(TEST_NOW + timedelta(seconds=1)),
+        worker_name=settings.worker_name, concurrency=int(sys.argv[2]),
+        lease=timedelta(seconds=float(sys.argv[3])), poll_interval=0.2,
+    )
+    await worker.start()  # the service's loop, as udx-bot worker runs it
+    while await store.outbox.next_due() is not None:
+        await asyncio.sleep(0.2)
+    await worker.stop()
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture
+async def pg_store(pg_schema: tuple[str, str]) -> AsyncIterator[tuple[Store, str, str]]:
+    url, schema = pg_schema
+    store = await open_store(url, schema=schema)
+    await seed_demo(store, now=SEED_NOW)
+    try:
+        yield store, url, schema
+    finally:
+        await store.close()
+
+
+async def _fan_out(store: Store, count: int) -> None:
+    people = await add_people(store, count, first_id=60_000, now=TEST_NOW)
+    text = json.dumps([Reply.text("The network meets on Thursday.").to_json()])
+    rows = [
+        NewMessage(f"two:{pid}", "test", "telegram", chat, chat, text, pid) for pid, chat in people
+    ]
+    assert await store.outbox.enqueue_many(rows, now=TEST_NOW) == count
+
+
+async def _worker(url: str, schema: str, fake: FakeTelegram, name: str, lease: float) -> Process:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TELEGRAM_BOT_TOKEN": "123456:TEST",
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "UDX_TELEGRAM_RATE": str(RATE),
+        "UDX_WORKER_NAME": name,
+        "PYTHONPATH": str(ROOT),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", WORKER, schema, str(CONCURRENCY), str(lease), env=env, cwd=ROOT
+    )
+
+
+def _delivered(fake: FakeTelegram) -> Counter[object]:
+    return Counter(c.chat_id for c in fake.calls if c.ok and c.method == "sendMessage")
+
+
+async def _finish(*procs: Process) -> None:
+    try:
+        for proc in procs:
+            if proc.returncode is None:
+                assert await asyncio.wait_for(proc.wait(), WAIT) == 0
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+
+async def test_two_workers_deliver_2000_rows_once_within_the_platform_limit(
+    pg_store: tuple[Store, str, str],
+) -> None:
+    store, url, schema = pg_store
+    count = 2000
+    await _fan_out(store, count)
+    async with FakeTelegram(global_rate=FAKE_RATE) as fake:
+        procs = [await _worker(url, schema, fake, f"w{n}", lease=60) for n in (1, 2)]
+        try:
+            async with asyncio.timeout(WAIT):
+                # both started (imports take a second or two of CPU): measure from a quarter on
+                while sum(_delivered(fake).values()) < count // 4:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+                started, at_start = time.monotonic(), sum(_delivered(fake).values())
+                while sum(_delivered(fake).values()) < count:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                elapsed = time.monotonic() - started
+        finally:
+            await _finish(*procs)
+        copies = _delivered(fake)
+        assert len(copies) == count and set(copies.values()) == {1}  # each exactly once
+        assert fake.count_429 == 0  # the two never sent at once
+    fraction = (count - at_start) / elapsed / RATE
+    assert fraction <= 1.05, fraction  # the combined rate within the deployment's budget
+    assert await store.outbox.next_due() is None
+
+
+async def test_the_sender_killed_mid_drain_is_taken_over_after_its_lease(
+    pg_store: tuple[Store, str, str],
+) -> None:
+    store, url, schema = pg_store
+    count, lease = 1200, 2.0
+    await _fan_out(store, count)
+    async with FakeTelegram(global_rate=FAKE_RATE) as fake:
+        procs = {n: await _worker(url, schema, fake, n, lease=lease) for n in ("k1", "k2")}
+        try:
+            async with asyncio.timeout(WAIT):
+                while sum(_delivered(fake).values()) < count // 3:  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+            async with store.db.read() as conn:
+                claimers = set(
+                    (
+                        await conn.execute(
+                            select(outbox.c.claimed_by).where(
+                                outbox.c.status == "pending", outbox.c.claimed_by.is_not(None)
+                            )
+                        )
+                    ).scalars()
+                )
+            assert len(claimers) == 1, claimers  # one sender
+            (sender,) = claimers
+            procs[sender].send_signal(signal.SIGKILL)
+            assert await procs[sender].wait() == -signal.SIGKILL
+            await _finish(*procs.values())
+        finally:
+            for proc in procs.values():
+                if proc.returncode is None:
+                    proc.kill()
+        copies = _delivered(fake)
+        assert len(copies) == count  # everyone got it
+        assert sum(n - 1 for n in copies.values()) <= CONCURRENCY  # at most the sends in flight
+        assert fake.count_429 == 0
+    assert await store.outbox.next_due() is None
+
+
+async def test_one_leader_at_a_time_and_the_next_one_takes_over(
+    pg_store: tuple[Store, str, str],
+) -> None:
+    store, url, schema = pg_store
+    other = await open_store(url, schema=schema, migrate=False)
+    first, second = Leadership(store.db, "test"), Leadership(other.db, "test")
+    try:
+        assert await first.hold() and not await second.hold()
+        assert await first.hold()  # still ours
+        await first.release()
+        assert await second.hold() and not await first.hold()
+        # the holder's connection dies (a crash, a fail-over): the lock goes with it
+        async with store.db.write() as conn:
+            await conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+            )
+        assert not await second.hold()  # noticed
+        assert await first.hold()
+    finally:
+        await first.release()
+        await second.release()
+        await other.close()
+
+
+async def test_the_scheduler_runs_in_one_worker_at_a_time(
+    pg_store: tuple[Store, str, str], services: Services
+) -> None:
+    store, url, schema = pg_store
+    other = await open_store(url, schema=schema, migrate=False)
+    runs: Counter[str] = Counter()
+
+    def job(name: str):  # type: ignore[no-untyped-def]
+        async def run(_services: Services) -> None:
+            runs[name] += 1
+
+        return run
+
+    a = SchedulerService(replace(services, store=store), jobs=[("tick", job("a"), 0.05)])
+    b = SchedulerService(replace(services, store=other), jobs=[("tick", job("b"), 0.05)])
+    try:
+        await a.start()
+        async with asyncio.timeout(WAIT):
+            while runs["a"] < 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await b.start()
+        seen = runs["a"]
+        async with asyncio.timeout(WAIT):
+            while runs["a"] < seen + 5:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert runs["b"] == 0  # b's ticks did nothing while a led
+        await a.stop()
+        async with asyncio.timeout(WAIT):
+            while runs["b"] < 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    finally:
+        await a.stop()
+        await b.stop()
+        await other.close()
+
+
+async def test_a_second_worker_on_one_sqlite_file_is_refused(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with FakeTelegram() as fake:
+        with_telegram(services, fake)
+        stop = asyncio.Event()
+        first = asyncio.create_task(runner.serve(services, stop, port=0, roles=runner.WORKER))
+        await fake.wait_until(lambda: bool(fake.calls_to("setMyCommands")))  # it runs
+        try:
+            code = await runner.serve(services, asyncio.Event(), port=0, roles=runner.WORKER)
+        finally:
+            stop.set()
+            assert await asyncio.wait_for(first, runner.STOP_TIMEOUT_S) == 0
+        assert code == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("udx-bot: another udx-bot worker (pid ") and "\n" not in err
+        assert "PostgreSQL" in err
+        # once the first is gone, a worker starts again
+        stop = asyncio.Event()
+        again = asyncio.create_task(runner.serve(services, stop, port=0, roles=runner.WORKER))
+        await asyncio.sleep(0.2)
+        stop.set()
+        assert await asyncio.wait_for(again, runner.STOP_TIMEOUT_S) == 0
