@@ -2,12 +2,13 @@
 against the fake Bot API, each row delivered once, the two together within the platform's
 limit (one sender per platform, elected by an advisory lock); the sender killed with SIGKILL
 mid-drain: the other takes over, every row is delivered once the dead one's lease has passed,
-duplicates at most what it had in flight. The scheduler's jobs run in one worker at a time. On
-SQLite a second worker on the same file is refused with one clear line."""
+duplicates at most what it had in flight. The scheduler's jobs and Telegram long polling run
+in one worker at a time. On SQLite a second worker on the same file is refused with one line."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dtm
 import json
 import os
 import signal
@@ -20,19 +21,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage import Store, open_store
-from storage.locks import Leadership
+from storage.locks import LOCK_NAMESPACE, Leadership
 from storage.outbox import NewMessage
 from storage.tables import outbox
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram, visible_text
 from tests.outbox_support import add_people
 from tests.support import SEED_NOW, TEST_NOW
 from tests.telegram_support import with_telegram
 from udx_bot import runner
 from udx_bot.context import Services
 from udx_bot.demo import seed_demo
+from udx_bot.exclusive import Exclusive
+from udx_bot.platforms.telegram import TelegramService
 from udx_bot.scheduler import SchedulerService
 from udx_bot.types import Reply
 
@@ -78,6 +81,18 @@ async def pg_store(pg_schema: tuple[str, str]) -> AsyncIterator[tuple[Store, str
         yield store, url, schema
     finally:
         await store.close()
+
+
+async def kill_holder(store: Store, lock: Leadership) -> None:
+    """End the database session that holds ``lock`` (a crash, a fail-over)."""
+    async with store.db.write() as conn:
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND "
+                "granted AND classid = :ns AND objid = (hashtext(:key)::bigint & 4294967295)::oid"
+            ),
+            {"ns": LOCK_NAMESPACE, "key": lock.key},
+        )
 
 
 async def _fan_out(store: Store, count: int) -> None:
@@ -197,11 +212,7 @@ async def test_one_leader_at_a_time_and_the_next_one_takes_over(
         await first.release()
         assert await second.hold() and not await first.hold()
         # the holder's connection dies (a crash, a fail-over): the lock goes with it
-        async with store.db.write() as conn:
-            await conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
-            )
+        await kill_holder(store, second)
         assert not await second.hold()  # noticed
         assert await first.hold()
     finally:
@@ -269,3 +280,62 @@ async def test_a_second_worker_on_one_sqlite_file_is_refused(
         await asyncio.sleep(0.2)
         stop.set()
         assert await asyncio.wait_for(again, runner.STOP_TIMEOUT_S) == 0
+
+
+async def test_one_worker_polls_telegram_and_another_takes_over(
+    pg_store: tuple[Store, str, str], services: Services
+) -> None:
+    store, url, schema = pg_store
+    other = await open_store(url, schema=schema, migrate=False)
+    async with FakeTelegram() as fake:
+        with_telegram(services, fake)
+        first_services = replace(services, store=store)
+        second_services = replace(services, store=other)
+        first = Exclusive(
+            TelegramService(first_services, poll_timeout=dtm.timedelta(seconds=1)),
+            store,
+            retry=0.1,
+        )
+        second = Exclusive(
+            TelegramService(second_services, poll_timeout=dtm.timedelta(seconds=1)),
+            other,
+            retry=0.1,
+        )
+        try:
+            await first.start()
+            await second.start()
+            assert first.running and not second.running  # one poller
+            fake.push_message(501, "/help")
+            assert "Commands" in visible_text((await fake.wait_for_messages(501, within=10))[0])
+            await first.stop()  # a deploy stops it: the one standing by polls within a retry
+            async with asyncio.timeout(WAIT):
+                while not second.running:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            fake.push_message(502, "/help")
+            assert "Commands" in visible_text((await fake.wait_for_messages(502, within=10))[0])
+        finally:
+            await first.stop()
+            await second.stop()
+            await other.close()
+
+
+async def test_a_poller_that_loses_its_lock_stops_and_polls_again_when_it_has_it_back(
+    pg_store: tuple[Store, str, str], services: Services
+) -> None:
+    store, _, _ = pg_store
+    async with FakeTelegram() as fake:
+        with_telegram(services, fake)
+        poller = Exclusive(
+            TelegramService(replace(services, store=store), poll_timeout=dtm.timedelta(seconds=1)),
+            store,
+            retry=0.1,
+        )
+        try:
+            await poller.start()
+            assert poller.running
+            await kill_holder(store, poller.leader)  # its lock's connection dies
+            await fake.wait_until(lambda: len(fake.calls_to("getMe")) >= 2, within=WAIT)
+            fake.push_message(503, "/help")
+            assert "Commands" in visible_text((await fake.wait_for_messages(503, within=10))[0])
+        finally:
+            await poller.stop()

@@ -13,6 +13,8 @@ Which process starts what (:class:`Roles`):
   a second worker on the same file is refused (exit 2, one line).
 
 A platform service belongs to the web process when it has HTTP routes, to the worker otherwise.
+One that only one process may run (``exclusive``: Telegram long polling) runs in the worker that
+holds its lock; the other workers stand by (udx_bot/exclusive.py).
 
 SIGTERM (and SIGINT): the platform services stop first (no new update is taken; those in flight
 are finished), then the outbox worker (the sends in flight finish, claimed rows not sent yet are
@@ -35,6 +37,7 @@ from udx_bot.app import create_services
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services
+from udx_bot.exclusive import Exclusive
 from udx_bot.service import Service, ServiceFactory
 from udx_bot.web import build_app, start_server
 
@@ -112,6 +115,10 @@ async def serve(
         print(f"udx-bot: {NO_PLATFORM}", file=sys.stderr)
         return 2
     platforms, workers = select(found, background, roles)
+    # Telegram long polling: one process of the deployment polls (udx_bot/exclusive.py)
+    platforms = [
+        Exclusive(s, services.store) if getattr(s, "exclusive", False) else s for s in platforms
+    ]
     sqlite_lock = None
     if workers:
         try:
