@@ -339,3 +339,16 @@ async def test_a_poller_that_loses_its_lock_stops_and_polls_again_when_it_has_it
             assert "Commands" in visible_text((await fake.wait_for_messages(503, within=10))[0])
         finally:
             await poller.stop()
+
+
+async def test_processes_starting_together_migrate_one_after_the_other(
+    pg_schema: tuple[str, str],
+) -> None:
+    url, schema = pg_schema
+    stores = await asyncio.gather(*(open_store(url, schema=schema) for _ in range(3)))
+    try:
+        for store in stores:
+            assert await store.outbox.next_due() is None  # each found the schema complete
+    finally:
+        for store in stores:
+            await store.close()
