@@ -50,7 +50,7 @@ async def scrape(base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], flo
 async def test_metrics_move_when_an_update_is_handled_and_a_message_is_sent(
     services: Services,
 ) -> None:
-    sent_key = ("udx_outbox_sent_total", (("platform", "telegram"),))
+    sent_key = ("udx_outbox_sent_total", (("kind", "test"), ("platform", "telegram")))
     help_key = ("udx_updates_total", (("command", "help"), ("platform", "telegram")))
     depth_key = ("udx_outbox_depth", (("platform", "telegram"),))
     async with serving(services) as base, FakeTelegram(token=TOKEN) as fake:

@@ -28,13 +28,19 @@ REPLY_SECONDS = Histogram(
     ["platform"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-OUTBOX_SENT = Counter("udx_outbox_sent", "Outbox messages delivered", ["platform"])
+OUTBOX_SENT = Counter(
+    "udx_outbox_sent",
+    "Outbox messages delivered, by platform and kind (announcement, digest, introduction, ...)",
+    ["platform", "kind"],
+)
 OUTBOX_FAILED = Counter("udx_outbox_failed", "Outbox messages failed for good", ["platform"])
 OUTBOX_RATE_LIMITED = Counter(
     "udx_outbox_rate_limited", "Sends the platform refused with 429", ["platform"]
 )
 OUTBOX_DEPTH = Gauge("udx_outbox_depth", "Outbox messages pending", ["platform"])
-DIGEST_RUNS = Counter("udx_digest_runs", "Digest runs enqueued")
+DIGEST_RUNS = Counter(
+    "udx_digest_runs", "Digests of the scheduler's ticks, by outcome", ["outcome"]
+)
 ANNOUNCEMENTS = Counter("udx_announcements_released", "Scheduled announcements released")
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -213,7 +213,7 @@ class OutboxWorker:
                 else:
                     await self.store.outbox.mark_sent([row.id], now=self.clock())
         result.sent += 1
-        metrics.OUTBOX_SENT.labels(row.platform).inc()
+        metrics.OUTBOX_SENT.labels(row.platform, row.kind).inc()
 
     async def _send_part(
         self,

@@ -29,7 +29,8 @@ Job = Callable[[Services], Awaitable[object]]
 
 async def digest_job(services: Services) -> None:
     report = await tick(services)
-    metrics.DIGEST_RUNS.inc(len(report.enqueued))
+    for outcome in ("enqueued", "empty", "skipped"):
+        metrics.DIGEST_RUNS.labels(outcome).inc(len(getattr(report, outcome)))
     if report.enqueued or report.skipped:
         log.info(
             "digests: %d enqueued, %d empty, %d skipped",
