@@ -110,7 +110,8 @@ async def serve(
     roles: Roles = ALL,
 ) -> int:
     """Run what ``roles`` starts until ``stop`` is set; returns the exit status."""
-    found, background = build_services(services)
+    # the workers only where they run (an outbox worker listens to the outbox once built)
+    found, background = build_services(services, workers=WORKERS if roles.worker else ())
     if not found:
         print(f"udx-bot: {NO_PLATFORM}", file=sys.stderr)
         return 2
