@@ -32,7 +32,7 @@ async def add_people(
     sdgs: Sequence[int] = (),
     now: datetime,
 ) -> list[tuple[int, str]]:
-    """``count`` registered participants, each with one identity; returns (participant id,
+    """``count`` registered participants (members), each with one identity; returns (participant id,
     chat id). Telegram chat ids are the user ids; Slack DM channels are ``D`` + user id."""
     made = []
     async with store.db.write() as conn:
@@ -49,6 +49,7 @@ async def add_people(
                     language=language,
                     created_at=now,
                     registered_at=now,
+                    member_since=now,
                 )
             )
             pk = result.inserted_primary_key
@@ -82,18 +83,20 @@ def telegram_route(
     *,
     rate: float = Settings.telegram_rate,
     per_chat_rate: float = TELEGRAM_PER_CHAT_RATE,
+    read_timeout: float = 15.0,
 ) -> dict[str, Route]:
     """``{"telegram": Route}`` to the Bot API at ``base_url`` (a FakeTelegram)."""
     settings = Settings(telegram_bot_token=token, telegram_api_base_url=base_url)
-    transport = TelegramTransport.from_settings(settings)
+    transport = TelegramTransport.from_settings(settings, read_timeout=read_timeout)
     assert transport is not None
     return {"telegram": Route(transport, rate=rate, per_chat_rate=per_chat_rate)}
 
 
 def slack_route(
-    token: str, api_url: str, *, per_chat_rate: float = Settings.slack_rate
+    token: str, api_url: str, *, per_chat_rate: float = Settings.slack_rate, timeout: int = 30
 ) -> dict[str, Route]:
     """``{"slack": Route}`` to the Web API at ``api_url`` (a FakeSlack)."""
-    transport = SlackTransport.from_settings(Settings(slack_bot_token=token, slack_api_url=api_url))
+    settings = Settings(slack_bot_token=token, slack_api_url=api_url)
+    transport = SlackTransport.from_settings(settings, timeout=timeout)
     assert transport is not None
     return {"slack": Route(transport, per_chat_rate=per_chat_rate)}

@@ -62,15 +62,18 @@ class SlackHarness:
         async with self.session.post(self.url, data=body, headers=all_headers) as response:
             return Sent(response.status, await response.text())
 
-    async def command(self, user_id: str, text: str, *, key: str | None = None) -> Sent:
-        """``/udx <text>``; answers go to ``fake.response_url(key)`` (default: the user id)."""
+    async def command(
+        self, user_id: str, text: str, *, key: str | None = None, in_dm: bool = False
+    ) -> Sent:
+        """``/udx <text>`` in a channel (``in_dm``: in the person's DM with the app); answers go
+        to ``fake.response_url(key)`` (default: the user id)."""
         n = next(self._ids)
         form = {
             "token": "legacy",
             "team_id": TEAM_ID,
             "team_domain": "udx-test",
-            "channel_id": "C0GENERAL",
-            "channel_name": "general",
+            "channel_id": f"D{user_id}" if in_dm else "C0GENERAL",
+            "channel_name": "directmessage" if in_dm else "general",
             "user_id": user_id,
             "user_name": user_id.lower(),
             "command": "/udx",

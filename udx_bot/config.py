@@ -20,6 +20,7 @@ from udx_bot.platform_ids import PlatformIdError, parse_platform_id
 LANGUAGES = ("de", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+REGISTRATION_MODES = ("invite", "approval", "open")
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -55,6 +56,11 @@ class Settings:
     log_level: str | None = None  # LOG_LEVEL; None: the command's own (INFO for the bot)
     log_format: str = "text"  # LOG_FORMAT: text, or json (one object per line)
     dyno: str | None = None  # DYNO: set on Heroku, whose filesystem is ephemeral
+    # who gets in (udx_bot.admission): UDX_REGISTRATION, "invite" when read from the
+    # environment; settings made in code (tests, the benchmark) admit everyone
+    registration: str = "open"
+    slack_require_invite: bool = False  # UDX_SLACK_REQUIRE_INVITE=1
+    telegram_bot_username: str | None = None  # for invitation links; the bot's own once running
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -142,6 +148,16 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
+        registration = (get("UDX_REGISTRATION") or "invite").lower()
+        if registration not in REGISTRATION_MODES:
+            raise ConfigError(
+                f"UDX_REGISTRATION must be one of {', '.join(REGISTRATION_MODES)}, "
+                f"got {registration!r}"
+            )
+        require_invite = (get("UDX_SLACK_REQUIRE_INVITE") or "0").lower()
+        if require_invite not in ("0", "1", "true", "false", "yes", "no"):
+            raise ConfigError(f"UDX_SLACK_REQUIRE_INVITE must be 0 or 1, got {require_invite!r}")
+        bot_username = (get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None
 
         return cls(
             database_url=database_url,
@@ -168,6 +184,9 @@ class Settings:
             log_level=log_level,
             log_format=log_format,
             dyno=get("DYNO"),
+            registration=registration,
+            slack_require_invite=require_invite in ("1", "true", "yes"),
+            telegram_bot_username=bot_username,
         )
 
     def redact(self, text: str) -> str:

@@ -22,7 +22,9 @@ How it works (one :meth:`OutboxWorker.drain_once`):
    as an attempt), mark permanent failures ``failed`` and block the identity (``blocked_at``)
    so nothing more is sent to it until the person writes again. A failure that leaves open
    whether the platform has the message (the answer was lost or unreadable) is never retried:
-   the row becomes ``uncertain`` (logged, counted), so one send never turns into several.
+   the row becomes ``uncertain`` (logged, counted), so one send never turns into several;
+   when that was not its last part, the parts after it are still sent (they certainly were
+   not shown), and the row becomes ``uncertain`` after the last one.
    (What a failure means for its row: udx_bot/outbox_outcomes.py.)
 
 The service (``udx-bot run``) loops over ``drain_once`` and wakes up at once when a message is
@@ -53,7 +55,14 @@ from storage.outbox_claims import OutboxMessage
 from udx_bot import metrics
 from udx_bot.clock import Clock
 from udx_bot.context import Services
-from udx_bot.delivery import DeliveryError, Part, Target, TransientError, Transport
+from udx_bot.delivery import (
+    DeliveryError,
+    Part,
+    Target,
+    TransientError,
+    Transport,
+    UncertainDelivery,
+)
 from udx_bot.outbox_outcomes import (
     BACKOFF_BASE_S,
     MAX_ATTEMPTS,
@@ -192,8 +201,10 @@ class OutboxWorker:
         transport = self.transports[row.platform]
         target = Target(row.user_id, row.chat_id)
         done = row.parts_sent
+        last = row.parts_sent + len(parts)
         if not parts:  # nothing (left) to send
             await self.store.outbox.mark_sent([row.id], now=self.clock())
+        perhaps: UncertainDelivery | None = None  # a part whose answer was unreadable
         for part, chat_slot in parts:
             await self._sleep_until(chat_slot)
             if limits is not None:
@@ -205,11 +216,20 @@ class OutboxWorker:
             # a part counts as in flight until it is recorded: a worker killed at any moment
             # re-sends at most ``concurrency`` messages
             async with self._inflight:
-                if not await self._send_part(row, transport, target, part, result):
+                try:
+                    sent = await self._send_part(row, transport, target, part, result)
+                except UncertainDelivery as error:
+                    # probably shown: never again, but the parts after it certainly were not
+                    perhaps = error
+                    sent = True
+                if not sent:
                     return
                 done += 1
-                if done < row.parts_sent + len(parts):
+                if done < last:
                     await self.store.outbox.mark_parts_sent(row.id, done)
+                elif perhaps is not None:
+                    await self.outcomes.failed(row, perhaps, result)
+                    return
                 else:
                     await self.store.outbox.mark_sent([row.id], now=self.clock())
         result.sent += 1
@@ -223,9 +243,12 @@ class OutboxWorker:
         part: Part,
         result: DrainResult,
     ) -> bool:
-        """One platform message; False when it was not delivered (the row is dealt with)."""
+        """One platform message; False when it was not delivered (the row is dealt with).
+        Raises :class:`UncertainDelivery` when the platform perhaps has it."""
         try:
             await transport.send_part(target, part)
+        except UncertainDelivery:
+            raise  # the caller decides: the parts after it are still to be sent
         except DeliveryError as error:
             await self.outcomes.failed(row, error, result)
             return False

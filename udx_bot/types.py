@@ -46,6 +46,9 @@ class Incoming:
     callback: str | None = None  # the pressed button's data
     values: tuple[str, ...] | None = None  # a multi-select submitted as a whole (Slack)
     update_id: str | None = None  # the platform's id of the update, for de-duplication
+    # whether a plain message typed where this came from reaches the bot (not in a Slack
+    # channel, where only /udx commands do): answers offer typing only where it works
+    can_type: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class Prompt:
     label: str  # the field's label
     multiline: bool = False
     max_length: int = 3000
+    # what a form shows above the field instead of the reply's text (which speaks of sending a
+    # message: wrong in a form); empty: the reply's text
+    hint: str = ""
 
 
 @dataclass

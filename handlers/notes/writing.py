@@ -59,6 +59,7 @@ async def note_command(ctx: Context) -> Reply:
                 label=ctx._("Your note"),
                 multiline=True,
                 max_length=MAX_NOTE_LENGTH,
+                hint=ctx._("What did your department learn? #sdg13 and #City become tags."),
             ),
         )
     return await _save(ctx, ctx.args)
@@ -102,6 +103,9 @@ async def _subcommand(ctx: Context, action: str, word: str, rest: str) -> Reply:
                 label=ctx._("New text"),
                 multiline=True,
                 max_length=MAX_NOTE_LENGTH,
+                hint=ctx._("The new text of note #{n} (#sdg13 and #City become tags).").format(
+                    n=note.id
+                ),
             ),
         )
     if more:

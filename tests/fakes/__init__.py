@@ -22,6 +22,7 @@ from aiohttp import web
 
 __all__ = [
     "BAD_ANSWERS",
+    "SLOW_ANSWER_S",
     "FakeServer",
     "SlidingWindow",
     "TokenBucket",
@@ -33,8 +34,11 @@ __all__ = [
 # How a fake answers badly (``fake.answer_badly_next(target, how)``):
 #   "garbage"   accepts the call (the message is shown), then answers 200 with a non-JSON body;
 #   "drop"      accepts the call, then closes the connection without answering;
-#   "empty_502" refuses the call (nothing shown) with 502 and an empty body, as a gateway does.
-BAD_ANSWERS = ("garbage", "drop", "empty_502")
+#   "empty_502" refuses the call (nothing shown) with 502 and an empty body, as a gateway does;
+#   "slow"      accepts the call, then waits ``SLOW_ANSWER_S`` before answering (longer than a
+#               client with a short read timeout waits: its answer is lost to a timeout).
+BAD_ANSWERS = ("garbage", "drop", "empty_502", "slow")
+SLOW_ANSWER_S = 1.5
 GARBAGE = "<html><body>upstream answered something odd</body></html>"
 
 

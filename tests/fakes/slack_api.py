@@ -32,6 +32,7 @@ calls to a channel answer badly (see :data:`tests.fakes.BAD_ANSWERS`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
@@ -45,7 +46,14 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import BAD_ANSWERS, FakeServer, TokenBucket, answer_badly, read_request
+from tests.fakes import (
+    BAD_ANSWERS,
+    SLOW_ANSWER_S,
+    FakeServer,
+    TokenBucket,
+    answer_badly,
+    read_request,
+)
 
 __all__ = [
     "Call",
@@ -181,23 +189,36 @@ class FakeSlack(FakeServer):
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._buckets: dict[str, TokenBucket] = {}
-        self._bad_next: dict[str, list[str]] = {}
+        self._bad_next: dict[str, list[str | None]] = {}
+        self._fail_next: dict[str, list[str | int | None]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}  # file id -> announced, perhaps uploaded
         self._files: list[dict[str, Any]] = []  # shared files, in order
         self._file_ids = itertools.count(1)
 
-    def answer_badly_next(self, channel: str, how: str = "garbage", times: int = 1) -> None:
+    def answer_badly_next(
+        self, channel: str, how: str = "garbage", times: int = 1, *, after: int = 0
+    ) -> None:
         """Answer the next ``times`` ``chat.postMessage`` calls to ``channel`` (a user id means
-        their DM) badly (see BAD_ANSWERS)."""
+        their DM) badly (see BAD_ANSWERS), once ``after`` more were answered as usual."""
         if how not in BAD_ANSWERS:
             raise ValueError(f"how must be one of {BAD_ANSWERS}")
-        self._bad_next.setdefault(self._dm(channel), []).extend([how] * times)
+        self._bad_next.setdefault(self._dm(channel), []).extend([None] * after + [how] * times)
 
-    def _bad_answer(self, method: str, params: dict[str, Any]) -> str | None:
+    def fail_next(
+        self, channel: str, error: str | int = 500, times: int = 1, *, after: int = 0
+    ) -> None:
+        """Refuse the next ``times`` ``chat.postMessage`` calls to ``channel`` with ``error``
+        (an HTTP status, 429 included, or a Slack error name), once ``after`` more went
+        through as usual."""
+        self._fail_next.setdefault(self._dm(channel), []).extend([None] * after + [error] * times)
+
+    def _bad_answer(self, method: str, params: dict[str, Any], *, peek: bool = False) -> str | None:
         if method != "chat.postMessage" or not params.get("channel"):
             return None
         pending = self._bad_next.get(self._dm(str(params["channel"])))
-        return pending.pop(0) if pending else None
+        if not pending:
+            return None
+        return pending[0] if peek else pending.pop(0)
 
     # --- server --------------------------------------------------------------------------
 
@@ -232,8 +253,9 @@ class FakeSlack(FakeServer):
             if isinstance(params[key], str) and params[key][:1] in ("[", "{"):
                 params[key] = json.loads(params[key])
         call = Call(method, params)
-        bad = self._bad_answer(method, params)
+        bad = self._bad_answer(method, params, peek=True)
         if bad == "empty_502":
+            self._bad_answer(method, params)
             call.status = 502
             self.calls.append(call)
             self.changed()
@@ -254,7 +276,12 @@ class FakeSlack(FakeServer):
         call.status, call.response = status, body
         self.calls.append(call)
         self.changed()
-        if bad is not None:
+        # a bad answer is planned for a call that is accepted (a refused one waits for the next)
+        accepted = status == 200 and body.get("ok")
+        bad = self._bad_answer(method, params) if accepted else None
+        if bad == "slow":
+            await asyncio.sleep(SLOW_ANSWER_S)  # handled (posted), the answer comes too late
+        elif bad is not None:
             return answer_badly(request, bad)  # handled (posted), but the answer is bad
         return web.json_response(body, status=status, headers=headers)
 
@@ -291,6 +318,17 @@ class FakeSlack(FakeServer):
     def _refuse(
         self, method: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        if method == "chat.postMessage" and params.get("channel"):
+            pending = self._fail_next.get(self._dm(str(params["channel"])))
+            planned = pending.pop(0) if pending else None
+            if planned == 429:
+                self.count_429 += 1
+                seconds = str(max(1, self.retry_after or 1))
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": seconds}
+            if isinstance(planned, int):
+                return planned, {"ok": False, "error": _ERROR_NAMES.get(planned, "fatal_error")}, {}
+            if planned is not None:
+                return 200, {"ok": False, "error": planned}, {}
         for key in self._targets(params):
             if key in self.fail:
                 error = self.fail[key]

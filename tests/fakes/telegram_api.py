@@ -31,6 +31,7 @@ connection, or refused with an empty 502.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -45,6 +46,7 @@ from aiohttp import web
 
 from tests.fakes import (
     BAD_ANSWERS,
+    SLOW_ANSWER_S,
     FakeServer,
     SlidingWindow,
     TokenBucket,
@@ -205,7 +207,7 @@ class FakeTelegram(FakeServer):
         self.retry_after = retry_after
         self.fail: dict[ChatId, int] = dict(fail or {})
         self._fail_next: dict[ChatId, list[int]] = {}
-        self._bad_next: dict[ChatId, list[str]] = {}
+        self._bad_next: dict[ChatId, list[str | None]] = {}
         self.calls: list[Call] = []
         self.count_429 = 0
         self.updates: list[dict[str, Any]] = []  # queued, not yet confirmed by an offset
@@ -242,8 +244,9 @@ class FakeTelegram(FakeServer):
         params = {key: _decode(key, value) for key, value in raw.items()}
         chat_id = _chat_key(params.get("chat_id"))
         call = Call(method, params, chat_id)
-        bad = self._bad_answer(method, chat_id)
+        bad = self._bad_answer(method, chat_id, peek=True)
         if bad == "empty_502":
+            self._bad_answer(method, chat_id)
             call.status = 502
             self.calls.append(call)
             self.changed()
@@ -256,24 +259,31 @@ class FakeTelegram(FakeServer):
         call.result = body.get("result")
         self.calls.append(call)
         self.changed()
-        if bad is not None:
+        # a bad answer is planned for a call that is accepted (a refused one waits for the next)
+        bad = self._bad_answer(method, chat_id) if status == 200 else None
+        if bad == "slow":
+            await asyncio.sleep(SLOW_ANSWER_S)  # handled (shown), the answer comes too late
+        elif bad is not None:
             return answer_badly(request, bad)  # handled (shown), but the answer is bad
         return web.json_response(body, status=status)
 
-    def _bad_answer(self, method: str, chat_id: ChatId | None) -> str | None:
+    def _bad_answer(self, method: str, chat_id: ChatId | None, *, peek: bool = False) -> str | None:
         if method not in SEND_METHODS or chat_id is None:
             return None
         for key in (chat_id, str(chat_id)):
             pending = self._bad_next.get(key)
             if pending:
-                return pending.pop(0)
+                return pending[0] if peek else pending.pop(0)
         return None
 
-    def answer_badly_next(self, chat_id: ChatId, how: str = "garbage", times: int = 1) -> None:
-        """Answer the next ``times`` sending calls to ``chat_id`` badly (see BAD_ANSWERS)."""
+    def answer_badly_next(
+        self, chat_id: ChatId, how: str = "garbage", times: int = 1, *, after: int = 0
+    ) -> None:
+        """Answer the next ``times`` sending calls to ``chat_id`` badly (see BAD_ANSWERS), once
+        ``after`` more sending calls to it were answered as usual."""
         if how not in BAD_ANSWERS:
             raise ValueError(f"how must be one of {BAD_ANSWERS}")
-        self._bad_next.setdefault(chat_id, []).extend([how] * times)
+        self._bad_next.setdefault(chat_id, []).extend([None] * after + [how] * times)
 
     def _error(self, status: int, description: str | None = None) -> tuple[int, dict[str, Any]]:
         if description is None:

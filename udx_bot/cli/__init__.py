@@ -14,7 +14,7 @@ from typing import Any
 
 from storage.engine import DatabaseUnavailable
 from udx_bot import log_redaction, logs
-from udx_bot.cli import announce, chat, data, digest, people, run
+from udx_bot.cli import announce, chat, data, digest, members, people, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
 from udx_bot.i18n import CatalogError, check_catalogs
@@ -26,6 +26,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     run.register,  # run
     digest.register,  # digest send|preview
     people.register,  # grant, revoke, import participants
+    members.register,  # invite, remove
     announce.register,  # announce
 )
 

@@ -35,7 +35,7 @@ from udx_bot.delivery import DeliveryError, Target
 from udx_bot.i18n import N_
 from udx_bot.platforms import slack_render
 from udx_bot.platforms.slack_transport import PLATFORM, SlackTransport
-from udx_bot.types import SHOW_HOME, Actor, Incoming, Prompt, Reply
+from udx_bot.types import SHOW_HOME, Actor, Incoming, Prompt, Reply, Section
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ USER_CACHE_SECONDS = 3600.0
 
 _SEND = N_("Send")
 _CANCEL = N_("Cancel")
+_MENTIONED = N_(
+    "Hello! I work one to one, so what you do stays between us: write to me in a direct "
+    "message (the app's Messages tab), or send /help here."
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ class SlackEvents:
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
-        await self.handle(Incoming(actor, text=line), origin)
+        in_dm = str(body.get("channel_id") or "").startswith("D")
+        await self.handle(Incoming(actor, text=line, can_type=in_dm), origin)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user_id = str(event["user"])
@@ -113,6 +118,21 @@ class SlackEvents:
         actor = await self.actor(user_id, chat_id=channel)
         incoming = Incoming(actor, text=str(event.get("text") or ""), update_id=_event_id(body))
         await self.handle(incoming, Origin(user_id, channel=channel))
+
+    async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """@udx-bot in a channel: a short hint, only for the person, pointing to the direct
+        message (the features are personal); nothing about them is stored."""
+        user_id = str(event["user"])
+        actor = await self.actor(user_id)
+        to = Target(user_id, str(event["channel"]))
+
+        async def point_to_dm() -> list[Reply]:
+            t = await self.services.translator_for_actor(actor)
+            await self.transport.notify(to, Reply.text(t._(_MENTIONED)))
+            return []
+
+        incoming = Incoming(actor, update_id=_event_id(body))
+        await self.services.router.dispatch(self.services, incoming, answer=point_to_dm)
 
     async def on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user_id = str(event["user"])
@@ -136,7 +156,8 @@ class SlackEvents:
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
         ephemeral = bool(container.get("is_ephemeral"))
-        in_dm = isinstance(channel, str) and channel.startswith("D") and not ephemeral
+        dm_channel = isinstance(channel, str) and channel.startswith("D")
+        in_dm = dm_channel and not ephemeral
         actor = await self.actor(
             user_id,
             fallback_name=str(user.get("name") or user.get("username") or ""),
@@ -159,7 +180,11 @@ class SlackEvents:
                 response_url=body.get("response_url"),
                 trigger_id=body.get("trigger_id"),
             )
-        await self.handle(Incoming(actor, callback=callback, values=values), origin)
+        # typed text reaches the bot in the DM (and from the Home tab, whose DM is a click away)
+        typed_reaches = dm_channel or container.get("type") == "view"
+        await self.handle(
+            Incoming(actor, callback=callback, values=values, can_type=typed_reaches), origin
+        )
 
     async def on_submit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body_user_id(body)
@@ -252,7 +277,8 @@ class SlackEvents:
     ) -> bool:
         """Open a modal asking for the text; False when Slack refused (the trigger expired)."""
         t = await self.services.translator_for_actor(actor)
-        blocks = slack_render.section_blocks(reply)[: MAX_VIEW_BLOCKS - 1]
+        shown = Reply(sections=[Section(prompt.hint)]) if prompt.hint else reply
+        blocks = slack_render.section_blocks(shown)[: MAX_VIEW_BLOCKS - 1]
         element: dict[str, Any] = {
             "type": "plain_text_input",
             "action_id": PROMPT_ACTION_ID,

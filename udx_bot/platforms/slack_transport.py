@@ -149,7 +149,7 @@ class SlackTransport:
         self._channels: dict[str, str] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SlackTransport | None:
+    def from_settings(cls, settings: Settings, *, timeout: int = 30) -> SlackTransport | None:
         """A transport with a client of its own (the outbox worker's); None without a token."""
         if not settings.slack_bot_token:
             return None
@@ -157,6 +157,7 @@ class SlackTransport:
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             retry_handlers=retry_handlers(),
+            timeout=timeout,
         )
         return cls(client)
 

@@ -204,12 +204,14 @@ class TelegramTransport:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, pool_size: int = 64) -> TelegramTransport | None:
+    def from_settings(
+        cls, settings: Settings, *, pool_size: int = 64, read_timeout: float = 15.0
+    ) -> TelegramTransport | None:
         """A transport with a ``Bot`` of its own (the outbox worker's); None without a token."""
         if not settings.telegram_bot_token:
             return None
         request = NotingRequest(
-            connection_pool_size=pool_size, read_timeout=15.0, connect_timeout=10.0
+            connection_pool_size=pool_size, read_timeout=read_timeout, connect_timeout=10.0
         )
         base, files = api_urls(settings)
         bot = Bot(settings.telegram_bot_token, base_url=base, base_file_url=files, request=request)
