@@ -31,6 +31,7 @@ from bench import figures as fig
 from bench.generate import generate, progress_printer
 from bench.report import document, markdown, write_json
 from bench.sqlfloor import replayer_for
+from bench.workers import fanout_two_workers
 from handlers import build_router
 from storage import Store, open_store
 from udx_bot.clock import system_clock
@@ -153,6 +154,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 ("updates per second through python-telegram-bot", fig.telegram, ()),
                 ("digests", fig.digests, ()),
                 (f"fan-out to {config.fanout:,} Telegram recipients", fig.fanout, ()),
+                ("the same fan-out by two worker processes", fanout_two_workers, ()),
             )
             for title, step, more in steps:
                 _say(f"bench: {title} …")

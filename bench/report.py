@@ -28,6 +28,8 @@ KEYS = (
     "fanout_rate_fraction",
     "fanout_lost",
     "fanout_429",
+    "fanout_two_workers_rate_fraction",
+    "fanout_two_workers_dup",
     "rss_mb",
 )
 
@@ -58,6 +60,8 @@ TARGETS: dict[str, Target] = {
     "digest_build_s": Target("< 10", lambda v, _: v < 10),
     "fanout_rate_fraction": Target("≥ 0.95", lambda v, _: v >= 0.95),
     "fanout_lost": Target("= 0", lambda v, _: v == 0),
+    "fanout_two_workers_rate_fraction": Target("≤ 1.0", lambda v, _: v <= 1.0),
+    "fanout_two_workers_dup": Target("= 0", lambda v, _: v == 0),
     "rss_mb": Target("< 300", lambda v, _: v < 300),
 }
 

@@ -12,16 +12,42 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE = "udx_write"
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (refused, unknown host, wrong password, no SSL where it
+    is required): the message is one line naming where and why, without the password."""
+
+
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str | None = None) -> None:
         self.engine = engine
+        self.schema = schema  # PostgreSQL: the schema every table is in (None: the default)
+
+    @property
+    def where(self) -> str:
+        """The database's location for messages: host, port and name, no password."""
+        url = make_url(self.engine.url)
+        if url.get_backend_name() == "sqlite":
+            return f"SQLite file {url.database}"
+        host = f"{url.host or 'localhost'}{f':{url.port}' if url.port else ''}"
+        return f"PostgreSQL at {host}/{url.database or ''}"
+
+    async def check(self) -> None:
+        """Connect once; raises :class:`DatabaseUnavailable` when that fails."""
+        try:
+            async with self.engine.connect():
+                pass
+        except Exception as error:
+            cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+            lines = str(cause).strip().splitlines() or [""]
+            reason = f"{type(cause).__name__}: {lines[0]}".rstrip(": ")
+            raise DatabaseUnavailable(f"cannot connect to the {self.where}: {reason}") from None
 
     @classmethod
     def from_url(cls, url: str, *, schema: str | None = None) -> Database:
@@ -37,12 +63,16 @@ class Database:
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url or url.endswith("://"):
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
-        elif schema is not None:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        else:
+            # a pooled connection the server dropped (a restart, a fail-over) is replaced
+            # before use instead of failing the next statement
+            kwargs["pool_pre_ping"] = True
+            if schema is not None:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-        return cls(engine)
+        return cls(engine, schema)
 
     @property
     def dialect(self) -> str:

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from storage.engine import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x0D8B0700  # advisory lock key, held for the migration's transaction
 
 
 def alembic_config() -> Config:
@@ -41,6 +42,10 @@ async def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str
     config = alembic_config()
 
     def _upgrade(sync_conn: Any) -> None:
+        if db.dialect == "postgresql":
+            # processes starting together (web and workers) migrate one after the other; the
+            # later ones find the schema at head (alembic reads it after the lock is granted)
+            sync_conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config.attributes["connection"] = sync_conn
         command.upgrade(config, revision)
 

@@ -46,6 +46,11 @@ class Store:
 async def open_store(url: str, *, migrate: bool = True, schema: str | None = None) -> Store:
     """Connect to an async SQLAlchemy URL and (by default) bring the schema up to date."""
     db = Database.from_url(url, schema=schema)
-    if migrate:
-        await upgrade(db)
+    try:
+        await db.check()  # DatabaseUnavailable: one line, not a traceback
+        if migrate:
+            await upgrade(db)
+    except BaseException:
+        await db.dispose()
+        raise
     return Store(db)

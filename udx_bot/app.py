@@ -7,6 +7,7 @@ database alone (imports, roles) take :func:`database`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +17,24 @@ from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.context import Services
 
+log = logging.getLogger(__name__)
+
+EPHEMERAL_SQLITE = (
+    "DATABASE_URL is SQLite (%s) on a dyno (DYNO=%s), whose filesystem is thrown away at every "
+    "restart and deploy: EVERYTHING STORED WILL BE LOST. Attach PostgreSQL (DATABASE_URL)."
+)
+
 
 async def open_database(settings: Settings, *, schema: str | None = None) -> Store:
-    """The configured database (DATABASE_URL), its schema brought up to date."""
+    """The configured database (DATABASE_URL), its schema brought up to date. SQLite on an
+    ephemeral filesystem (a Heroku dyno: DYNO is set) is warned about loudly."""
+    warn_if_ephemeral(settings)
     return await open_store(settings.database_url, schema=schema)
+
+
+def warn_if_ephemeral(settings: Settings) -> None:
+    if settings.dyno and settings.database_url.startswith("sqlite"):
+        log.warning(EPHEMERAL_SQLITE, settings.database_url.partition(":///")[2], settings.dyno)
 
 
 async def create_services(

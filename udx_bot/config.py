@@ -12,12 +12,14 @@ import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from udx_bot.platform_ids import PlatformIdError, parse_platform_id
 
 LANGUAGES = ("de", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 REGISTRATION_MODES = ("invite", "approval", "open")
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -51,6 +53,9 @@ class Settings:
     # the outbox worker's name in its leases (UDX_WORKER_NAME, else DYNO, else host and
     # directory): a worker of the same name that starts takes over its claims at once
     worker_name: str | None = None
+    log_level: str | None = None  # LOG_LEVEL; None: the command's own (INFO for the bot)
+    log_format: str = "text"  # LOG_FORMAT: text, or json (one object per line)
+    dyno: str | None = None  # DYNO: set on Heroku, whose filesystem is ephemeral
     # who gets in (udx_bot.admission): UDX_REGISTRATION, "invite" when read from the
     # environment; settings made in code (tests, the benchmark) admit everyone
     registration: str = "open"
@@ -135,6 +140,14 @@ class Settings:
         if digest_empty not in ("skip", "send"):
             raise ConfigError(f"UDX_DIGEST_EMPTY must be skip or send, got {digest_empty!r}")
 
+        log_level = get("LOG_LEVEL")
+        if log_level is not None:
+            log_level = log_level.upper()
+            if log_level not in LOG_LEVELS:
+                raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
         registration = (get("UDX_REGISTRATION") or "invite").lower()
         if registration not in REGISTRATION_MODES:
             raise ConfigError(
@@ -168,6 +181,9 @@ class Settings:
             digest_empty=digest_empty,
             outbox_retention_days=number("UDX_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
             worker_name=get("UDX_WORKER_NAME") or get("DYNO") or default_worker_name(),
+            log_level=log_level,
+            log_format=log_format,
+            dyno=get("DYNO"),
             registration=registration,
             slack_require_invite=require_invite in ("1", "true", "yes"),
             telegram_bot_username=bot_username,
@@ -201,11 +217,41 @@ def _require_url(name: str, value: str) -> None:
         raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
 
 
+# libpq's parameters as hosting providers put them in DATABASE_URL, for asyncpg: sslmode is
+# asyncpg's ssl (the same values); those asyncpg has no use for are dropped
+_PG_RENAMED = {"sslmode": "ssl"}
+_PG_DROPPED = frozenset({"channel_binding", "connect_timeout", "application_name", "pgbouncer"})
+_PG_KEPT = frozenset({"ssl", "target_session_attrs", "prepared_statement_cache_size"})
+_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
+
+def _asyncpg_query(query: str) -> str:
+    kept: list[tuple[str, str]] = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        name = _PG_RENAMED.get(name, name)
+        if name in _PG_DROPPED:
+            continue
+        if name not in _PG_KEPT:
+            known = ", ".join(sorted({*_PG_RENAMED, *_PG_KEPT, *_PG_DROPPED}))
+            raise ConfigError(
+                f"DATABASE_URL has a query parameter udx-bot does not know: {name!r} "
+                f"(known: {known})"
+            )
+        if name == "ssl" and value not in _SSL_MODES:
+            raise ConfigError(
+                f"DATABASE_URL: sslmode must be one of {', '.join(sorted(_SSL_MODES))}, "
+                f"got {value!r}"
+            )
+        kept.append((name, value))
+    return urlencode(kept)
+
+
 def normalize_database_url(url: str) -> str:
     """Turn a user-facing DATABASE_URL into the SQLAlchemy async URL.
 
     Accepts ``sqlite:///relative``, ``sqlite:////absolute``, ``postgresql://…`` and Heroku's
-    ``postgres://…``; already-qualified driver URLs pass through.
+    ``postgres://…``; already-qualified driver URLs pass through. A PostgreSQL URL's
+    ``?sslmode=require`` (Render, Neon, Supabase) becomes asyncpg's ``ssl=require``.
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
@@ -221,9 +267,11 @@ def normalize_database_url(url: str) -> str:
             )
         return f"sqlite+aiosqlite://{rest}"
     if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        rest, _, query = rest.partition("?")
         if not rest or (rest.startswith("/") and len(rest) == 1):
             raise ConfigError("DATABASE_URL for PostgreSQL needs a host or a database name")
-        return f"postgresql+asyncpg://{rest}"
+        query = _asyncpg_query(query)
+        return f"postgresql+asyncpg://{rest}" + (f"?{query}" if query else "")
     raise ConfigError(
         f"DATABASE_URL must start with sqlite://, postgresql:// or postgres://, got {scheme}://"
     )

@@ -19,6 +19,7 @@ from udx_bot.middleware import (
     clean_input,
     conversation,
     deduplicate,
+    measure,
     respond,
 )
 from udx_bot.typed import shorten
@@ -149,7 +150,7 @@ async def handle(request: Request) -> list[Reply]:
     return _as_list(await request.route.handler(request.ctx))
 
 
-EVERY_UPDATE: tuple[Middleware, ...] = (clean_input, deduplicate, respond)
+EVERY_UPDATE: tuple[Middleware, ...] = (clean_input, deduplicate, measure, respond)
 DEFAULT_MIDDLEWARE: tuple[Middleware, ...] = (
     identity,
     guard,

@@ -10,11 +10,13 @@ in udx_bot/router.py; this module holds the mechanism and the steps that say not
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from storage.conversations import Conversation
+from udx_bot import metrics
 from udx_bot.context import Context, Services
 from udx_bot.typed import clean
 from udx_bot.types import Actor, Incoming, Reply
@@ -119,6 +121,19 @@ async def deduplicate(request: Request, next: Next) -> list[Reply]:
         except Exception:
             log.exception("could not forget the failed update %s:%s", platform, update_id)
         raise
+
+
+async def measure(request: Request, next: Next) -> list[Reply]:
+    """Count the update by platform and command, and time it until its replies are handed over
+    (``/metrics``: udx_updates_total, udx_reply_seconds)."""
+    platform = request.incoming.actor.platform
+    started = time.perf_counter()
+    try:
+        return await next()
+    finally:
+        metrics.REPLY_SECONDS.labels(platform).observe(time.perf_counter() - started)
+        command = request.route.name if request.route is not None else "-"
+        metrics.UPDATES.labels(platform, command).inc()
 
 
 async def respond(request: Request, next: Next) -> list[Reply]:

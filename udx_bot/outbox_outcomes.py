@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from storage import Store
 from storage.outbox_claims import OutboxMessage
+from udx_bot import metrics
 from udx_bot.clock import Clock
 from udx_bot.delivery import DeliveryError, PermanentError, TransientError, UncertainDelivery
 from udx_bot.pacing import KeyedPace, Pace
@@ -82,6 +83,7 @@ class Outcomes:
                 row.id, error=str(error), now=self.clock(), block_recipient=error.block_recipient
             )
             result.failed += 1
+            metrics.OUTBOX_FAILED.labels(row.platform).inc()
             log.warning(
                 "outbox %s to %s failed for good (%s)%s",
                 row.id,
@@ -100,6 +102,7 @@ class Outcomes:
         now = self.clock()
         if error.retry_after is not None:
             # the platform said when: not the message's fault, no attempt used
+            metrics.OUTBOX_RATE_LIMITED.labels(row.platform).inc()
             limits = self.limits.get(row.platform)
             if limits is not None:
                 until = time.monotonic() + error.retry_after
@@ -117,6 +120,7 @@ class Outcomes:
         if attempts >= self.max_attempts:
             await self.store.outbox.mark_failed(row.id, error=f"gave up: {error}", now=now)
             result.failed += 1
+            metrics.OUTBOX_FAILED.labels(row.platform).inc()
             log.warning("outbox %s: gave up after %s attempts (%s)", row.id, attempts, error)
             return
         delay = min(BACKOFF_MAX_S, self.backoff_base * 2 ** (attempts - 1))

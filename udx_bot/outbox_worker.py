@@ -30,8 +30,12 @@ How it works (one :meth:`OutboxWorker.drain_once`):
 The service (``udx-bot run``) loops over ``drain_once`` and wakes up at once when a message is
 queued in the same process (periodic jobs, such as releasing scheduled announcements, live in
 udx_bot/scheduler.py).
-The limits hold per worker process: run one worker per bot (several are safe, but together
-they send faster).
+Several workers on one PostgreSQL: each platform has one sender at a time, the worker holding
+its advisory lock (storage/locks.py :class:`~storage.locks.Leadership`); the others claim no
+rows of that platform and take over when the sender stops or dies (its connection closes; the
+rows it had claimed come back when their lease has passed). So the limits above hold for the
+whole deployment, not per process. On SQLite there is one worker per file (the runner's lock
+file).
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ from datetime import timedelta
 from aiohttp import web
 
 from storage import Store
+from storage.locks import Leadership
 from storage.outbox_claims import OutboxMessage
+from udx_bot import metrics
 from udx_bot.clock import Clock
 from udx_bot.context import Services
 from udx_bot.delivery import (
@@ -121,6 +127,9 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
         self.worker_name = worker_name
         self._reclaimed = False  # the claims of this name's predecessor were taken over
+        # one sender per platform in the deployment (PostgreSQL advisory locks): its pacing
+        # is the platform's whole budget
+        self.senders = {p: Leadership(store.db, f"outbox:{p}") for p in self.transports}
 
     async def _sleep_until(self, slot: float) -> None:
         """Wait for a time slot; a stop request ends the wait early."""
@@ -141,11 +150,14 @@ class OutboxWorker:
             self._reclaimed = True
             if taken:
                 log.info("outbox: took over %s messages %s claimed before", taken, self.worker_name)
+        platforms = [p for p, sender in self.senders.items() if await sender.hold()]
+        if not platforms:
+            return result  # another worker sends to every platform of this one
         rows = await self.store.outbox.claim(
             now=self.clock(),
             limit=self.batch,
             lease=self.lease,
-            platforms=self.transports,
+            platforms=platforms,
             worker=self.worker_name,
         )
         result.claimed = len(rows)
@@ -221,6 +233,7 @@ class OutboxWorker:
                 else:
                     await self.store.outbox.mark_sent([row.id], now=self.clock())
         result.sent += 1
+        metrics.OUTBOX_SENT.labels(row.platform, row.kind).inc()
 
     async def _send_part(
         self,
@@ -307,6 +320,8 @@ class OutboxWorker:
         if self._task is not None:
             await self._task
             self._task = None
+        for sender in self.senders.values():
+            await sender.release()
         for transport in self.transports.values():
             await transport.close()
 

@@ -18,12 +18,13 @@ app includes them all into one (see handlers/__init__.py)::
 
 An adapter only translates: it hands every update to :meth:`Router.dispatch` as a neutral
 ``Incoming`` (with the platform's update id) and a ``respond`` that sends the replies. The update
-then runs through a middleware chain (see udx_bot/middleware.py): three fixed steps every update
+then runs through a middleware chain (see udx_bot/middleware.py): four fixed steps every update
 passes, then the dispatching router's list ``Router.middleware`` (its steps are in
 udx_bot/dispatch.py):
 
     clean_input    text, button data and names without NUL and other control characters
     deduplicate    an update id seen before is dropped; if handling raises, the id is forgotten
+    measure        counts the update by platform and command, times it (``/metrics``)
     respond        hands the replies to the adapter's ``respond`` (its failure propagates)
     --- Router.middleware:
     identity       the participant (created on first contact) and the Context
@@ -37,7 +38,7 @@ udx_bot/dispatch.py):
     -> the route's handler
 
 An update the adapter answers in its own words (``dispatch(..., answer=...)``: a command in a
-Telegram group, a sticker) passes the three fixed steps and then runs ``answer`` instead of the
+Telegram group, a sticker) passes the fixed steps and then runs ``answer`` instead of the
 list, so it is de-duplicated and retried like any other and nothing about the person is stored.
 
 A new cross-cutting concern is one middleware added to the dispatching router's list::

@@ -1,9 +1,14 @@
 """The periodic jobs of a running bot, on APScheduler's AsyncIOScheduler: every job that must
 happen on the clock lives here (the digest tick every minute, the release of scheduled
-announcements every few seconds, hourly housekeeping); each calls its feature's use case."""
+announcements every few seconds, hourly housekeeping); each calls its feature's use case.
+
+With several workers on one PostgreSQL, one of them runs the jobs: the one holding the
+scheduler's advisory lock (storage/locks.py); the others' ticks do nothing until it stops or
+dies, so each tick's work is done once."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,6 +16,8 @@ from datetime import timedelta
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from storage.locks import Leadership
+from udx_bot import metrics
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
 from udx_bot.usecases import announcements, introductions
@@ -22,6 +29,8 @@ Job = Callable[[Services], Awaitable[object]]
 
 async def digest_job(services: Services) -> None:
     report = await tick(services)
+    for outcome in ("enqueued", "empty", "skipped"):
+        metrics.DIGEST_RUNS.labels(outcome).inc(len(getattr(report, outcome)))
     if report.enqueued or report.skipped:
         log.info(
             "digests: %d enqueued, %d empty, %d skipped",
@@ -39,6 +48,7 @@ async def announcements_job(services: Services) -> int:
         network=services.settings.network_name,
         default_language=services.settings.default_language,
     )
+    metrics.ANNOUNCEMENTS.inc(released)
     if released:
         log.info("announcements: %d scheduled released", released)
     return released
@@ -79,6 +89,9 @@ class SchedulerService:
         self.services = services
         self.jobs = JOBS if jobs is None else jobs
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[None]] = set()  # the jobs under way
+        # several workers: only the one holding the lock runs the jobs (PostgreSQL)
+        self.leader = Leadership(services.store.db, "scheduler")
 
     def routes(self) -> list[web.RouteDef]:
         return []
@@ -100,14 +113,30 @@ class SchedulerService:
         self.scheduler.start()
 
     async def _run(self, name: str, job: Job) -> None:
+        # APScheduler cancels its jobs' tasks when it shuts down: the job runs in a task of its
+        # own, shielded, so that stop() lets it finish instead
+        task = asyncio.create_task(self._job(name, job), name=f"job:{name}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        await asyncio.shield(task)
+
+    async def _job(self, name: str, job: Job) -> None:
+        if not await self.leader.hold():
+            log.debug("scheduled job %s: another worker runs the jobs", name)
+            return
+        log.debug("scheduled job %s", name)  # every few seconds: not at INFO
         try:
             await job(self.services)
         except Exception:
             log.exception("scheduled job %s failed", name)
 
     async def stop(self) -> None:
+        """No new run starts; the runs under way finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.wait(set(self._running))
+        await self.leader.release()
 
 
 def service(services: Services) -> SchedulerService:

@@ -1,4 +1,5 @@
-"""What ``udx-bot run`` starts: platform adapters and background workers, side by side.
+"""What ``udx-bot run`` (and ``web`` and ``worker``, each its part) starts: platform adapters
+and background workers, side by side.
 
 A module contributes a factory ``(services) -> Service | None`` (None when its settings are
 absent) and is listed in udx_bot/runner.py. Services that receive HTTP (Slack's Events API, the

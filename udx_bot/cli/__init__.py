@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
-from udx_bot import log_redaction
+from storage.engine import DatabaseUnavailable
+from udx_bot import log_redaction, logs
 from udx_bot.cli import announce, chat, data, digest, members, people, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="udx-bot",
         description="Chat bot for the Urban Diplomacy Exchange partner-city network. "
         "Configuration comes from the environment (DATABASE_URL, TELEGRAM_BOT_TOKEN, "
-        "SLACK_BOT_TOKEN, UDX_*; see README.md).",
+        "SLACK_BOT_TOKEN, LOG_LEVEL, LOG_FORMAT, UDX_*; see README.md).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (DEBUG)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -59,11 +60,6 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else getattr(args, "log_level", logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         check_catalogs()  # a broken install stops here, not with English for German speakers
     except CatalogError as error:
@@ -74,11 +70,18 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
     except ConfigError as error:
         print(f"udx-bot: {error}", file=sys.stderr)
         return 2
-    log_redaction.install(settings)  # no token or secret in the log, whatever logs it
+    level = getattr(args, "log_level", logging.WARNING)  # the command's own
+    if settings.log_level is not None:
+        level = logging.getLevelName(settings.log_level)
+    logs.configure(logging.DEBUG if args.verbose else level, settings.log_format)
+    redacting = log_redaction.install(settings)  # no token or secret in the log, whatever logs it
     try:
         code: int = asyncio.run(args.run(args, settings, clock))
     except KeyboardInterrupt:
         return 130
+    except DatabaseUnavailable as error:
+        print(f"udx-bot: {redacting.redact(str(error))}", file=sys.stderr)
+        return 1
     return code
 
 

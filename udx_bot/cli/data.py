@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.engine import Database
 from storage.migrate import upgrade
-from udx_bot.app import database
+from udx_bot.app import database, warn_if_ephemeral
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.imports import ImportFailed, Progress, import_cities, import_partnerships
@@ -29,8 +29,10 @@ def register(sub: Any) -> None:
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    warn_if_ephemeral(settings)
     db = Database.from_url(settings.database_url)
     try:
+        await db.check()
         before, after = await upgrade(db)
     finally:
         await db.dispose()

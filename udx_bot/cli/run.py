@@ -1,4 +1,5 @@
-"""``udx-bot run``: the bot on every configured platform, with its background workers."""
+"""``udx-bot run`` (everything in one process), ``udx-bot web`` and ``udx-bot worker`` (the
+Procfile's processes); what each starts: udx_bot/runner.py."""
 
 from __future__ import annotations
 
@@ -6,19 +7,37 @@ import argparse
 import logging
 from typing import Any
 
+from udx_bot import runner
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
-from udx_bot.runner import run
+
+PROCESSES = (
+    (
+        "run",
+        runner.ALL,
+        "run the bot on every platform whose settings are present (Telegram, Slack), "
+        "with the outbox worker and the digest scheduler, in one process",
+    ),
+    (
+        "web",
+        runner.WEB,
+        "the web process: the HTTP server on $PORT (Slack events, the Telegram webhook, "
+        "/healthz, /metrics)",
+    ),
+    (
+        "worker",
+        runner.WORKER,
+        "the worker process: outbox, scheduler, Telegram long polling (no webhook set), "
+        "Slack Socket Mode",
+    ),
+)
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "run",
-        help="run the bot on every platform whose settings are present (Telegram, Slack), "
-        "with the outbox worker and the digest scheduler",
-    )
-    parser.set_defaults(run=run_bot, log_level=logging.INFO)
+    for name, roles, help in PROCESSES:
+        parser = sub.add_parser(name, help=help)
+        parser.set_defaults(run=run_bot, roles=roles, log_level=logging.INFO)
 
 
 async def run_bot(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    return await run(settings, clock)
+    return await runner.run(settings, clock, args.roles)

@@ -126,6 +126,11 @@ class TelegramService:
     def webhook_mode(self) -> bool:
         return bool(self.webhook_url and self.webhook_secret)
 
+    @property
+    def exclusive(self) -> bool:
+        """Long polling: one process of a deployment at a time (the runner sees to it)."""
+        return not self.webhook_mode
+
     # Service --------------------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
         return [web.post(WEBHOOK_PATH, self.handle_webhook)] if self.webhook_mode else []
