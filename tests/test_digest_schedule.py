@@ -278,3 +278,35 @@ async def test_a_scheduled_digest_speaks_the_language_of_the_account_it_goes_to(
         message = await store.outbox.get(digest_key(pid, "2026-W11"))
         assert message is not None
         assert words in Reply.from_json(message.payload[0]).plain_text
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("en", "1 new note on your SDGs or field"),
+        ("de", "1 neue Notiz zu Ihren SDGs oder Ihrem Fachgebiet"),
+    ],
+)
+async def test_a_note_from_the_readers_own_city_is_not_said_to_come_from_elsewhere(
+    services: Services, clock: FakeClock, language: str, heading: str
+) -> None:
+    from udx_bot.digest import build_digest
+
+    store = services.store
+    reader_id = await make_person(store, "Krefeld", "71", language=language)
+    await store.participants.set_sdgs(reader_id, [11])
+    author_id = await make_person(store, "Krefeld", "72")
+    krefeld = {c.name: c.id for c in await store.cities.all()}["Krefeld"]
+    await store.notes.add(
+        author_id, "Tram stops shaded", city_id=krefeld, department="mobility", sdgs=[11],
+        now=clock(),
+    )  # fmt: skip
+    reader = await store.participants.get(reader_id)
+    assert reader is not None
+    replies = await build_digest(
+        services, reader, since=clock() - timedelta(days=1), until=clock() + timedelta(hours=1)
+    )
+    assert replies is not None
+    headings = [s.heading for s in replies[0].sections]
+    assert heading in headings
+    assert not any("elsewhere" in (h or "") or "anderen Städten" in (h or "") for h in headings)

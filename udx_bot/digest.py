@@ -161,7 +161,8 @@ def partner_notes(r: Reading) -> Section | None:
 
 
 def notes_elsewhere(r: Reading) -> Section | None:
-    """Notes from other cities on the reader's SDGs or department, the closest first."""
+    """Notes from cities other than the partner cities (the reader's own included) on the
+    reader's SDGs or department, the closest first."""
     partners, reader = r.partners, r.reader
     mine = set(reader.sdgs)
     found = [
@@ -181,8 +182,8 @@ def notes_elsewhere(r: Reading) -> Section | None:
         r,
         found,
         r.t.ngettext(
-            "{count} new note on your SDGs or field elsewhere",
-            "{count} new notes on your SDGs or field elsewhere",
+            "{count} new note on your SDGs or field",
+            "{count} new notes on your SDGs or field",
             len(found),
         ),
     )
