@@ -15,6 +15,7 @@ from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.privacy import PrivacyRepository
+from storage.reports import ReportRepository
 from storage.roster import RosterRepository
 from storage.updates import ProcessedUpdateRepository
 
@@ -36,6 +37,7 @@ class Store:
         self.introductions = IntroductionRepository(db)
         self.notes = NoteRepository(db)
         self.announcements = AnnouncementRepository(db)
+        self.reports = ReportRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()
