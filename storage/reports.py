@@ -99,6 +99,7 @@ class ReportData:
     sdg_profiles: dict[PairKey, dict[int, int]]  # people who name the SDG in their profile
     department_notes: dict[PairKey, dict[str, int]]
     department_people: dict[PairKey, dict[str, int]]
+    filtered: bool = False  # only the partnerships of some cities (the network's totals stay)
 
     def stats(self, key: PairKey | None, month: str) -> MonthStats:
         table = self.network if key is None else self.by_pair.get(key, {})
@@ -145,7 +146,9 @@ class _Build:
     ) -> None:
         self.conn, self.dialect, self.since, self.until = conn, dialect, since, until
         self.city_ids = city_ids
-        self.data = ReportData(since, until, [], [], {}, {}, {}, {}, {}, {})
+        self.data = ReportData(
+            since, until, [], [], {}, {}, {}, {}, {}, {}, filtered=city_ids is not None
+        )
         self.months: set[str] = set()
 
     async def run(self) -> ReportData:
