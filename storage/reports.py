@@ -10,8 +10,6 @@ figure, so 100,000 notes take a fraction of a second (bench: ``report_build_s``)
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
+from storage.report_data import MonthStats, Pair, PairKey, ReportData
 from storage.sql import month
 from storage.tables import (
     announcements,
@@ -47,92 +46,22 @@ from storage.tables import (
     partnerships,
 )
 
-PairKey = tuple[int, int]  # (city_id, partner_city_id), the lower id first
-DELIVERY_STATUSES = ("sent", "pending", "failed", "uncertain")
-
-
-@dataclass(frozen=True)
-class Pair:
-    city_id: int
-    partner_city_id: int
-    city: str
-    partner: str
-
-    @property
-    def key(self) -> PairKey:
-        return (self.city_id, self.partner_city_id)
-
-    @property
-    def label(self) -> str:
-        return f"{self.city} – {self.partner}"
-
-
-@dataclass
-class MonthStats:
-    notes: int = 0
-    active: int = 0
-    intro_requested: int = 0
-    intro_accepted: int = 0
-    intro_declined: int = 0
-    announcements: int = 0  # network totals only: announcements go to the whole audience
-    deliveries: dict[str, int] = field(default_factory=dict)  # outbox status -> recipients
-    digests: int = 0  # people whose weekly digest was built and sent out
-
-    @property
-    def recipients(self) -> int:
-        return sum(self.deliveries.values())
-
-    @property
-    def delivered(self) -> int:
-        return self.deliveries.get("sent", 0)
-
-
-@dataclass
-class ReportData:
-    since: datetime
-    until: datetime  # exclusive
-    pairs: list[Pair]
-    months: list[str]
-    by_pair: dict[PairKey, dict[str, MonthStats]]  # pair -> month -> figures
-    network: dict[str, MonthStats]  # month -> figures over everyone
-    sdg_notes: dict[PairKey, dict[int, int]]  # notes per SDG
-    sdg_profiles: dict[PairKey, dict[int, int]]  # people who name the SDG in their profile
-    department_notes: dict[PairKey, dict[str, int]]
-    department_people: dict[PairKey, dict[str, int]]
-    filtered: bool = False  # only the partnerships of some cities (the network's totals stay)
-
-    def stats(self, key: PairKey | None, month: str) -> MonthStats:
-        table = self.network if key is None else self.by_pair.get(key, {})
-        return table.get(month) or MonthStats()
-
-    def total(self, key: PairKey | None) -> MonthStats:
-        """The figures of the whole range (active people: the most in any one month)."""
-        out = MonthStats()
-        for m in self.months:
-            s = self.stats(key, m)
-            out.notes += s.notes
-            out.active = max(out.active, s.active)
-            out.intro_requested += s.intro_requested
-            out.intro_accepted += s.intro_accepted
-            out.intro_declined += s.intro_declined
-            out.announcements += s.announcements
-            out.digests += s.digests
-            for status, n in s.deliveries.items():
-                out.deliveries[status] = out.deliveries.get(status, 0) + n
-        return out
-
 
 class ReportRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def build(
-        self, since: datetime, until: datetime, city_ids: set[int] | None = None
+        self,
+        since: datetime,
+        until: datetime,
+        city_ids: set[int] | None = None,
+        pair: PairKey | None = None,
     ) -> ReportData:
         """Every figure from ``since`` up to ``until``; ``city_ids``: only the partnerships
-        with one of these cities."""
+        with one of these cities; ``pair``: only that partnership."""
         async with self.db.read() as conn:
-            return await _Build(conn, self.db.dialect, since, until, city_ids).run()
+            return await _Build(conn, self.db.dialect, since, until, city_ids, pair).run()
 
 
 class _Build:
@@ -143,11 +72,22 @@ class _Build:
         since: datetime,
         until: datetime,
         city_ids: set[int] | None,
+        pair: PairKey | None,
     ) -> None:
         self.conn, self.dialect, self.since, self.until = conn, dialect, since, until
-        self.city_ids = city_ids
+        self.city_ids, self.pair = city_ids, pair
         self.data = ReportData(
-            since, until, [], [], {}, {}, {}, {}, {}, {}, filtered=city_ids is not None
+            since,
+            until,
+            [],
+            [],
+            {},
+            {},
+            {},
+            {},
+            {},
+            {},
+            filtered=city_ids is not None or pair is not None,
         )
         self.months: set[str] = set()
 
@@ -180,9 +120,7 @@ class _Build:
             .join(b, b.c.id == p.c.partner_city_id)
             .order_by(a.c.name, b.c.name)
         )
-        if self.city_ids is not None:
-            ids = list(self.city_ids)
-            stmt = stmt.where(or_(p.c.city_id.in_(ids), p.c.partner_city_id.in_(ids)))
+        stmt = stmt.where(*self._only(p.c.city_id, p.c.partner_city_id))
         self.data.pairs = [Pair(*row) for row in await self._rows(stmt)]
 
     def _sides(self) -> CTE:
@@ -197,11 +135,17 @@ class _Build:
             ),
             select(p.c.city_id, p.c.partner_city_id, p.c.partner_city_id, p.c.city_id),
         ).subquery("both_sides")
-        stmt = select(both)
+        return select(both).where(*self._only(both.c.a, both.c.b)).cte("sides")
+
+    def _only(self, a: Any, b: Any) -> list[Any]:
+        """The conditions that keep only the partnerships asked for."""
+        where = []
         if self.city_ids is not None:
             ids = list(self.city_ids)
-            stmt = stmt.where(or_(both.c.a.in_(ids), both.c.b.in_(ids)))
-        return stmt.cte("sides")
+            where.append(or_(a.in_(ids), b.in_(ids)))
+        if self.pair is not None:
+            where += [a == self.pair[0], b == self.pair[1]]
+        return where
 
     def _note_rows(self, sides: CTE) -> CTE:
         """(a, b, month, note id, author, department) for every counted note."""
@@ -418,11 +362,3 @@ class _Build:
             .group_by(ppl.c.a, ppl.c.b, ppl.c.department)
         ):
             self.data.department_people.setdefault((a, b), {})[dep] = count
-
-
-def merge_counts(*tables: dict[Any, int]) -> dict[Any, int]:
-    out: dict[Any, int] = defaultdict(int)
-    for table in tables:
-        for key, n in table.items():
-            out[key] += n
-    return dict(out)

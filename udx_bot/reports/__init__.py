@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from storage import Store
 from storage.cities import City
-from storage.reports import ReportData
+from storage.report_data import ReportData
 from udx_bot.i18n import Translator
 from udx_bot.reference import closest_names, match_name
 
@@ -99,5 +99,25 @@ def find_city(name: str, cities: Sequence[City], t: Translator) -> City:
     return next(c for c in cities if c.name == found)
 
 
-async def build(store: Store, span: Period, city_ids: set[int] | None = None) -> ReportData:
-    return await store.reports.build(span.since, span.until, city_ids)
+async def build(
+    store: Store,
+    span: Period,
+    city_ids: set[int] | None = None,
+    pair: tuple[int, int] | None = None,
+) -> ReportData:
+    return await store.reports.build(span.since, span.until, city_ids, pair)
+
+
+async def find_pair(store: Store, text: str, t: Translator) -> tuple[int, int]:
+    """``"Esslingen:Sheboygan"`` -> the partnership's key (the lower city id first)."""
+    first, sep, second = text.partition(":")
+    if not sep or not first.strip() or not second.strip():
+        raise ReportInputError(t._("Name a partnership as two cities, like Esslingen:Sheboygan."))
+    cities = await store.cities.all()
+    a, b = find_city(first, cities, t), find_city(second, cities, t)
+    if b.id not in await store.cities.partner_ids(a.id):
+        raise ReportInputError(
+            t._("{city} and {partner} are not partner cities.").format(city=a.name, partner=b.name)
+        )
+    low, high = sorted((a.id, b.id))
+    return (low, high)

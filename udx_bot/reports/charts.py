@@ -19,7 +19,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from storage.reports import ReportData
+from storage.report_data import ReportData
 from udx_bot.i18n import Translator
 from udx_bot.reference import SDG_RANGE
 from udx_bot.reports import Period

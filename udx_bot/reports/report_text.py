@@ -14,7 +14,7 @@ import json
 from datetime import date
 from typing import Any
 
-from storage.reports import MonthStats, Pair, PairKey, ReportData, merge_counts
+from storage.report_data import MonthStats, Pair, PairKey, ReportData, merge_counts
 from udx_bot.i18n import N_, Translator
 from udx_bot.reports import Period
 
