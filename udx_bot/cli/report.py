@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from storage.report_data import ReportData
 from udx_bot.app import database
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.i18n import LANGUAGES, Translator
-from storage.report_data import ReportData
 from udx_bot.reports import Period, ReportInputError, build, charts, find_pair, period
 from udx_bot.reports import report_text as text
 
