@@ -15,6 +15,7 @@ from handlers import (
     onboarding,
     privacy,
     profile,
+    reports,
 )
 from udx_bot.router import Router
 
@@ -29,6 +30,7 @@ FEATURES: tuple[Router, ...] = (
     counterparts.router,
     introductions.router,
     announcements.router,
+    reports.router,
     digest.router,
     home.router,
 )

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from storage.report_data import ReportData
@@ -74,8 +75,8 @@ def heatmap(data: ReportData, t: Translator) -> Figure:
     ax.set_xlim(0, 17)
     ax.set_ylim(max(1, len(pairs)), 0)
     ax.set_xticks([n - 0.5 for n in SDG_RANGE], [str(n) for n in SDG_RANGE])
-    for label, colour in zip(ax.get_xticklabels(), SDG_COLOURS, strict=True):
-        label.set_color(colour)
+    for label, hex_colour in zip(ax.get_xticklabels(), SDG_COLOURS, strict=True):
+        label.set_color(hex_colour)
         label.set_fontweight("bold")
     ax.set_yticks([i + 0.5 for i in range(len(pairs))], [p.label for p in pairs], fontsize=8)
     ax.set_xlabel(t._("Sustainable Development Goal (notes and profiles naming it)"))
@@ -90,9 +91,7 @@ def _blend(hex_colour: str, shade: float) -> tuple[float, float, float]:
     return (1 - shade * (1 - r), 1 - shade * (1 - g), 1 - shade * (1 - b))
 
 
-def _cell(x: int, y: int, colour: tuple[float, float, float]) -> object:
-    from matplotlib.patches import Rectangle
-
+def _cell(x: int, y: int, colour: tuple[float, float, float]) -> Rectangle:
     return Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="#cccccc", linewidth=0.5)
 
 
@@ -175,7 +174,7 @@ def pdf(data: ReportData, span: Period, t: Translator, network: str, made: str) 
         cover.text(0.5, 0.62, title(t, network), ha="center", fontsize=20, wrap=True)
         cover.text(0.5, 0.52, period_line(span, t), ha="center", fontsize=14)
         cover.text(0.5, 0.44, made, ha="center", fontsize=10, color="#555555")
-        pages.savefig(cover)
+        pages.savefig(cover)  # type: ignore[no-untyped-call]
         header, rows = totals_table(data, t)
         for start in range(0, len(rows), TABLE_ROWS_PER_PAGE):
             page = _figure(8.5)
@@ -187,9 +186,9 @@ def pdf(data: ReportData, span: Period, t: Translator, network: str, made: str) 
             table.set_fontsize(6)
             table.scale(1, 1.4)
             page.suptitle(t._("Totals per partnership"))
-            pages.savefig(page)
+            pages.savefig(page)  # type: ignore[no-untyped-call]
         for fig in charts(data, t).values():
-            pages.savefig(fig)
+            pages.savefig(fig)  # type: ignore[no-untyped-call]
     return buffer.getvalue()
 
 
@@ -199,4 +198,4 @@ def _pages(buffer: io.BytesIO) -> Iterator[PdfPages]:
     try:
         yield pages
     finally:
-        pages.close()
+        pages.close()  # type: ignore[no-untyped-call]
