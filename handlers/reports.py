@@ -13,8 +13,9 @@ import asyncio
 from storage.report_data import ReportData
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
-from udx_bot.reports import Period, ReportInputError, build, chart_text, find_city, period
-from udx_bot.reports.report_text import period_line, summary, title
+from udx_bot.reports import chart_text
+from udx_bot.reports.report_input import Period, ReportInputError, build, find_city, period
+from udx_bot.reports.report_text import made_on, period_line, summary, title
 from udx_bot.router import Router
 from udx_bot.types import Document, Reply, Section
 
@@ -52,7 +53,7 @@ async def report(ctx: Context) -> list[Reply]:
         Reply(sections=[head, *(Section(text, h or None) for h, text in summary(data, ctx.t))])
     ]
     if as_pdf:
-        made = ctx._("Made on {date}").format(date=ctx.t.fmt_date(ctx.now()))
+        made = made_on(ctx.t, ctx.now())
         content = await asyncio.to_thread(_pdf, data, span, ctx.t, network, made)
         document = Document("report.pdf", content, "application/pdf")
         replies.append(Reply(sections=[Section(ctx._("The report as a PDF."))], document=document))

@@ -15,8 +15,9 @@ from udx_bot.app import database
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.i18n import LANGUAGES, Translator
-from udx_bot.reports import Period, ReportInputError, build, charts, find_pair, period
+from udx_bot.reports import charts
 from udx_bot.reports import report_text as text
+from udx_bot.reports.report_input import Period, ReportInputError, build, find_pair, period
 
 FORMATS = ("md", "csv", "json", "png", "pdf")
 
@@ -56,7 +57,7 @@ async def run_report(args: argparse.Namespace, settings: Settings, clock: Clock)
         started = time.perf_counter()
         data = await build(store, span, pair=pair)
     progress(f"counted in {time.perf_counter() - started:.2f} s")
-    made = t._("Made on {date}").format(date=t.fmt_date(now))
+    made = text.made_on(t, now)
     try:
         written = write(
             outputs(data, span, t, args.format, args.output, settings.network_name, made)

@@ -23,7 +23,7 @@ from matplotlib.ticker import MaxNLocator
 from storage.report_data import ReportData
 from udx_bot.i18n import Translator
 from udx_bot.reference import SDG_RANGE
-from udx_bot.reports import Period
+from udx_bot.reports.report_input import Period
 from udx_bot.reports.report_text import (
     active_pairs,
     month_label,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from storage.report_data import MonthStats, Pair, PairKey, ReportData, merge_counts
 from udx_bot.i18n import N_, Translator
-from udx_bot.reports import Period
+from udx_bot.reports.report_input import Period
 
 # (key, label): the figures of one partnership in one month, in the order tables show them
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -82,6 +82,10 @@ def period_line(span: Period, t: Translator) -> str:
     return t._("From {first} to {last}").format(
         first=t.fmt_date(span.first), last=t.fmt_date(span.last)
     )
+
+
+def made_on(t: Translator, now: datetime) -> str:
+    return t._("Made on {date}").format(date=t.fmt_date(now))
 
 
 def totals_table(data: ReportData, t: Translator) -> tuple[list[str], list[list[str]]]:
