@@ -128,10 +128,10 @@ def summary(data: ReportData, t: Translator) -> list[tuple[str, str]]:
 
 
 def _figures_text(s: MonthStats, t: Translator, network: ReportData | None) -> str:
-    n, ng = t.fmt_number, t.ngettext
+    n = t.fmt_number
     lines = [
-        ng("{n} note", "{n} notes", s.notes).format(n=n(s.notes)),
-        ng(
+        t.ngettext("{n} note", "{n} notes", s.notes).format(n=n(s.notes)),
+        t.ngettext(
             "{n} active person (the most in one month)",
             "{n} active people (the most in one month)",
             s.active,
@@ -142,7 +142,7 @@ def _figures_text(s: MonthStats, t: Translator, network: ReportData | None) -> s
     ]
     if network is not None:
         lines.append(
-            ng("{n} announcement sent", "{n} announcements sent", s.announcements).format(
+            t.ngettext("{n} announcement sent", "{n} announcements sent", s.announcements).format(
                 n=n(s.announcements)
             )
         )
@@ -155,7 +155,9 @@ def _figures_text(s: MonthStats, t: Translator, network: ReportData | None) -> s
             )
         )
     lines.append(
-        ng("Digest reach: {n} person", "Digest reach: {n} people", s.digests).format(n=n(s.digests))
+        t.ngettext("Digest reach: {n} person", "Digest reach: {n} people", s.digests).format(
+            n=n(s.digests)
+        )
     )
     return "\n".join(lines)
 
