@@ -123,8 +123,9 @@ class _Build:
         stmt = stmt.where(*self._only(p.c.city_id, p.c.partner_city_id))
         self.data.pairs = [Pair(*row) for row in await self._rows(stmt)]
 
-    def _sides(self) -> CTE:
-        """Each partnership twice, once from each city: (a, b, home, other)."""
+    def _sides(self, *, every: bool = False) -> CTE:
+        """Each partnership twice, once from each city: (a, b, home, other); only those asked
+        for unless ``every``."""
         p = partnerships
         both = union_all(
             select(
@@ -135,6 +136,8 @@ class _Build:
             ),
             select(p.c.city_id, p.c.partner_city_id, p.c.partner_city_id, p.c.city_id),
         ).subquery("both_sides")
+        if every:
+            return select(both).cte("every_side")
         return select(both).where(*self._only(both.c.a, both.c.b)).cte("sides")
 
     def _only(self, a: Any, b: Any) -> list[Any]:
@@ -152,7 +155,7 @@ class _Build:
         n, nc, s = notes, note_cities, sides
         tagged = note_cities.alias("tagged")
         tags_partner = exists().where(nc.c.note_id == n.c.id, nc.c.city_id == s.c.other)
-        all_partners = sides.alias("all_partners")
+        all_partners = self._sides(every=True)  # a tag of any partner, asked for or not
         tags_any_partner = (
             exists()
             .where(tagged.c.note_id == n.c.id)
