@@ -90,7 +90,6 @@ def test_png_and_pdf(cli: Cli, db: dict[str, str], tmp_path: Path) -> None:
     pdf = tmp_path / "r.pdf"
     assert report(cli, db, pdf, "--format", "pdf")[0] == 0
     assert len(pypdf.PdfReader(pdf).pages) == 5
-    assert sizes[0] == (1200, 400)  # the heatmap grows with its rows, from 4 inches
 
 
 @pytest.mark.parametrize(
