@@ -11,9 +11,12 @@ import pytest
 from PIL import Image
 
 from storage import Store
+from tests.counterparts_support import register
 from tests.reports_support import build_network
 from tests.support import TEST_NOW, Chat
+from tests.telegram_support import polling_bot
 from tests.test_announcements import coordinator
+from udx_bot.context import Services
 
 
 @pytest.fixture
@@ -113,3 +116,20 @@ async def test_bad_input_gets_a_localized_error(
     answer = await anna.send(command)
     assert error in answer.text
     assert all(r.document is None for r in answer.replies)
+
+
+async def test_telegram_shows_the_charts_as_photos(
+    services: Services, store: Store, network: dict[str, int]
+) -> None:
+    coord = await register(store, "501", city="Krefeld", department="international")
+    await store.participants.update(coord.id, role="coordinator", now=TEST_NOW)
+    async with polling_bot(services) as tg:
+        seen = await tg.send(501, "/report 2026-10 2026-11")
+        await tg.fake.wait_for_calls("sendPhoto", 3)
+        photos = tg.fake.photos(501)
+        assert [p.filename for p in photos] == [
+            "report-sdgs.png", "report-activity.png", "report-funnel.png",
+        ]  # fmt: skip
+        assert all(p.content.startswith(b"\x89PNG") for p in photos)
+        assert not tg.fake.documents(501)
+        assert any("Requested 3, accepted 1" in text for text in seen)  # the numbers beside

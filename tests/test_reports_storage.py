@@ -73,3 +73,12 @@ async def test_an_empty_range(any_store: Store) -> None:
         datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)
     )
     assert data.months == [] and data.by_pair == {} and data.sdg_notes == {}
+
+
+async def test_one_partnership_keeps_the_tag_rule(any_store: Store) -> None:
+    ids = await build_network(any_store)
+    hp = tuple(sorted((ids["hd"], ids["pa"])))
+    data = await any_store.reports.build(SINCE, UNTIL, pair=hp)  # type: ignore[arg-type]
+    assert [p.key for p in data.pairs] == [hp]
+    assert data.total(hp).notes == 1  # the note tagging Cambridge is not Palo Alto's
+    assert data.filtered and set(data.by_pair) == {hp}

@@ -431,10 +431,13 @@ class FakeTelegram(FakeServer):
         if not isinstance(photo, UploadedFile) or not photo.content:
             return self._error(400, "Bad Request: there is no photo in the request")
         n = next(self._file_ids)
-        size = {"file_id": f"AgACFake{n}", "file_unique_id": f"AQADFake{n}"}
-        message = self._new_message(
-            chat_id, self.bot, photo=[{**size, "file_size": len(photo.content)}]
-        )
+        size: dict[str, Any] = {"file_id": f"AgACFake{n}", "file_unique_id": f"AQADFake{n}"}
+        data = photo.content  # a PNG's IHDR holds its size (other pictures: 0 x 0)
+        png = data.startswith(b"\x89PNG")
+        width = int.from_bytes(data[16:20], "big") if png else 0
+        height = int.from_bytes(data[20:24], "big") if png else 0
+        size.update(width=width, height=height, file_size=len(data))
+        message = self._new_message(chat_id, self.bot, photo=[size])
         self._messages[(chat_id, message["message_id"])] = _Stored(message)
         return message
 
