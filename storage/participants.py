@@ -63,6 +63,7 @@ class Participant:
     country: str | None = None
     city_timezone: str | None = None
     sdgs: tuple[int, ...] = ()
+    anonymous: bool = False  # exports name them by city and department only
 
     @property
     def registered(self) -> bool:
@@ -321,7 +322,7 @@ class ParticipantRepository:
 
     async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
-        digest_weekday, digest_minute, digest_enabled, deliver_platform)."""
+        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous)."""
         async with self.db.write() as conn:
             if values:
                 await conn.execute(

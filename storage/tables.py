@@ -117,6 +117,8 @@ participants = Table(
     Column("digest_enabled", Boolean, nullable=False, server_default=text("true")),
     Column("deliver_platform", String(16)),  # None: the first identity's platform
     Column("is_demo", Boolean, nullable=False, server_default=text("false")),
+    # "a colleague from <city>, <department>" instead of the name in exports (/profile anonymous)
+    Column("anonymous", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("registered_at", UTCDateTime),  # set once city and department are both set
     Column("last_active_at", UTCDateTime),
