@@ -1,4 +1,5 @@
-"""/report [from] [to] [#City] [pdf]: what the partnerships did, for coordinators and admins.
+"""/report [from] [to] [#City] [pdf]: what the partnerships did, for coordinators and admins;
+/export notes|participants|introductions [csv|json]: the records as a file.
 
 The figures as text, then three charts as pictures (Telegram photos, Slack files), each with
 its numbers as text beside it; ``pdf`` sends the PDF for a funder's report instead of the
@@ -13,7 +14,7 @@ import asyncio
 from storage.report_data import ReportData
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_, Translator
-from udx_bot.reports import chart_text
+from udx_bot.reports import chart_text, exports
 from udx_bot.reports.report_input import Period, ReportInputError, build, find_city, period
 from udx_bot.reports.report_text import made_on, period_line, summary, title
 from udx_bot.router import Router
@@ -80,3 +81,48 @@ def _pdf(data: ReportData, span: Period, t: Translator, network: str, made: str)
     from udx_bot.reports import charts
 
     return charts.pdf(data, span, t, network, made)
+
+
+EXPORT_USAGE = N_("/export notes|participants|introductions [csv|json]")
+_KINDS = {
+    "notes": "notes",
+    "notizen": "notes",
+    "participants": "participants",
+    "people": "participants",
+    "teilnehmende": "participants",
+    "introductions": "introductions",
+    "vorstellungen": "introductions",
+}
+_MIME = {"csv": "text/csv", "json": "application/json"}
+
+
+@router.command(
+    "export",
+    help=N_("Notes, participants or introductions as a CSV or JSON file (coordinators)"),
+    usage=EXPORT_USAGE,
+    role="coordinator",
+    aliases=("exportieren",),
+)
+async def export_command(ctx: Context) -> Reply:
+    kind, fmt = "notes", "csv"
+    for word in ctx.args.casefold().split():
+        if word in _KINDS:
+            kind = _KINDS[word]
+        elif word in _MIME:
+            fmt = word
+        else:
+            raise UserError(
+                ctx._("I can't export “{word}”. Usage: {usage}").format(
+                    word=word, usage=ctx._(EXPORT_USAGE)
+                )
+            )
+    records = await exports.rows(ctx.store, kind, ctx.t)
+    day = ctx.now().date().isoformat()
+    document = Document(f"{kind}-{day}.{fmt}", exports.render(records, fmt), _MIME[fmt])
+    count = len(records)
+    text = ctx.ngettext(
+        "{n} record. People who asked for it appear only by city and department.",
+        "{n} records. People who asked for it appear only by city and department.",
+        count,
+    ).format(n=ctx.t.fmt_number(count))
+    return Reply(sections=[Section(text)], document=document)

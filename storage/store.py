@@ -8,6 +8,7 @@ from storage.conversations import ConversationRepository
 from storage.counterparts import CounterpartRepository
 from storage.digests import DigestReadRepository, DigestRepository
 from storage.engine import Database
+from storage.exports import ExportRepository
 from storage.introductions import IntroductionRepository
 from storage.linking import LinkRepository
 from storage.migrate import upgrade
@@ -38,6 +39,7 @@ class Store:
         self.notes = NoteRepository(db)
         self.announcements = AnnouncementRepository(db)
         self.reports = ReportRepository(db)
+        self.exports = ExportRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()
