@@ -4,6 +4,7 @@ participants are refused, bad dates and unknown cities get a clear localized err
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 
 import pypdf
@@ -12,7 +13,10 @@ from PIL import Image
 
 from storage import Store
 from tests.counterparts_support import register
+from tests.fakes.slack_api import FakeSlack
 from tests.reports_support import build_network
+from tests.slack_support import fake_slack as fake_slack  # the fixture
+from tests.slack_support import harness
 from tests.support import TEST_NOW, Chat
 from tests.telegram_support import polling_bot
 from tests.test_announcements import coordinator
@@ -133,3 +137,24 @@ async def test_telegram_shows_the_charts_as_photos(
         assert all(p.content.startswith(b"\x89PNG") for p in photos)
         assert not tg.fake.documents(501)
         assert any("Requested 3, accepted 1" in text for text in seen)  # the numbers beside
+
+
+async def test_slack_uploads_the_charts_as_files(
+    services: Services, store: Store, network: dict[str, int], fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0COORD", locale="de-DE", real_name="Kora Ordina")
+    coord = await register(
+        store, "U0COORD", platform="slack", city="Krefeld", department="international",
+        language="de",
+    )  # fmt: skip
+    await store.participants.update(coord.id, role="coordinator", now=TEST_NOW)
+    async for h in harness(services, fake_slack):
+        await h.command("U0COORD", "bericht 2026-10 2026-11")
+        await h.settle()
+        files = fake_slack.files("U0COORD")
+        assert [f["filename"] for f in files] == [
+            "report-sdgs.png", "report-activity.png", "report-funnel.png",
+        ]  # fmt: skip
+        assert all(f["content"].startswith(b"\x89PNG") for f in files)
+        shown = json.dumps(fake_slack.responses("U0COORD"), ensure_ascii=False)
+        assert "Erbeten 3, angenommen 1, getroffen k. A." in shown  # the numbers beside
