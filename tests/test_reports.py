@@ -158,3 +158,15 @@ async def test_slack_uploads_the_charts_as_files(
         assert all(f["content"].startswith(b"\x89PNG") for f in files)
         shown = json.dumps(fake_slack.responses("U0COORD"), ensure_ascii=False)
         assert "Erbeten 3, angenommen 1, getroffen k. A." in shown  # the numbers beside
+
+
+def test_the_console_names_a_picture_instead_of_printing_it() -> None:
+    from udx_bot.platforms.console import render
+    from udx_bot.types import Document, Reply, Section
+
+    picture = Reply(sections=[Section("SDG 11: 5")], document=Document("a.png", b"\x89PNG\0\1",
+                                                                         "image/png"))  # fmt: skip
+    text, _ = render(picture)
+    assert "(file a.png, 6 bytes)" in text and "PNG" not in text.replace("a.png", "")
+    listing, _ = render(Reply(document=Document("n.csv", b"id,text\n1,Hi\n", "text/csv")))
+    assert "1,Hi" in listing
