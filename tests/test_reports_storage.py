@@ -82,3 +82,23 @@ async def test_one_partnership_keeps_the_tag_rule(any_store: Store) -> None:
     assert [p.key for p in data.pairs] == [hp]
     assert data.total(hp).notes == 1  # the note tagging Cambridge is not Palo Alto's
     assert data.filtered and set(data.by_pair) == {hp}
+
+
+async def test_export_rows_on_both_databases(any_store: Store) -> None:
+    ids = await build_network(any_store)
+    await any_store.participants.update(ids["h1"], anonymous=True, now=UNTIL)
+    notes = await any_store.exports.notes()
+    bikes = next(n for n in notes if n["text"] == "Bikes #Cambridge")
+    assert (bikes["author"], bikes["anonymous"], bikes["city"], bikes["sdgs"]) == (
+        "Hanna Heidel", True, "Heidelberg", [7],
+    )  # fmt: skip
+    assert bikes["tagged_cities"] == ["Cambridge"]
+    people = {p["name"]: p for p in await any_store.exports.participants()}
+    assert people["Erika Esslinger"]["sdgs"] == [11, 13] and people["Hanna Heidel"]["anonymous"]
+    intros = await any_store.exports.introductions()
+    assert [(i["requester"], i["target"], i["status"]) for i in intros] == [
+        ("Erika Esslinger", "Sam Sheboy", "accepted"),
+        ("Chris Cam", "Hanna Heidel", "open"),
+        ("Erika Esslinger", "Hanna Heidel", "open"),
+    ]
+    assert intros[1]["target_anonymous"] and not intros[1]["requester_anonymous"]
