@@ -52,19 +52,26 @@ class MonthStats:
 class ReportData:
     since: datetime
     until: datetime  # exclusive
-    pairs: list[Pair]
-    months: list[str]
-    by_pair: dict[PairKey, dict[str, MonthStats]]  # pair -> month -> figures
-    network: dict[str, MonthStats]  # month -> figures over everyone
-    sdg_notes: dict[PairKey, dict[int, int]]  # notes per SDG
-    sdg_profiles: dict[PairKey, dict[int, int]]  # people who name the SDG in their profile
-    department_notes: dict[PairKey, dict[str, int]]
-    department_people: dict[PairKey, dict[str, int]]
     filtered: bool = False  # only the partnerships of some cities (the network's totals stay)
+    pairs: list[Pair] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)
+    by_pair: dict[PairKey, dict[str, MonthStats]] = field(default_factory=dict)  # month -> figures
+    network: dict[str, MonthStats] = field(default_factory=dict)  # month -> everyone's figures
+    sdg_notes: dict[PairKey, dict[int, int]] = field(default_factory=dict)  # notes per SDG
+    sdg_profiles: dict[PairKey, dict[int, int]] = field(default_factory=dict)  # people per SDG
+    department_notes: dict[PairKey, dict[str, int]] = field(default_factory=dict)
+    department_people: dict[PairKey, dict[str, int]] = field(default_factory=dict)
 
     def stats(self, key: PairKey | None, month: str) -> MonthStats:
         table = self.network if key is None else self.by_pair.get(key, {})
         return table.get(month) or MonthStats()
+
+    def funnel(self) -> tuple[int, int]:
+        """Introductions (requested, accepted): the network's, or when only some partnerships
+        were asked for, theirs."""
+        keys: list[PairKey | None] = [p.key for p in self.pairs] if self.filtered else [None]
+        totals = [self.total(key) for key in keys]
+        return sum(t.intro_requested for t in totals), sum(t.intro_accepted for t in totals)
 
     def total(self, key: PairKey | None) -> MonthStats:
         """The figures of the whole range (active people: the most in any one month)."""

@@ -76,19 +76,7 @@ class _Build:
     ) -> None:
         self.conn, self.dialect, self.since, self.until = conn, dialect, since, until
         self.city_ids, self.pair = city_ids, pair
-        self.data = ReportData(
-            since,
-            until,
-            [],
-            [],
-            {},
-            {},
-            {},
-            {},
-            {},
-            {},
-            filtered=city_ids is not None or pair is not None,
-        )
+        self.data = ReportData(since, until, filtered=city_ids is not None or pair is not None)
         self.months: set[str] = set()
 
     async def run(self) -> ReportData:

@@ -30,12 +30,9 @@ def descriptions(data: ReportData, t: Translator) -> dict[str, str]:
         )
         if months:
             activity_lines.append(f"{pair.label}: {months}")
-    total = data.total(None)
-    if data.filtered:
-        total.intro_requested = sum(data.total(p.key).intro_requested for p in data.pairs)
-        total.intro_accepted = sum(data.total(p.key).intro_accepted for p in data.pairs)
+    requested, accepted = data.funnel()
     funnel = t._("Requested {requested}, accepted {accepted}, met n/a, with an outcome n/a").format(
-        requested=t.fmt_number(total.intro_requested), accepted=t.fmt_number(total.intro_accepted)
+        requested=t.fmt_number(requested), accepted=t.fmt_number(accepted)
     )
     return {
         "sdgs": "\n".join(sdg_lines) or nothing,

@@ -121,19 +121,16 @@ def activity(data: ReportData, t: Translator) -> Figure:
 
 def funnel(data: ReportData, t: Translator) -> Figure:
     """Requested, accepted, met, with an outcome; the last two are not recorded yet."""
-    total = data.total(None)
-    if data.filtered:  # only some partnerships: their introductions, not the network's
-        total.intro_requested = sum(data.total(p.key).intro_requested for p in data.pairs)
-        total.intro_accepted = sum(data.total(p.key).intro_accepted for p in data.pairs)
+    requested, accepted = data.funnel()
     fig = _figure(4.0)
     ax = fig.add_axes((0.25, 0.12, 0.7, 0.75))
     steps = [
-        (t._("requested"), total.intro_requested),
-        (t._("accepted"), total.intro_accepted),
+        (t._("requested"), requested),
+        (t._("accepted"), accepted),
         (t._("met"), None),
         (t._("with an outcome"), None),
     ]
-    widest = max(total.intro_requested, 1)
+    widest = max(requested, 1)
     for y, (_, n) in enumerate(steps):
         if n is None:
             ax.barh(y, widest, color="white", edgecolor="#999999", hatch="//")
