@@ -10,7 +10,7 @@ figure, so 100,000 notes take a fraction of a second (bench: ``report_build_s``)
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -88,7 +88,7 @@ class _Build:
         await self._announcements(sides)
         await self._digests(sides)
         await self._profiles(sides)
-        self.data.months = sorted(self.months)
+        self.data.months = sorted(self.months | set(_months(self.since, self.until)))
         return self.data
 
     def _cell(self, key: PairKey | None, m: str) -> MonthStats:
@@ -241,12 +241,14 @@ class _Build:
         for a, b, m, req, acc, dec in await self._rows(stmt):
             cell = self._cell((a, b), m)
             cell.intro_requested, cell.intro_accepted, cell.intro_declined = req, acc, dec
-        i, r = introductions, participants.alias("r")
+        i, r, t = introductions, participants.alias("r"), participants.alias("t")
         m = month(self.dialect, i.c.created_at).label("m")
         net = (
             select(m, *self._funnel())
             .join(r, r.c.id == i.c.requester_id)
-            .where(r.c.is_demo.is_(False), *self._in_range(i.c.created_at))
+            .join(t, t.c.id == i.c.target_id)
+            .where(r.c.is_demo.is_(False), t.c.is_demo.is_(False))
+            .where(*self._in_range(i.c.created_at))
             .group_by("m")
         )
         for mm, req, acc, dec in await self._rows(net):
@@ -353,3 +355,14 @@ class _Build:
             .group_by(ppl.c.a, ppl.c.b, ppl.c.department)
         ):
             self.data.department_people.setdefault((a, b), {})[dep] = count
+
+
+def _months(since: datetime, until: datetime) -> list[str]:
+    """Every UTC month from ``since``'s up to the one ``until`` (exclusive) falls in."""
+    last = until - timedelta(microseconds=1)
+    year, number = since.year, since.month
+    found = []
+    while (year, number) <= (last.year, last.month):
+        found.append(f"{year:04d}-{number:02d}")
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return found

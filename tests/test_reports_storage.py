@@ -72,7 +72,9 @@ async def test_an_empty_range(any_store: Store) -> None:
     data = await any_store.reports.build(
         datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)
     )
-    assert data.months == [] and data.by_pair == {} and data.sdg_notes == {}
+    assert data.months == ["2030-01"]  # every month of the range, even a quiet one
+    assert data.by_pair == {} and data.sdg_notes == {}
+    assert data.stats(None, "2030-01").notes == 0
 
 
 async def test_one_partnership_keeps_the_tag_rule(any_store: Store) -> None:
