@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -174,19 +175,29 @@ def pdf(data: ReportData, span: Period, t: Translator, network: str, made: str) 
         pages.savefig(cover)  # type: ignore[no-untyped-call]
         header, rows = totals_table(data, t)
         for start in range(0, len(rows), TABLE_ROWS_PER_PAGE):
-            page = _figure(8.5)
-            ax = page.add_axes((0.02, 0.05, 0.96, 0.85))
-            ax.axis("off")
-            table = ax.table(cellText=rows[start : start + TABLE_ROWS_PER_PAGE],
-                             colLabels=header, loc="upper center")  # fmt: skip
-            table.auto_set_font_size(False)
-            table.set_fontsize(6)
-            table.scale(1, 1.4)
-            page.suptitle(t._("Totals per partnership"))
+            page = table_page(header, rows[start : start + TABLE_ROWS_PER_PAGE], t)
             pages.savefig(page)  # type: ignore[no-untyped-call]
         for fig in charts(data, t).values():
             pages.savefig(fig)  # type: ignore[no-untyped-call]
     return buffer.getvalue()
+
+
+def table_page(header: list[str], rows: list[list[str]], t: Translator) -> Figure:
+    """One page of the totals table; long headings wrap."""
+    page = _figure(8.5)
+    ax = page.add_axes((0.02, 0.05, 0.96, 0.85))
+    ax.axis("off")
+    labels = [textwrap.fill(h, 14, break_long_words=False) for h in header]
+    widths = [0.2] + [0.8 / (len(header) - 1)] * (len(header) - 1)
+    table = ax.table(cellText=rows, colLabels=labels, colWidths=widths, loc="upper center")
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    table.scale(1, 1.5)
+    for (row, _), cell in table.get_celld().items():
+        if row == 0:
+            cell.set_height(cell.get_height() * 2.2)  # room for wrapped headings
+    page.suptitle(t._("Totals per partnership"))
+    return page
 
 
 @contextmanager
