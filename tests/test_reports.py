@@ -170,3 +170,12 @@ def test_the_console_names_a_picture_instead_of_printing_it() -> None:
     assert "(file a.png, 6 bytes)" in text and "PNG" not in text.replace("a.png", "")
     listing, _ = render(Reply(document=Document("n.csv", b"id,text\n1,Hi\n", "text/csv")))
     assert "1,Hi" in listing
+
+
+async def test_an_admin_may_report_and_export(
+    chat: Callable[..., Chat], store: Store, network: dict[str, int]
+) -> None:
+    ada = await coordinator(chat, store, "903", role="admin")
+    assert "Esslingen am Neckar – Sheboygan" in (await ada.send("/report 2026-10 2026-11")).text
+    (reply,) = (await ada.send("/export introductions")).replies
+    assert reply.document is not None and reply.document.filename.startswith("introductions-")
