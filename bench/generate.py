@@ -236,6 +236,7 @@ async def generate(
                 "is_demo": False,
                 "created_at": created,
                 "registered_at": created,
+                "member_since": created,
                 "last_active_at": now,
             }
         )

@@ -3,7 +3,7 @@
 Each entry shows the person's number (their participant id: stable across pages and days, so
 ``/intro <number>`` always means the same person), name, city with country, department and the
 goals they share with the reader, with an "Introduce me" button (:class:`IntroRequest`,
-answered by handlers/introductions.py). Paging buttons carry the filters in their data
+answered by handlers/introductions/). Paging buttons carry the filters in their data
 (:class:`FindPage`), so paging needs no conversation state.
 """
 
@@ -67,15 +67,9 @@ class IntroRequest(CallbackData, prefix="intro", action="request", old=("r",), s
     participant_id: int
 
 
-def country_name(t: Translator, code: str | None) -> str:
-    if not code:
-        return ""
-    return str(t.locale.territories.get(code, code))
-
-
 def place(t: Translator, person: Participant) -> str:
     """ "Leeds, United Kingdom" / "Leeds, Vereinigtes Königreich"."""
-    country = country_name(t, person.country)
+    country = t.country(person.country)
     return f"{person.city_name}, {country}" if country else person.city_name or ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from udx_bot import admission
 from udx_bot.context import Context
 from udx_bot.i18n import N_
 from udx_bot.router import Router
@@ -10,12 +11,19 @@ from udx_bot.types import Reply, Section
 router = Router()
 
 
-@router.command("help", help=N_("Show what the bot can do"), registered=False, aliases=("hilfe",))
+@router.command(
+    "help",
+    help=N_("Show what the bot can do"),
+    registered=False,
+    aliases=("hilfe",),
+    strangers=True,
+)
 async def help_command(ctx: Context) -> Reply:
     routes = ctx.services.router.menu()
+    member = await admission.admitted(ctx)
     lines = []
     for route in sorted(routes, key=lambda r: r.name):
-        if not ctx.participant.has_role(route.role):
+        if not ctx.participant.has_role(route.role) or not (member or route.strangers):
             continue
         usage = ctx._(route.usage) if route.usage else f"/{route.name}"
         lines.append(f"{usage} — {ctx._(route.help)}")
@@ -25,7 +33,9 @@ async def help_command(ctx: Context) -> Reply:
     ).format(network=ctx.settings.network_name)
     sections = [Section(intro, heading=ctx._("udx-bot"))]
     sections.append(Section("\n".join(lines), heading=ctx._("Commands")))
-    if not ctx.participant.registered:
+    if not member:
+        sections.append(Section(await admission.refusal(ctx)))
+    elif not ctx.participant.registered:
         sections.append(Section(ctx._("New here? Send /start to set up your profile.")))
     return Reply(sections=sections)
 

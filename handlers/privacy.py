@@ -35,6 +35,7 @@ class KeepData(CallbackData, prefix="pv", action="keep"):
     help=N_("Get everything the bot stores about you, as a file"),
     registered=False,
     aliases=("meinedaten",),
+    strangers=True,
 )
 async def mydata(ctx: Context) -> Reply:
     data = await ctx.store.privacy.export(ctx.participant.id)
@@ -70,6 +71,7 @@ async def mydata(ctx: Context) -> Reply:
     help=N_("Erase your profile and everything you wrote"),
     registered=False,
     aliases=("vergessen",),
+    strangers=True,
 )
 async def forget(ctx: Context) -> Reply:
     whose = _fingerprint(ctx)
@@ -100,12 +102,12 @@ def _fingerprint(ctx: Context) -> str:
     return f"{p.id}.{round(p.created_at.timestamp() * 1_000_000)}"
 
 
-@router.callback(Erase, registered=False)
+@router.callback(Erase, registered=False, strangers=True)
 async def erase(ctx: Context, data: Erase) -> Reply:
     return await _confirm(ctx, data.whose, erase=True)
 
 
-@router.callback(KeepData, registered=False)
+@router.callback(KeepData, registered=False, strangers=True)
 async def keep(ctx: Context, data: KeepData) -> Reply:
     return await _confirm(ctx, data.whose, erase=False)
 

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.engine import Database
+from storage.participants import members_only
 from storage.tables import announcements, identities, participant_sdgs, participants
 
 
@@ -207,6 +208,7 @@ class AnnouncementRepository:
             .where(
                 participants.c.city_id.is_not(None),
                 participants.c.department.is_not(None),
+                members_only(),
                 identities.c.blocked_at.is_(None),
                 identities.c.platform != "console",
             )

@@ -30,7 +30,7 @@ from sqlalchemy import Integer, and_, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.engine import Database
-from storage.participants import Participant, load_participants
+from storage.participants import Participant, load_participants, members_only
 from storage.tables import participant_sdgs, participants
 
 PAGE_SIZE = 10
@@ -118,6 +118,7 @@ class CounterpartRepository:
             p.c.id != query.reader_id,
             p.c.city_id.is_not(None),
             p.c.department.is_not(None),
+            members_only(),  # no strangers, no removed people
         ]
         if query.only_department and query.department is not None:
             base.append(p.c.department == query.department)

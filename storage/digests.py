@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from storage.engine import Database
+from storage.participants import members_only
 from storage.sql import insert
 from storage.tables import (
     announcements,
@@ -58,6 +59,7 @@ class DigestRepository:
             .where(
                 participants.c.digest_enabled,
                 participants.c.department.is_not(None),
+                members_only(),
                 # someone the outbox can deliver to (not only the console, not demo people)
                 select(identities.c.id)
                 .where(
@@ -145,6 +147,7 @@ class DigestAnnouncement:
     text_en: str | None
     sent_at: datetime
     audience: dict[str, Any]  # as stored (see storage.announcements.Announcement)
+    author_id: int | None = None  # None once the author was erased
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ class DigestReadRepository:
                             participants.c.registered_at >= since,
                             participants.c.registered_at < until,
                             participants.c.is_demo.is_(False),  # demo people are no news
+                            members_only(),
                         )
                     )
                 ).scalars()
@@ -235,6 +239,7 @@ class DigestReadRepository:
                         announcements.c.text_en,
                         announcements.c.sent_at,
                         announcements.c.audience,
+                        announcements.c.author_id,
                     )
                     .where(
                         announcements.c.sent_at >= since,
@@ -279,7 +284,7 @@ class DigestReadRepository:
             ],
             joined=joined,
             announcements=[
-                DigestAnnouncement(*row[:5], json.loads(row[5] or "{}"))
+                DigestAnnouncement(*row[:5], json.loads(row[5] or "{}"), author_id=row[6])
                 for row in announcement_rows
             ],
             introductions=[OpenIntroduction(*row) for row in intro_rows],

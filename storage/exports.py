@@ -80,6 +80,7 @@ class ExportRepository:
                 )
                 .outerjoin(c, c.c.id == p.c.city_id)
                 .where(p.c.is_demo.is_(False), p.c.registered_at.is_not(None))
+                .where(p.c.member_since.is_not(None))  # members only: no strangers, no removed
                 .order_by(c.c.name, p.c.id)
             )
             found = [dict(r._mapping) for r in rows]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
-from storage.tables import introductions, participants
+from storage.tables import introductions, outbox, participants
 
 EXPIRY = timedelta(days=14)
 MAX_OPEN = 5  # open requests a person may have at once
@@ -221,6 +221,55 @@ class IntroductionRepository:
         intro = await self.get(intro_id, now)
         assert intro is not None
         return intro
+
+    async def open_involving(
+        self, participant_id: int, now: datetime
+    ) -> list[tuple[Introduction, str]]:
+        """The person's open requests, sent and received, oldest first, with the other
+        side's name."""
+        async with self.db.read() as conn:
+            return [
+                (intro, name)
+                for intro, name in await involving(conn, participant_id)
+                if intro.status == "open" and now - intro.created_at < EXPIRY
+            ]
+
+    async def withdraw(self, intro_id: int, requester_id: int, now: datetime) -> bool:
+        """Delete an open request the requester made, and its messages still queued (the
+        request to the counterpart, if not delivered yet). False if there is none to withdraw:
+        not theirs, answered or expired."""
+        async with self.db.write() as conn:
+            await _expire(conn, now)
+            result = await conn.execute(
+                delete(introductions).where(
+                    introductions.c.id == intro_id,
+                    introductions.c.requester_id == requester_id,
+                    introductions.c.status == "open",
+                )
+            )
+            if not result.rowcount:
+                return False
+            await conn.execute(
+                delete(outbox).where(
+                    outbox.c.kind == "introduction",
+                    outbox.c.ref_id == intro_id,
+                    outbox.c.status == "pending",
+                )
+            )
+            return True
+
+    async def recently_expired(self, now: datetime, *, within: timedelta) -> list[Introduction]:
+        """Requests that expired (unanswered) in the last ``within``, oldest first."""
+        async with self.db.write() as conn:
+            await _expire(conn, now)
+            rows = await conn.execute(
+                select(introductions)
+                .where(
+                    introductions.c.status == "expired", introductions.c.decided_at > now - within
+                )
+                .order_by(introductions.c.decided_at, introductions.c.id)
+            )
+            return [Introduction(**r._mapping) for r in rows]
 
     async def decide(self, intro_id: int, status: str, now: datetime) -> Introduction | None:
         """Accept or decline an open, unexpired request; None when it is no longer open."""

@@ -8,6 +8,7 @@ User input only ever reaches the database as bound parameters made of letters an
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from storage.text import fold, slug
 
 _WORD_RE = re.compile(r"[^\W_]+")
 MAX_SEARCH_TERMS = 12
+MIN_TERM_LENGTH = 2  # a single letter finds nearly every note
 PREFIX_MIN_LENGTH = 3  # search words this long also find longer words ("Hitze" -> "Hitzeplan")
 
 
@@ -35,20 +37,36 @@ def search_text(note_text: str) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    """The words of a search, folded; letters and digits only, so no query syntax survives."""
+    """The words of a search in lower case, as typed otherwise ("Tübingen" -> "tübingen");
+    letters and digits only, so no query syntax survives. Words shorter than MIN_TERM_LENGTH
+    are left out."""
     terms: list[str] = []
-    for word in _WORD_RE.findall(fold(query)):
-        if word not in terms:
+    for word in _WORD_RE.findall(unicodedata.normalize("NFC", query.casefold())):
+        if len(word) >= MIN_TERM_LENGTH and word not in terms:
             terms.append(word)
     return terms[:MAX_SEARCH_TERMS]
 
 
+def _spellings(term: str) -> list[str]:
+    """What one search word may look like in the index: folded ("tubingen") and, for a word
+    with an umlaut, spelled out ("tuebingen"), as notes may write either ("#Tuebingen")."""
+    return list(dict.fromkeys(x for x in (fold(term), slug(term)) if x))
+
+
 def _fts5_query(terms: Sequence[str]) -> str:
-    return " ".join(f'"{t}"*' if len(t) >= PREFIX_MIN_LENGTH else f'"{t}"' for t in terms)
+    def one(t: str) -> str:
+        return f'"{t}"*' if len(t) >= PREFIX_MIN_LENGTH else f'"{t}"'
+
+    groups = [" OR ".join(one(s) for s in _spellings(term)) for term in terms]
+    return " AND ".join(f"({g})" if " OR " in g else g for g in groups)
 
 
 def _tsquery(terms: Sequence[str]) -> str:
-    return " & ".join(f"{t}:*" if len(t) >= PREFIX_MIN_LENGTH else t for t in terms)
+    def one(t: str) -> str:
+        return f"{t}:*" if len(t) >= PREFIX_MIN_LENGTH else t
+
+    groups = [" | ".join(one(s) for s in _spellings(term)) for term in terms]
+    return " & ".join(f"({g})" if " | " in g else g for g in groups)
 
 
 _SEARCH_SQLITE = text(

@@ -13,17 +13,17 @@ worker crashed).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, literal, select, update
 
 from storage.engine import Database
 from storage.outbox_claims import OutboxClaims, OutboxMessage, message_of
 from storage.sql import insert
-from storage.tables import identities, outbox
+from storage.tables import identities, outbox, outbox_subjects, participants
 
 CHUNK = 500
 
@@ -70,9 +70,11 @@ class OutboxRepository(OutboxClaims):
         participant_id: int | None = None,
         ref_id: int | None = None,
         not_before: datetime | None = None,
+        subjects: Iterable[int] = (),
         now: datetime,
     ) -> bool:
-        """Queue a message; False when a message with this key was queued before."""
+        """Queue a message; False when a message with this key was queued before.
+        ``subjects``: the people it names besides its recipient (erasing one deletes it)."""
         stmt = (
             insert(self.db.dialect, outbox)
             .values(
@@ -90,10 +92,21 @@ class OutboxRepository(OutboxClaims):
                 created_at=now,
             )
             .on_conflict_do_nothing(index_elements=[outbox.c.key])
+            .returning(outbox.c.id)
         )
         async with self.db.write() as conn:
-            result = await conn.execute(stmt)
-            return bool(result.rowcount)
+            message_id = (await conn.execute(stmt)).scalar()
+            if message_id is None:
+                return False
+            named = sorted({int(pid) for pid in subjects if pid != participant_id})
+            if named:  # those who still exist (one may have been erased since)
+                exists = select(literal(message_id), participants.c.id).where(
+                    participants.c.id.in_(named)
+                )
+                await conn.execute(
+                    outbox_subjects.insert().from_select(["outbox_id", "participant_id"], exists)
+                )
+            return True
 
     async def enqueue_many(self, messages: Sequence[NewMessage], *, now: datetime) -> int:
         """Queue many messages at once (a fan-out); keys queued before are skipped.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import ColumnElement, Row, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -63,7 +63,14 @@ class Participant:
     country: str | None = None
     city_timezone: str | None = None
     sdgs: tuple[int, ...] = ()
+    member_since: datetime | None = None  # None: a stranger (see udx_bot.admission)
+    removed_at: datetime | None = None
     anonymous: bool = False  # exports name them by city and department only
+
+    @property
+    def member(self) -> bool:
+        """A member of the network (demo profiles show how members look)."""
+        return self.member_since is not None or self.is_demo
 
     @property
     def registered(self) -> bool:
@@ -86,6 +93,12 @@ _SELECT_PARTICIPANT = select(
     cities.c.timezone.label("city_timezone"),
 ).select_from(participants.outerjoin(cities, cities.c.id == participants.c.city_id))
 _IDENTITY_FIELDS = {f.name for f in fields(Identity)}
+
+
+def members_only() -> ColumnElement[bool]:
+    """The condition every query about other people adds: members only (no strangers, no
+    removed people; demo profiles count, as in :attr:`Participant.member`)."""
+    return or_(participants.c.member_since.is_not(None), participants.c.is_demo)
 
 
 def _identity(row: Row[Any]) -> Identity:
@@ -300,7 +313,8 @@ class ParticipantRepository:
         is_demo: bool = False,
         now: datetime,
     ) -> int:
-        """A participant without a platform identity yet (demo people, pre-registration)."""
+        """A participant without a platform identity yet (demo people, pre-registration; a
+        demo profile counts as a member, see :attr:`Participant.member`)."""
         async with self.db.write() as conn:
             pid = await self._create(
                 conn,

@@ -23,7 +23,9 @@ from storage.tables import (
     identities,
     introductions,
     link_codes,
+    membership_requests,
     outbox,
+    outbox_subjects,
     participants,
 )
 
@@ -48,6 +50,8 @@ _PROFILE_EXPORT = (
     "created_at",
     "registered_at",
     "last_active_at",
+    "member_since",
+    "removed_at",
 )
 
 
@@ -171,6 +175,22 @@ class PrivacyRepository:
                     .order_by(digest_runs.c.week)
                 )
             ]
+            requests = [
+                {
+                    "status": status,
+                    "created_at": _jsonable(created),
+                    "decided_at": _jsonable(decided),
+                }
+                for status, created, decided in await conn.execute(
+                    select(
+                        membership_requests.c.status,
+                        membership_requests.c.created_at,
+                        membership_requests.c.decided_at,
+                    )
+                    .where(membership_requests.c.participant_id == participant_id)
+                    .order_by(membership_requests.c.id)
+                )
+            ]
         return {
             "profile": profile,
             "identities": idents,
@@ -180,6 +200,7 @@ class PrivacyRepository:
             "link_codes": codes,
             "messages": messages,
             "digest_runs": runs,
+            "membership_requests": requests,
         }
 
     async def erase(self, participant_id: int) -> bool:
@@ -188,7 +209,9 @@ class PrivacyRepository:
         Their identities, notes, introductions, link codes and the messages addressed to them
         go with the participant row (foreign keys cascade). Messages *about* them are deleted
         here first, found through the outbox's ``kind``/``ref_id``: introduction messages of
-        their introductions, announcement messages of announcements they wrote, and digests
+        their introductions, announcement messages of announcements they wrote, every message
+        that records them among its subjects (``outbox_subjects``: digests, the coordinators'
+        copies of a request to join), and digests
         quoting their name or a note of theirs. Announcements they wrote are deleted too (drafts
         and sent ones: a sent one was delivered already; keeping its text would keep them)."""
         async with self.db.write() as conn:
@@ -224,9 +247,14 @@ class PrivacyRepository:
                 and_(outbox.c.platform == platform, outbox.c.user_id == user_id)
                 for platform, user_id in ids
             ]
+            named = select(outbox_subjects.c.outbox_id).where(
+                outbox_subjects.c.participant_id == participant_id
+            )
+            about.append(outbox.c.id.in_(named))
             await conn.execute(delete(outbox).where(or_(*about)))
             notes_of = await authored(conn, participant_id)
-            # digests quote a note's beginning (an excerpt): its first QUOTED_PREFIX characters
+            # digests queued before their subjects were recorded (revision 0005): found by
+            # their text, which quotes a note's beginning (its first QUOTED_PREFIX characters)
             quoted = [person.name, *[n.text[:QUOTED_PREFIX] for n in notes_of]]
             await _delete_digests_quoting(conn, quoted)
             await conn.execute(
@@ -252,19 +280,20 @@ class PrivacyRepository:
 
 
 async def _delete_digests_quoting(conn: AsyncConnection, texts: list[str]) -> None:
-    """Delete the digest messages (any status) whose text contains one of ``texts``: a name or
-    a note. Texts shorter than MIN_QUOTED characters are not looked for (they would match
-    unrelated digests). Digest rows are read in pages of DIGEST_PAGE; sent ones are pruned after
-    the retention period, so the scan stays bounded."""
+    """Delete the digest messages (any status) without recorded subjects whose text contains
+    one of ``texts``: a name or a note. Texts shorter than MIN_QUOTED characters are not looked
+    for (they would match unrelated digests). Digest rows are read in pages of DIGEST_PAGE;
+    sent ones are pruned after the retention period, so the scan stays bounded."""
     wanted = [t.casefold() for t in texts if len(t.strip()) >= MIN_QUOTED]
     if not wanted:
         return
+    recorded = select(outbox_subjects.c.outbox_id)  # whom these name is known: not guessed
     last = 0
     while True:
         rows = (
             await conn.execute(
                 select(outbox.c.id, outbox.c.payload)
-                .where(outbox.c.kind == "digest", outbox.c.id > last)
+                .where(outbox.c.kind == "digest", outbox.c.id > last, ~outbox.c.id.in_(recorded))
                 .order_by(outbox.c.id)
                 .limit(DIGEST_PAGE)
             )

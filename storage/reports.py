@@ -340,6 +340,7 @@ class _Build:
             select(sides.c.a, sides.c.b, p.c.id, p.c.department)
             .join(sides, sides.c.home == p.c.city_id)
             .where(p.c.is_demo.is_(False), p.c.registered_at.is_not(None))
+            .where(p.c.member_since.is_not(None))  # no strangers, no removed people
             .where(p.c.registered_at < self.until)
         )
         ppl = people.subquery("ppl")

@@ -64,6 +64,14 @@ async def _ensure(
     return new_id, True
 
 
+async def _make_member(conn: AsyncConnection, participant_id: int, now: datetime) -> None:
+    await conn.execute(
+        update(participants)
+        .where(participants.c.id == participant_id, participants.c.member_since.is_(None))
+        .values(member_since=now, removed_at=None)
+    )
+
+
 class RosterRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -83,6 +91,8 @@ class RosterRepository:
             await conn.execute(
                 update(participants).where(participants.c.id == pid).values(role=role)
             )
+            if role != "participant":  # a coordinator or admin is a member of the network
+                await _make_member(conn, pid, now)
             found = (await load_participants(conn, [pid]))[pid]
         return found, str(before)
 
@@ -99,7 +109,8 @@ class RosterRepository:
     async def import_rows(
         self, rows: Iterable[ParticipantImportRow], *, now: datetime
     ) -> tuple[int, int]:
-        """Pre-register people (or update them), all in one transaction; (created, updated)."""
+        """Pre-register people (or update them) as members, all in one transaction;
+        (created, updated)."""
         created = updated = 0
         async with self.db.write() as conn:
             for row in rows:
@@ -118,6 +129,7 @@ class RosterRepository:
                 )
                 await replace_sdgs(conn, pid, row.sdgs)
                 await registration_stamp(conn, pid, now)
+                await _make_member(conn, pid, now)  # an admin's file: they are in
                 created += is_new
                 updated += not is_new
         return created, updated

@@ -11,6 +11,7 @@ from storage.engine import Database
 from storage.exports import ExportRepository
 from storage.introductions import IntroductionRepository
 from storage.linking import LinkRepository
+from storage.membership import MembershipRepository
 from storage.migrate import upgrade
 from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
@@ -27,6 +28,7 @@ class Store:
         self.cities = CityRepository(db)
         self.participants = ParticipantRepository(db)
         self.roster = RosterRepository(db)
+        self.membership = MembershipRepository(db)
         self.links = LinkRepository(db)
         self.privacy = PrivacyRepository(db)
         self.conversations = ConversationRepository(db)

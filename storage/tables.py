@@ -117,11 +117,15 @@ participants = Table(
     Column("digest_enabled", Boolean, nullable=False, server_default=text("true")),
     Column("deliver_platform", String(16)),  # None: the first identity's platform
     Column("is_demo", Boolean, nullable=False, server_default=text("false")),
-    # "a colleague from <city>, <department>" instead of the name in exports (/profile anonymous)
-    Column("anonymous", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("registered_at", UTCDateTime),  # set once city and department are both set
     Column("last_active_at", UTCDateTime),
+    # a member of the network since (an invitation, an approval, open registration, a role or
+    # an import); None: a stranger, who may only set up, read help, export and erase
+    Column("member_since", UTCDateTime),
+    Column("removed_at", UTCDateTime),  # removed by an admin: not admitted again automatically
+    # "a colleague from <city>, <department>" instead of the name in exports (/profile anonymous)
+    Column("anonymous", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("role in ('participant', 'coordinator', 'admin')", name="role"),
 )
 Index("ix_participants_city", participants.c.city_id)
@@ -290,6 +294,17 @@ outbox = Table(
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("ix_outbox_ref", outbox.c.kind, outbox.c.ref_id)
 
+outbox_subjects = Table(
+    "outbox_subjects",
+    metadata,
+    # the people a queued or delivered message names besides its recipient (the authors of the
+    # notes a digest quotes, the colleagues it lists...): erasing one of them deletes it
+    Column("outbox_id", ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("outbox_id", "participant_id"),
+)
+Index("ix_outbox_subjects_participant", outbox_subjects.c.participant_id)
+
 digest_runs = Table(
     "digest_runs",
     metadata,
@@ -299,6 +314,43 @@ digest_runs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("status", String(16), nullable=False, server_default="enqueued"),  # or "skipped"
     PrimaryKeyConstraint("participant_id", "week"),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    # /invite and ``udx-bot invite``: a random code, only its SHA-256 stored
+    _id(),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("city_id", ForeignKey("cities.id", ondelete="SET NULL")),  # preset for the profile
+    Column("uses", Integer, nullable=False),  # how many people it admits
+    Column("used", Integer, nullable=False, server_default="0"),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created_by", ForeignKey("participants.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    CheckConstraint("used <= uses", name="used"),
+)
+
+membership_requests = Table(
+    "membership_requests",
+    metadata,
+    # UDX_REGISTRATION=approval: a stranger asks, a coordinator approves or declines
+    _id(),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("city_id", ForeignKey("cities.id", ondelete="SET NULL")),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", ForeignKey("participants.id", ondelete="SET NULL")),
+    CheckConstraint("status in ('open', 'approved', 'declined')", name="status"),
+)
+Index(
+    "uq_membership_requests_open",
+    membership_requests.c.participant_id,
+    unique=True,
+    sqlite_where=text("status = 'open'"),
+    postgresql_where=text("status = 'open'"),
 )
 
 processed_updates = Table(

@@ -179,10 +179,14 @@ def chat(services: Services) -> Callable[..., Chat]:
 
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests build their own settings; platform tokens from the developer's shell stay out."""
+    """Tests build their own settings; platform tokens from the developer's shell stay out.
+    The suite runs the bot in open registration (as settings made in code do) unless a test
+    says otherwise: only tests/test_membership*.py are about who gets in."""
     for name in list(os.environ):
         if name.startswith(("TELEGRAM_", "SLACK_")) or name in ("DATABASE_URL", "UDX_ADMINS"):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UDX_REGISTRATION", "open")
+    monkeypatch.delenv("UDX_SLACK_REQUIRE_INVITE", raising=False)
     yield
 
 

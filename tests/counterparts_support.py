@@ -28,8 +28,10 @@ async def register(
     language: str = "en",
     username: str | None = None,
     now: datetime = TEST_NOW,
+    member: bool = True,
 ) -> Participant:
-    """A registered person with one identity (username ``user<user_id>`` on Telegram)."""
+    """A registered person with one identity (username ``user<user_id>`` on Telegram), a member
+    of the network unless ``member=False``."""
     participant, _ = await store.participants.touch(
         platform,
         user_id,
@@ -47,4 +49,6 @@ async def register(
         language=language,
         now=now,
     )
+    if member:
+        await store.membership.admit(participant.id, now=now)
     return await store.participants.set_sdgs(participant.id, sdgs)

@@ -40,4 +40,5 @@ async def member(
     )
     if sdgs:
         await store.participants.set_sdgs(participant.id, sdgs)
+    await store.membership.admit(participant.id, now=TEST_NOW)
     return Chat(services, actor)

@@ -32,7 +32,7 @@ async def add_people(
     sdgs: Sequence[int] = (),
     now: datetime,
 ) -> list[tuple[int, str]]:
-    """``count`` registered participants, each with one identity; returns (participant id,
+    """``count`` registered participants (members), each with one identity; returns (participant id,
     chat id). Telegram chat ids are the user ids; Slack DM channels are ``D`` + user id."""
     made = []
     async with store.db.write() as conn:
@@ -49,6 +49,7 @@ async def add_people(
                     language=language,
                     created_at=now,
                     registered_at=now,
+                    member_since=now,
                 )
             )
             pk = result.inserted_primary_key

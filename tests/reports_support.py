@@ -35,6 +35,7 @@ async def build_network(store: Store) -> dict[str, int]:
         people[key] = await store.participants.create_profile(
             name=name, city_id=city[city_name], department=dep, sdgs=sdgs, now=at(9, 1)
         )
+        await store.membership.admit(people[key], now=at(9, 1))
     e1, s1, h1, c1 = (people[k] for k in ("e1", "s1", "h1", "c1"))
     es, hd, cam = city["Esslingen am Neckar"], city["Heidelberg"], city["Cambridge"]
     sb = city["Sheboygan"]

@@ -13,7 +13,9 @@ from handlers import build_router
 from handlers.announcements import DropDraft, SendDraft
 from handlers.counterparts import FindPage, IntroRequest
 from handlers.home import SHOW, Overview, Shortcut
-from handlers.introductions import MeetAccept, MeetDecline
+from handlers.introductions import MeetAccept, MeetAsk, MeetDecline, MeetNotNow
+from handlers.introductions.manage import IntroWithdraw
+from handlers.membership import MemberApprove, MemberDecline
 from handlers.notes.buttons import NoteDelete, NoteKeep, NotePage, NoteSearchPage
 from handlers.onboarding.buttons import (
     ObCities,
@@ -47,6 +49,11 @@ SAMPLES: list[CallbackData] = [
     IntroRequest(7),
     MeetAccept(5),
     MeetDecline(5),
+    MeetAsk(MAX_ROW_ID),
+    MeetNotNow(7),
+    IntroWithdraw(MAX_ROW_ID),
+    MemberApprove(MAX_ROW_ID),
+    MemberDecline(3),
     Erase("12.1764061200000000"),
     Erase(),
     KeepData("12.1764061200000000"),
@@ -163,7 +170,8 @@ async def test_old_find_intro_and_wizard_buttons_still_work(
     me = await register(store, "o2", city="Stuttgart", department="mobility")
     other = await register(store, "o3", city="St. Louis", department="mobility")
     assert "Your counterparts" in await chat("o2").press("find:0:mobility:800:-")
-    asked = await chat("o2").press(f"intro:r:{other.id}")
+    confirm = await chat("o2").press(f"intro:r:{other.id}")
+    asked = await chat("o2").press(confirm.button("Send request"))
     assert "I've asked" in asked
     (intro,) = await store.introductions.between(me.id, other.id, TEST_NOW)
     accepted = await chat("o3").press(f"meet:a:{intro.id}")

@@ -146,7 +146,7 @@ async def test_find_lists_counterparts_in_english_and_german(
     de = await chat("2", language="de").send("/find")
     assert "Ihre Ansprechpartner 1–10" in de
     assert "Esslingen am Neckar, Deutschland · Verkehrsplanung und Mobilität" in de
-    assert "Mir vorstellen: User 1" in " ".join(b.label for b in de.buttons)
+    assert "Vorstellung anfragen: User 1" in " ".join(b.label for b in de.buttons)
     assert "Weiter" in " ".join(b.label for b in de.buttons)
 
 

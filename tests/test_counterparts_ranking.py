@@ -136,6 +136,7 @@ async def _build(
                     is_demo=person.demo,
                     created_at=TEST_NOW,
                     registered_at=TEST_NOW if registered else None,
+                    member_since=TEST_NOW,
                     last_active_at=person.active,
                 )
                 .returning(participants.c.id)

@@ -16,6 +16,7 @@ def test_digest_send_twice_sends_nothing_the_second_time(sqlite_url: str, cli: C
         await store.participants.update(
             p.id, city_id=cities["Leeds"], department="planning", now=TEST_NOW
         )
+        await store.membership.admit(p.id, now=TEST_NOW)
         await store.close()
 
     asyncio.run(setup())

@@ -66,6 +66,7 @@ async def make_person(
     await store.participants.update(
         p.id, city_id=cities[city], department="mobility", now=now, **profile
     )
+    await store.membership.admit(p.id, now=now)  # registered people are members
     return p.id
 
 

@@ -80,10 +80,10 @@ async def test_a_slack_user_meets_a_telegram_user(
     assert confirmation["response_type"] == "ephemeral"
     assert message_text(confirmation) == f"Saved as note #{note.id}, tagged SDG 11 · Dortmund."
 
-    # --- /udx notes: hers first, en_GB dates, the text as typed -------------------------------
+    # --- /udx notes: her partner city's first, en_GB dates, the text as typed ---------------
     listing = (await answer(h, "notes")).splitlines()
     assert listing[:4] == [
-        "Notes, yours first — page 1",
+        "Notes, your partner cities and SDGs first — page 1",
         f"*#{note.id} · Harriet Lane · Leeds · Planning Department · 25 Nov 2026*",
         "SDG 11 Sustainable Cities and Communities",
         typed,
@@ -112,6 +112,9 @@ async def test_a_slack_user_meets_a_telegram_user(
     introduce = button(blocks, "Introduce me to Dieter Brandt")
     assert elements(blocks, "button")[0] is introduce  # the first button: the first person
     assert (await h.press(HARRIET, introduce)).status == 200
+    await h.settle()
+    confirm = fake.responses(HARRIET)[-1]["blocks"]
+    assert (await h.press(HARRIET, button(confirm, "Send request"))).status == 200
     await h.settle()
     asked = message_text(fake.responses(HARRIET)[-1])
     assert asked == (

@@ -205,7 +205,9 @@ async def test_two_partner_cities_meet_on_telegram(
         "Shared goals: SDG 13 Climate Action",
     ]
     assert emma.keyboard[0] == "Introduce me to Gertrud"
-    asked = await emma.press("Introduce me to Gertrud")
+    confirm = await emma.press("Introduce me to Gertrud")
+    assert "Ask Gertrud (Stuttgart, Germany · Environmental Department) whether" in confirm
+    asked = await emma.press("Send request")
     assert "I've asked Gertrud whether they'd like to be introduced" in asked
 
     # the request reaches her through the outbox, in German, with German buttons

@@ -4,6 +4,7 @@ quoting them), not in announcements, on SQLite (nor in the file's free pages) an
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,48 @@ async def test_forget_leaves_no_row_naming_the_person(
         ).lower()
         assert MARKER.lower()[:11].encode() not in raw
         assert NAME.lower().encode() not in raw
+
+
+async def test_a_digest_naming_the_person_goes_even_where_its_text_would_not_tell(
+    any_services: Services, clock: FakeClock
+) -> None:
+    """A two-letter name and a note edited after the digest was built: the text search would
+    miss both; the digest's recorded subjects do not. A digest not about her stays."""
+    services, store = any_services, any_services.store
+    services.settings = replace(services.settings, digest_empty="send")
+    al = await register(  # long ago: not a new colleague in this week's digests
+        store,
+        "41",
+        city="Esslingen am Neckar",
+        department="mobility",
+        sdgs=[11],
+        name="Al",
+        now=clock() - timedelta(days=60),
+    )
+    reader = await register(
+        store, "42", city="Sheboygan", department="mobility", sdgs=[11], name="Rea", now=clock()
+    )
+    other = await register(
+        store, "43", city="Krefeld", department="planning", name="Oto", now=clock()
+    )
+    note = await store.notes.add(
+        al.id, "Bike lanes first", city_id=al.city_id, department="mobility", sdgs=[11], now=clock()
+    )
+    clock.advance(days=1)
+    await tick(services, force=True)
+    async with store.db.read() as conn:
+        queued = dict(
+            (r.participant_id, r.payload)
+            for r in await conn.execute(select(outbox.c.participant_id, outbox.c.payload))
+        )
+    assert "Bike lanes first" in queued[reader.id] and "Al" in queued[reader.id]
+    assert "Bike lanes" not in queued[other.id], queued[other.id]  # planning in Krefeld
+    await store.notes.edit(note.id, "Cycle lanes before car lanes", sdgs=[11], now=clock())
+
+    assert await store.privacy.erase(al.id)
+    async with store.db.read() as conn:
+        left = set((await conn.execute(select(outbox.c.participant_id))).scalars())
+    assert left == {other.id}  # the reader's digest quoted Al: gone; the other one stays
 
 
 async def test_housekeeping_deletes_messages_delivered_before_the_retention_period(

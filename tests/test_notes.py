@@ -101,7 +101,7 @@ async def test_notes_lists_entries_in_the_readers_language_and_timezone(
     # an English reader in Raleigh (Rostock's partner, America/New_York)
     en = await member(services, "2", city="Raleigh", sdgs=(10,))
     answer = await en.send("/notes")
-    assert "Notes, yours first — page 1" in answer
+    assert "Notes, your partner cities and SDGs first — page 1" in answer
     entry = answer.replies[0].sections[1]
     assert entry.heading is not None
     assert (
@@ -164,11 +164,22 @@ async def test_search_finds_best_first_and_folds_umlauts(services: Services) -> 
     assert "Search: hitzeaktionsplane — page 1" in answer
     assert "Hitzeaktionspläne verglichen" in answer and "Till Vogelsang (demo)" in answer
     assert "No notes contain" in await en.send("/search quokka")
+    empty = await en.send("/notes #Leeds sdg14")
+    assert "No notes match SDG 14 Life Below Water · Leeds." in empty  # the filter, once
+    assert "Notes on" not in empty
     assert "What should I look for?" in await en.send("/search")
     assert "What should I look for?" in await en.send("/search \"*' --")
     de = await member(services, "2", language="de")
     assert "Keine Notiz enthält „quokka“" in await de.send("/suche Quokka")
+    leer = await de.send("/notes #Leeds sdg14")
+    assert "Keine Notizen zu SDG 14 Leben unter Wasser · Leeds." in leer
+    assert "Notizen zu Notizen" not in leer
     assert "Wonach soll ich suchen?" in await de.send("/suche")
+    assert "at least two letters" in await en.send("/search a b")
+    assert "mindestens zwei Buchstaben" in await de.send("/suche x")
+    await en.send("/note Street trees counted with #Tuebingen")
+    answer = await en.send("/search Tübingen")
+    assert "Search: tübingen" in answer and "Street trees counted" in answer  # as typed
     long_query = "/search " + " ".join(f"word{i}" for i in range(30))
     answer = await en.send(long_query)
     assert "No notes contain" in answer  # cut to what page buttons can carry, no error

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.support import Chat
 from udx_bot.context import Services
 from udx_bot.types import Actor, Incoming
@@ -41,6 +43,25 @@ async def test_wizard_in_english_with_buttons(
     assert me is not None and me.registered and me.sdgs == (11,) and me.language == "en"
     assert me.digest_weekday == 0 and me.digest_minute == 480
     assert await services.store.conversations.get(me.id) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "country", "phrase"),
+    [
+        ("en", "United States", "Cities in the United States: choose yours"),
+        ("en", "United Kingdom", "Cities in the United Kingdom: choose yours"),
+        ("de", "Vereinigte Staaten", "Städte in den USA: Wählen Sie Ihre"),
+        ("de", "Vereinigtes Königreich", "Städte im Vereinigten Königreich: Wählen Sie Ihre"),
+        ("de", "Deutschland", "Städte in Deutschland: Wählen Sie Ihre"),
+    ],
+)
+async def test_the_cities_of_a_country_are_introduced_as_a_sentence_says_it(
+    chat: Callable[..., Chat], language: str, country: str, phrase: str
+) -> None:
+    person = chat("1", language=language)
+    first = await person.send("/start")
+    step2 = await person.press(first.button("English" if language == "en" else "Deutsch"))
+    assert phrase in await person.press(step2.button(country))
 
 
 async def test_wizard_in_german_by_typing(chat: Callable[..., Chat], services: Services) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from storage.participants import Participant
-from tests.support import Chat
+from tests.support import Chat, person
 from udx_bot.context import Services
 
 
@@ -56,6 +56,48 @@ async def test_all_setters_in_german(chat: Callable[..., Chat], services: Servic
     assert "Zeitzone: Europe/Berlin" in shown and "SDG 13 Maßnahmen zum Klimaschutz" in shown
 
 
+@pytest.mark.parametrize(
+    ("typed", "minute"),
+    [
+        ("Thursday 2pm", 14 * 60),
+        ("Thursday 2 pm", 14 * 60),
+        ("thu 2:30 p.m.", 14 * 60 + 30),
+        ("Thursday 12am", 0),
+        ("Thursday 12pm", 12 * 60),
+        ("Thursday 9.15", 9 * 60 + 15),
+        ("Donnerstag 14 Uhr", 14 * 60),
+        ("Do 14h30", 14 * 60 + 30),
+    ],
+)
+async def test_digest_time_in_twelve_or_twenty_four_hours(
+    chat: Callable[..., Chat], services: Services, typed: str, minute: int
+) -> None:
+    ada = await registered(chat, "1", "en")
+    assert "Thursdays at" in await ada.send(f"/profile digest {typed}")
+    found = await me(services, "1")
+    assert (found.digest_weekday, found.digest_minute) == (3, minute)
+
+
+async def test_a_half_made_profile_says_exactly_what_is_missing(
+    chat: Callable[..., Chat], services: Services
+) -> None:
+    ada = chat("1", language="en")
+    shown = await ada.send("/profile")
+    assert "Timezone: UTC (until you set your city)" in shown and "(your city's)" not in shown
+    first = await ada.send("/profile department mobility")
+    assert "Still missing: your city. Send /start, or set it with /profile city <name>." in first
+    bea = chat("2", language="de")
+    angezeigt = await bea.send("/profil")
+    assert "Zeitzone: UTC (bis Sie Ihre Stadt angeben)" in angezeigt
+    assert "/profile stadt <Name> und /profile fachbereich <Name>" in angezeigt
+    erst = await bea.send("/profile stadt Krefeld")
+    assert "Es fehlt noch: Ihr Fachbereich." in erst and "/profile fachbereich <Name>" in erst
+    assert "Ihr Profil ist vollständig" in await bea.send("/profile fachbereich Umweltamt")
+    assert (await me(services, "2")).department == "environment"
+    konsole = Chat(services, person("Mike", platform="console", language="de"))
+    assert "Konten: Konsole" in await konsole.send("/profil")
+
+
 async def test_language_switch_changes_the_reply_language(chat: Callable[..., Chat]) -> None:
     ada = await registered(chat, "1", "en")
     assert "Ich schreibe Ihnen ab jetzt auf Deutsch" in await ada.send("/profile language deutsch")
@@ -67,7 +109,7 @@ async def test_english_weekday_abbreviation_and_timezone_reset(
     chat: Callable[..., Chat], services: Services
 ) -> None:
     ada = await registered(chat, "1", "en")
-    assert "Tuesdays at 07:15"  # en_GB: Leeds in await ada.send("/profile digest 07:15 tue")
+    assert "Tuesdays at 07:15" in await ada.send("/profile digest 07:15 tue")  # en_GB: Leeds
     await ada.send("/profile timezone America/Chicago")
     assert "your city's again" in await ada.send("/profile timezone city")
     assert (await me(services, "1")).timezone is None
@@ -83,6 +125,8 @@ BAD_INPUTS = [
     ("/profile timezone Mars/Olympus", "Europe/Berlin", "Europe/Berlin"),
     ("/profile digest Monday 25:00", "HH:MM, for example 08:00", "HH:MM an, zum Beispiel 08:00"),
     ("/profile digest Monday 8", "HH:MM", "HH:MM"),
+    ("/profile digest Monday 13pm", "HH:MM", "HH:MM"),
+    ("/profile digest Monday 0am", "HH:MM", "HH:MM"),
     ("/profile digest Funday 08:00", "not a weekday", "kein Wochentag"),
     ("/profile language fr", "de (Deutsch) or en (English)", "de (Deutsch) oder en (English)"),
     ("/profile deliver email", "telegram or slack", "telegram oder slack"),

@@ -14,6 +14,8 @@ from udx_bot.platforms.slack_render import (
     parse_action,
     render,
     render_blocks,
+    section_blocks,
+    spell_commands,
 )
 from udx_bot.types import Button, MultiSelect, Option, Reply, Section
 
@@ -211,3 +213,26 @@ def test_contacts_become_mentions_and_links() -> None:
         "Ana: <https://t.me/ana_b|@ana_b> (Telegram)",
         "Ben (Telegram: 43)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "on_slack"),
+    [
+        ("Send /help to see more.", "Send /udx help to see more."),
+        ("(/find) and /notes sdg13", "(/udx find) and /udx notes sdg13"),
+        ("/intro 42", "/udx intro 42"),
+        ("Already /udx find", "Already /udx find"),
+        ("https://t.me/udx_bot/find", "https://t.me/udx_bot/find"),
+        ("Europe/Berlin and/or 12/03", "Europe/Berlin and/or 12/03"),
+        ("a path /usr/local/bin", "a path /usr/local/bin"),
+    ],
+)
+def test_commands_are_written_as_slack_spells_them(written: str, on_slack: str) -> None:
+    assert spell_commands(written) == on_slack
+
+
+def test_every_rendered_text_spells_commands_the_slack_way() -> None:
+    reply = Reply(sections=[Section("Try /find next.", heading="See /help")])
+    [block] = section_blocks(reply)
+    assert visible_mrkdwn(block["text"]["text"]) == "*See /udx help*\nTry /udx find next."
+    assert fallback_text(reply) == "See /udx help\nTry /udx find next."

@@ -36,6 +36,17 @@ async def test_unknown_command_and_text_in_both_languages(chat: Callable[..., Ch
     assert "nicht verstanden" in await chat("2", language="de").send("hallo")
 
 
+async def test_an_unknown_command_suggests_the_nearest_one(chat: Callable[..., Chat]) -> None:
+    en = await chat("1").send("/halp")
+    assert "I don't know the command /halp. Did you mean /help?" in en
+    de = await chat("2", language="de").send("/vergesen")
+    assert "Den Befehl /vergesen kenne ich nicht. Meinten Sie /vergessen?" in de
+    assert "Did you mean" not in await chat("1").send("/frobnicate")  # nothing close
+    assert "Did you mean" not in await chat("1").send("/hom")  # /home is not in the menu
+    long = await chat("1").send("/" + "a" * 5000)
+    assert len(long.text) < 200 and "…" in long.text  # what was typed is not echoed whole
+
+
 async def test_stale_button_is_answered(chat: Callable[..., Chat]) -> None:
     answer = await chat("1").press("gone:away")
     assert "no longer active" in answer and answer.replies[0].notice

@@ -145,8 +145,48 @@ async def test_slash_unknown_command_is_answered_in_the_users_language(h: SlackH
     await h.command(GERMAN, "frobnicate now")
     await h.command(ENGLISH, "frobnicate")
     await h.settle()
-    assert "Den Befehl /frobnicate kenne ich nicht" in shown(last_response(h.fake, GERMAN))
-    assert "I don't know the command /frobnicate" in shown(last_response(h.fake, ENGLISH))
+    german = shown(last_response(h.fake, GERMAN))
+    assert "Den Befehl /udx frobnicate kenne ich nicht. Senden Sie /udx help" in german
+    assert "I don't know the command /udx frobnicate" in shown(last_response(h.fake, ENGLISH))
+
+
+async def test_a_mention_in_a_channel_gets_a_private_hint_in_the_users_language(
+    h: SlackHarness,
+) -> None:
+    for user, n in ((GERMAN, 1), (ENGLISH, 2)):
+        mention = {
+            "type": "app_mention",
+            "user": user,
+            "channel": "C0PLANNING",
+            "text": "<@U0UDXBOT> hello?",
+            "ts": f"1700002000.00000{n}",
+            "event_ts": f"1700002000.00000{n}",
+        }
+        assert (await h.event(mention)).status == 200
+    await h.settle()
+    hints = h.fake.calls_to("chat.postEphemeral", ok_only=True)
+    assert [(c.params["channel"], c.params["user"]) for c in hints] == [
+        ("C0PLANNING", GERMAN),
+        ("C0PLANNING", ENGLISH),
+    ]
+    german, english = (str(c.params["text"]) for c in hints)
+    assert "Direktnachricht" in german and "/udx help" in german
+    assert "direct message" in english and "/udx help" in english
+    assert h.fake.calls_to("chat.postMessage") == []  # nothing in the channel itself
+    store = h.service.services.store
+    assert await store.participants.identity("slack", GERMAN) is None  # nothing stored
+
+
+async def test_the_manifest_subscribes_what_the_app_answers() -> None:
+    from udx_bot.catalogs import ROOT
+
+    listed = [
+        line.split("#")[0].strip().removeprefix("- ")
+        for line in (ROOT / "slack-manifest.yaml").read_text().splitlines()
+        if line.strip().startswith("- ")
+    ]
+    assert {"app_home_opened", "app_mention", "message.im", "app_mentions:read"} <= set(listed)
+    assert "im:read" not in listed  # not used: the app opens DMs with im:write
 
 
 async def test_the_user_lookup_is_cached(h: SlackHarness) -> None:

@@ -5,7 +5,7 @@
     python -m udx_bot.catalogs fill de FILE.json   # set translations: {"msgid": "msgstr", …}
                                                    # (a list of forms for a plural message)
 
-A domain is named after the module's file ("introductions" for handlers/introductions.py);
+A domain is named after the module's file ("privacy" for handlers/privacy.py);
 modules with the same name share one, and the modules of a feature package share the package's
 ("notes" for handlers/notes/__init__.py, writing.py and browsing.py). Each run is Babel's own
 command line (babel.cfg holds the mapping):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from udx_bot.platform_ids import PlatformIdError, parse_platform_id
 
 LANGUAGES = ("de", "en")
+REGISTRATION_MODES = ("invite", "approval", "open")
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -50,6 +51,11 @@ class Settings:
     # the outbox worker's name in its leases (UDX_WORKER_NAME, else DYNO, else host and
     # directory): a worker of the same name that starts takes over its claims at once
     worker_name: str | None = None
+    # who gets in (udx_bot.admission): UDX_REGISTRATION, "invite" when read from the
+    # environment; settings made in code (tests, the benchmark) admit everyone
+    registration: str = "open"
+    slack_require_invite: bool = False  # UDX_SLACK_REQUIRE_INVITE=1
+    telegram_bot_username: str | None = None  # for invitation links; the bot's own once running
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +135,17 @@ class Settings:
         if digest_empty not in ("skip", "send"):
             raise ConfigError(f"UDX_DIGEST_EMPTY must be skip or send, got {digest_empty!r}")
 
+        registration = (get("UDX_REGISTRATION") or "invite").lower()
+        if registration not in REGISTRATION_MODES:
+            raise ConfigError(
+                f"UDX_REGISTRATION must be one of {', '.join(REGISTRATION_MODES)}, "
+                f"got {registration!r}"
+            )
+        require_invite = (get("UDX_SLACK_REQUIRE_INVITE") or "0").lower()
+        if require_invite not in ("0", "1", "true", "false", "yes", "no"):
+            raise ConfigError(f"UDX_SLACK_REQUIRE_INVITE must be 0 or 1, got {require_invite!r}")
+        bot_username = (get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None
+
         return cls(
             database_url=database_url,
             port=port,
@@ -151,6 +168,9 @@ class Settings:
             digest_empty=digest_empty,
             outbox_retention_days=number("UDX_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
             worker_name=get("UDX_WORKER_NAME") or get("DYNO") or default_worker_name(),
+            registration=registration,
+            slack_require_invite=require_invite in ("1", "true", "yes"),
+            telegram_bot_username=bot_username,
         )
 
     def redact(self, text: str) -> str:

@@ -37,6 +37,8 @@ class Services:
     router: Router
     clock: Clock
     outbox: Outbox = field(init=False)
+    # platform -> the bot's user name there (for invitation links), filled by the adapters
+    bot_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store, self.clock)

@@ -71,10 +71,12 @@ async def build_digest(
     until: datetime,
     run: DigestRun | None = None,
     t: Translator | None = None,
+    named: set[int] | None = None,
 ) -> list[Reply] | None:
     """The digest for ``since``..``until``; None for a week with nothing new (unless
     UDX_DIGEST_EMPTY=send, which sends a short "quiet week"). ``t``: the reader's translator;
-    by default their chosen language, else the language of the account it is delivered to."""
+    by default their chosen language, else the language of the account it is delivered to.
+    ``named`` collects the ids of the other people the digest names (its outbox subjects)."""
     run = run or await DigestRun.load(services, since, until, readers=[participant.id])
     if t is None:
         identity = None
@@ -82,7 +84,7 @@ async def build_digest(
             accounts = await services.store.participants.identities(participant.id)
             identity = delivery_identity(participant, accounts)
         t = services.translator_for(participant, identity)
-    sections = compose(t, participant, run, since, until)
+    sections = compose(t, participant, run, since, until, named)
     if not sections:
         if services.settings.digest_empty != "send":
             return None
@@ -109,6 +111,7 @@ class Reading:
     run: DigestRun
     since: datetime
     until: datetime
+    named: set[int] = field(default_factory=set)  # people the sections name (see build_digest)
 
     @cached_property
     def partners(self) -> set[int]:
@@ -128,10 +131,16 @@ class Reading:
 
 
 def compose(
-    t: Translator, reader: Participant, run: DigestRun, since: datetime, until: datetime
+    t: Translator,
+    reader: Participant,
+    run: DigestRun,
+    since: datetime,
+    until: datetime,
+    named: set[int] | None = None,
 ) -> list[Section]:
-    """The digest's sections in order (see SECTIONS); those with nothing to say are left out."""
-    reading = Reading(t, reader, run, since, until)
+    """The digest's sections in order (see SECTIONS); those with nothing to say are left out.
+    Whom they name is added to ``named``."""
+    reading = Reading(t, reader, run, since, until, set() if named is None else named)
     return [section for make in SECTIONS if (section := make(reading)) is not None]
 
 
@@ -141,7 +150,7 @@ def partner_notes(r: Reading) -> Section | None:
     if not found:
         return None
     return _notes_section(
-        r.t,
+        r,
         found,
         r.t.ngettext(
             "{count} new note from your partner cities",
@@ -169,7 +178,7 @@ def notes_elsewhere(r: Reading) -> Section | None:
         )
     )
     return _notes_section(
-        r.t,
+        r,
         found,
         r.t.ngettext(
             "{count} new note on your SDGs or field elsewhere",
@@ -194,6 +203,7 @@ def newcomers(r: Reading) -> Section | None:
     if not found:
         return None
     found.sort(key=lambda p: counterpart_key(reader, p, partners))
+    r.named.update(p.id for p in found[:MAX_PEOPLE])
     lines = [_person_line(t, p, reader) for p in found[:MAX_PEOPLE]]
     more = len(found) - MAX_PEOPLE
     if more > 0:
@@ -213,10 +223,15 @@ def newcomers(r: Reading) -> Section | None:
 def announcements(r: Reading) -> Section | None:
     """The week's announcements whose audience included the reader."""
     t = r.t
-    lines = [
-        f"• {_first_line(t, ann)} ({ann.author_name}, {t.fmt_date(ann.sent_at, 'medium')})"
+    shown = [
+        ann
         for ann in r.run.week.announcements
         if r.during(ann.sent_at) and r.reader.id in r.run.audiences.get(ann.id, ())
+    ]
+    r.named.update(ann.author_id for ann in shown if ann.author_id is not None)
+    lines = [
+        f"• {_first_line(t, ann)} ({ann.author_name}, {t.fmt_date(ann.sent_at, 'medium')})"
+        for ann in shown
     ]
     return Section("\n".join(lines), t._("Announcements this week")) if lines else None
 
@@ -233,12 +248,14 @@ def introductions(r: Reading) -> Section | None:
     lines = []
     for intro in r.run.week.introductions:
         if intro.target_id == reader.id and (other := people.get(intro.requester_id)):
+            r.named.add(other.id)
             lines.append(
                 t._(
                     "• {name} would like to meet you (asked on {date}): answer in their request."
                 ).format(name=other.name, date=t.fmt_date(intro.created_at, "medium"))
             )
         elif intro.requester_id == reader.id and (other := people.get(intro.target_id)):
+            r.named.add(other.id)
             lines.append(
                 t._("• You asked to meet {name} on {date}; no answer yet.").format(
                     name=other.name, date=t.fmt_date(intro.created_at, "medium")
@@ -257,8 +274,10 @@ SECTIONS: tuple[Callable[[Reading], Section | None], ...] = (
 )
 
 
-def _notes_section(t: Translator, found: list[DigestNote], heading: str) -> Section:
+def _notes_section(r: Reading, found: list[DigestNote], heading: str) -> Section:
     """A notes section under ``heading``, which counts them (``{count}``)."""
+    r.named.update(n.author_id for n in found[:MAX_NOTES])
+    t = r.t
     return Section(_notes_text(t, found), heading.format(count=t.fmt_number(len(found))))
 
 

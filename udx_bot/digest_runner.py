@@ -87,14 +87,21 @@ async def tick(
         if participant is None or not participant.registered:
             continue
         since, _ = window(min(this_week.at, now))
-        replies = await build_digest(services, participant, since=since, until=now, run=run)
+        named: set[int] = set()
+        replies = await build_digest(
+            services, participant, since=since, until=now, run=run, named=named
+        )
         if replies is None:
             if await store.digests.record(participant_id, this_week.week, "empty", now):
                 report.empty.append(participant_id)
             continue
         # The outbox key makes this idempotent even if two processes build the same digest.
         await services.outbox.send(
-            participant, replies, key=digest_key(participant_id, this_week.week), kind="digest"
+            participant,
+            replies,
+            key=digest_key(participant_id, this_week.week),
+            kind="digest",
+            subjects=named,
         )
         if await store.digests.record(participant_id, this_week.week, "enqueued", now):
             report.enqueued.append(participant_id)

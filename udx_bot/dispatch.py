@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
+from udx_bot import admission
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.middleware import (
@@ -20,6 +21,7 @@ from udx_bot.middleware import (
     deduplicate,
     respond,
 )
+from udx_bot.typed import shorten
 from udx_bot.types import Reply
 
 log = logging.getLogger(__name__)
@@ -100,13 +102,17 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
     request.route = router.resolve(name)
     if request.route is None:
         if match:
-            return [
-                Reply.text(
-                    ctx._(
-                        "I don't know the command /{name}. Send /help to see what I can do."
-                    ).format(name=name)
+            guess = router.nearest(name)
+            if guess is not None:
+                unknown = ctx._(
+                    "I don't know the command /{name}. Did you mean /{guess}? Send /help to "
+                    "see what I can do."
                 )
-            ]
+            else:
+                unknown = ctx._(
+                    "I don't know the command /{name}. Send /help to see what I can do."
+                )
+            return [Reply.text(unknown.format(name=shorten(name), guess=guess))]
         return [Reply.text(ctx._("I didn't understand that. Send /help to see what I can do."))]
     if waiting is not None:
         await ctx.stop_waiting()  # a new command ends whatever the bot was waiting for
@@ -116,10 +122,13 @@ async def resolve(request: Request, next: Next) -> list[Reply]:
 
 
 async def access(request: Request, next: Next) -> list[Reply]:
-    """The route's conditions: a complete profile (``registered``) and the least ``role``."""
+    """The route's conditions: membership (a stranger may use only ``strangers`` routes, see
+    udx_bot/admission.py), a complete profile (``registered``) and the least ``role``."""
     ctx, route = request.ctx, request.route
     if route is None:
         return await next()
+    if not await admission.admitted(ctx) and not route.strangers:
+        return [Reply.text(await admission.refusal(ctx))]
     if route.registered and not ctx.participant.registered:
         return [
             Reply.text(ctx._("Please set up your profile first: send /start (it takes a minute)."))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -25,7 +25,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_day_names
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_time,
+    format_timedelta,
+    get_day_names,
+)
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -177,6 +183,10 @@ class Translator:
             return format_time(value, format=format, tzinfo=self.tz, locale=self.locale)
         return format_time(value, format=format, locale=self.locale)
 
+    def fmt_ago(self, delta: timedelta) -> str:
+        """ "3 days ago" / "vor 3 Tagen"."""
+        return format_timedelta(-delta, add_direction=True, locale=self.locale)
+
     def fmt_number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
 
@@ -205,3 +215,23 @@ class Translator:
     def department(self, key: str | None) -> str:
         dep = reference.department(key)
         return dep.name(self.language) if dep else (key or "")
+
+    def country(self, code: str | None) -> str:
+        """ "United Kingdom" / "Vereinigtes Königreich" (Babel's name of the territory)."""
+        return str(self.locale.territories.get(code, code)) if code else ""
+
+    def in_country(self, code: str) -> str:
+        """ "in the United States" / "in den USA", "im Vereinigten Königreich": the phrase a
+        sentence needs, which the country's name alone does not give in German."""
+        phrase = IN_COUNTRY.get(code)
+        if phrase is not None:
+            return self._(phrase)
+        return self._("in {country}").format(country=self.country(code))
+
+
+# The countries of the network, as a sentence says where something is.
+IN_COUNTRY = {
+    "DE": N_("in Germany"),
+    "GB": N_("in the United Kingdom"),
+    "US": N_("in the United States"),
+}

@@ -6,7 +6,7 @@ language and put it in the outbox, which a worker drains at the platforms' speed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from storage import Store
@@ -48,8 +48,10 @@ class Outbox:
         kind: str,
         ref_id: int | None = None,
         not_before: datetime | None = None,
+        subjects: Iterable[int] = (),
     ) -> bool:
-        """Queue ``replies`` for ``participant`` under a unique ``key``.
+        """Queue ``replies`` for ``participant`` under a unique ``key``; ``subjects``: the
+        other people the message names (erasing one of them deletes it).
 
         Returns False when nothing was queued: the key was used before, or the person has no
         identity the bot can deliver to.
@@ -69,6 +71,7 @@ class Outbox:
             participant_id=participant.id,
             ref_id=ref_id,
             not_before=not_before,
+            subjects=subjects,
             now=self.clock(),
         )
         if queued:

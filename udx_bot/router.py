@@ -31,7 +31,9 @@ udx_bot/dispatch.py):
     conversation   what the bot is waiting for from the person (``Request.conversation``)
     resolve        button, awaited input or command -> ``Request.route`` (unknown: a hint;
                    a button no kind of its prefix reads: the prefix's stale notice)
-    access         the route's ``registered`` and ``role`` conditions
+    access         membership (udx_bot.admission: a stranger may use only the routes
+                   registered with ``strangers=True``), then the route's ``registered``
+                   and ``role`` conditions
     -> the route's handler
 
 An update the adapter answers in its own words (``dispatch(..., answer=...)``: a command in a
@@ -57,6 +59,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
+from rapidfuzz import fuzz, process
+
 from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, Services
 from udx_bot.dispatch import DEFAULT_MIDDLEWARE, EVERY_UPDATE, handle
@@ -74,6 +78,7 @@ log = logging.getLogger(__name__)
 HandlerResult = Reply | list[Reply] | None
 Handler = Callable[[Context], Awaitable[HandlerResult]]
 D = TypeVar("D", bound=CallbackData)
+MAX_COMMAND_GUESS = 32  # characters of an unknown command compared with the known ones
 ButtonHandler = Callable[[Context, D], Awaitable[HandlerResult]]  # gets its unpacked data
 
 
@@ -87,6 +92,7 @@ class Route:
     role: str = "participant"  # the least role allowed
     menu: bool = True  # listed in /help and the platforms' command menus
     kind: type[CallbackData] | None = None  # a typed button's kind
+    strangers: bool = False  # open to people who are not (yet) members (udx_bot.admission)
 
 
 class Router:
@@ -109,9 +115,11 @@ class Router:
         role: str = "participant",
         menu: bool = True,
         aliases: tuple[str, ...] = (),
+        strangers: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            _add(self.commands, name, Route(name, handler, help, usage, registered, role, menu))
+            route = Route(name, handler, help, usage, registered, role, menu, strangers=strangers)
+            _add(self.commands, name, route)
             for alias in aliases:
                 self._aliases[alias] = name
             return handler
@@ -119,7 +127,12 @@ class Router:
         return register
 
     def callback(
-        self, kind: type[D], *, registered: bool = True, role: str = "participant"
+        self,
+        kind: type[D],
+        *,
+        registered: bool = True,
+        role: str = "participant",
+        strangers: bool = False,
     ) -> Callable[[ButtonHandler[D]], ButtonHandler[D]]:
         """Buttons of one typed kind (udx_bot/callback_data.py); the handler gets the unpacked
         data. A prefix's kinds are tried in the order registered; data none of them reads gets
@@ -130,15 +143,21 @@ class Router:
             async def run(ctx: Context) -> HandlerResult:
                 return await handler(ctx, cast(D, ctx.callback_data))
 
-            route = Route(kind.__name__, run, registered=registered, role=role, kind=kind)
+            route = Route(
+                kind.__name__, run, registered=registered, role=role, kind=kind,
+                strangers=strangers,
+            )  # fmt: skip
             _add_kind(self.buttons, route)
             return handler
 
         return register
 
-    def input(self, state: str, *, registered: bool = False) -> Callable[[Handler], Handler]:
+    def input(
+        self, state: str, *, registered: bool = False, strangers: bool = False
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            _add(self.inputs, state, Route(state, handler, registered=registered))
+            route = Route(state, handler, registered=registered, strangers=strangers)
+            _add(self.inputs, state, route)
             return handler
 
         return register
@@ -156,6 +175,16 @@ class Router:
     def resolve(self, name: str) -> Route | None:
         name = name.lower()
         return self.commands.get(self._aliases.get(name, name))
+
+    def nearest(self, name: str) -> str | None:
+        """The listed command (or alias) closest to an unknown ``name`` ("halp" -> "help"),
+        if one is close enough; commands left out of the menu are never suggested."""
+        listed = [n for n, route in self.commands.items() if route.menu]
+        listed += [a for a, n in self._aliases.items() if n in listed]
+        found = process.extractOne(
+            name.lower()[:MAX_COMMAND_GUESS], listed, scorer=fuzz.ratio, score_cutoff=70
+        )
+        return found[0] if found else None
 
     def menu(self) -> list[Route]:
         return [r for r in self.commands.values() if r.menu]

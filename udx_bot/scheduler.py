@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
-from udx_bot.usecases import announcements
+from udx_bot.usecases import announcements, introductions
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,12 @@ async def announcements_job(services: Services) -> int:
 
 
 async def housekeeping_job(services: Services) -> None:
-    """Expire introduction requests unanswered for 14 days; forget old update ids; delete
+    """Expire introduction requests unanswered for 14 days (and tell the requesters, see
+    udx_bot/usecases/introductions.py); forget old update ids; delete
     messages delivered more than UDX_OUTBOX_RETENTION_DAYS ago."""
     now = services.clock()
     expired = await services.store.introductions.expire_due(now)
+    await introductions.announce_expired(services)
     pruned = await services.store.updates.prune(now=now)
     retention = timedelta(days=services.settings.outbox_retention_days)
     delivered = await services.store.privacy.prune_sent_messages(before=now - retention)

@@ -47,6 +47,10 @@ async def notes_command(ctx: Context) -> Reply:
 )
 async def search_command(ctx: Context) -> Reply:
     terms = _fit_terms(search_terms(ctx.args))
+    if not terms and any(c.isalnum() for c in ctx.args):  # single letters only
+        raise UserError(
+            ctx._("Search for words of at least two letters, for example: /search heat action plan")
+        )
     if not terms:
         raise UserError(ctx._("What should I look for? For example: /search heat action plan"))
     return await _search_page(ctx, terms, 0)
@@ -74,6 +78,7 @@ async def _list_page(
     ctx: Context, where: NoteFilter | None, page: int, *, edit: bool = False
 ) -> Reply:
     offset = page * PAGE_SIZE
+    partners: set[int] = set()
     if where is None:
         participant = ctx.participant
         partners = (
@@ -86,15 +91,21 @@ async def _list_page(
         )
     else:
         found = await ctx.store.notes.latest(where, offset=offset, limit=PAGE_SIZE + 1)
-    title = await _filter_title(ctx, where)
+    described = await _filter_words(ctx, where)
+    if described is not None:
+        title = ctx._("Notes on {filter}").format(filter=described)
+    elif partners or ctx.participant.sdgs:
+        title = ctx._("Notes, your partner cities and SDGs first")
+    else:
+        title = ctx._("Notes, newest first")
     if not found:
         if page:
             empty = ctx._("No more notes.")
-        elif where is None:
+        elif described is None:
             empty = ctx._("No notes yet. Write the first one: /note <text>")
         else:
             empty = ctx._("No notes match {filter}. Try fewer filters, or /notes for all.").format(
-                filter=title
+                filter=described
             )
         return Reply.text(empty, edit=edit)
     return _page_reply(ctx, found, page, title, lambda n: NotePage.of(n, where).pack(), edit)
@@ -144,9 +155,10 @@ def _page_reply(
     return Reply(sections=sections, buttons=[row] if row else [], edit=edit)
 
 
-async def _filter_title(ctx: Context, where: NoteFilter | None) -> str:
+async def _filter_words(ctx: Context, where: NoteFilter | None) -> str | None:
+    """What a filter asks for, in words ("SDG 13 Climate Action · Leeds"); None: no filter."""
     if where is None:
-        return ctx._("Notes, yours first")
+        return None
     parts = []
     if where.sdg is not None:
         parts.append(ctx.t.sdg_label(where.sdg))
@@ -155,7 +167,7 @@ async def _filter_title(ctx: Context, where: NoteFilter | None) -> str:
         parts.append(city.name if city else "?")
     if where.department is not None:
         parts.append(ctx.t.department(where.department))
-    return ctx._("Notes on {filter}").format(filter=" · ".join(parts))
+    return " · ".join(parts)
 
 
 def note_entry(ctx: Context, note: Note, *, full: bool = False) -> Section:

@@ -4,7 +4,9 @@ language → city (countries, then their cities; or type a name) → department 
 type any name in German or English) → SDGs (toggle buttons, 11/16/17 first; every SDG typed, in
 any form, toggles as its button does) → done: a summary and what to try next. Every step is saved
 as it is chosen and what the bot waits for is kept in storage (``ctx.wait_for``), so a restart
-mid-wizard loses nothing; /start again edits the profile.
+mid-wizard loses nothing; /start again edits the profile. ``/start <code>`` redeems an
+invitation first; a stranger's finished profile in approval mode asks the coordinators to let
+them in (handlers/membership.py).
 
 The buttons are the ``Ob…`` kinds of :mod:`handlers.onboarding.buttons` (prefix ``ob``):
 ``ob:language:<de|en>``, ``ob:country:<CC>``, ``ob:city:<id>``, ``ob:cities``,
@@ -18,6 +20,7 @@ This module answers: the command, the buttons and typed answers; each step's scr
 
 from __future__ import annotations
 
+from handlers import membership
 from handlers.onboarding.buttons import (
     STALE,
     ObCities,
@@ -47,7 +50,7 @@ from handlers.profile.fields import (
     unknown_department_message,
 )
 from storage.cities import City
-from udx_bot import reference
+from udx_bot import admission, reference
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
 from udx_bot.router import Router
@@ -62,34 +65,43 @@ router = Router()
     help=N_("Set up or change your profile, step by step"),
     registered=False,
     aliases=("setup",),
+    strangers=True,
 )
 async def start(ctx: Context) -> Reply:
-    return await language_step(ctx)
+    """``/start``, or ``/start <code>`` with an invitation (Telegram's invitation link)."""
+    first = []
+    if ctx.args.strip():
+        first.append(await membership.redeem(ctx, ctx.args.strip()))
+    elif not await admission.admitted(ctx) and ctx.settings.registration != admission.APPROVAL:
+        return Reply.text(await admission.refusal(ctx))  # invitations only: nothing to set up
+    reply = await language_step(ctx)
+    reply.sections[0:0] = first
+    return reply
 
 
-@router.callback(ObLanguage, registered=False)
+@router.callback(ObLanguage, registered=False, strangers=True)
 async def chose_language(ctx: Context, data: ObLanguage) -> Reply:
     await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), language=data.code)
     await ctx.reload()
     return await city_step(ctx, edit=True)
 
 
-@router.callback(ObCities, registered=False)
+@router.callback(ObCities, registered=False, strangers=True)
 async def back_to_countries(ctx: Context, _data: ObCities) -> Reply:
     return await city_step(ctx, edit=True)
 
 
-@router.callback(ObDepartments, registered=False)
+@router.callback(ObDepartments, registered=False, strangers=True)
 async def back_to_departments(ctx: Context, _data: ObDepartments) -> Reply:
     return await department_step(ctx, edit=True)
 
 
-@router.callback(ObCountry, registered=False)
+@router.callback(ObCountry, registered=False, strangers=True)
 async def chose_country(ctx: Context, data: ObCountry) -> Reply:
     return await country_cities(ctx, data.code)
 
 
-@router.callback(ObCity, registered=False)
+@router.callback(ObCity, registered=False, strangers=True)
 async def chose_city(ctx: Context, data: ObCity) -> Reply:
     city = await ctx.store.cities.get(data.city_id)
     if city is None:
@@ -97,12 +109,12 @@ async def chose_city(ctx: Context, data: ObCity) -> Reply:
     return await _choose_city(ctx, city, edit=True)
 
 
-@router.callback(ObDepartment, registered=False)
+@router.callback(ObDepartment, registered=False, strangers=True)
 async def chose_department(ctx: Context, data: ObDepartment) -> Reply:
     return await _choose_department(ctx, data.key, edit=True)
 
 
-@router.callback(ObKeep, registered=False)
+@router.callback(ObKeep, registered=False, strangers=True)
 async def kept(ctx: Context, data: ObKeep) -> Reply:
     if data.step == "city" and ctx.participant.city_id is not None:
         return await department_step(ctx, edit=True)
@@ -111,7 +123,7 @@ async def kept(ctx: Context, data: ObKeep) -> Reply:
     return Reply.notify(ctx._(STALE))
 
 
-@router.callback(ObDone, registered=False)
+@router.callback(ObDone, registered=False, strangers=True)
 async def done(ctx: Context, _data: ObDone) -> Reply:
     return await finish(ctx, edit=True)
 
@@ -134,7 +146,7 @@ async def _choose_department(ctx: Context, key: str, *, edit: bool) -> Reply:
     return reply
 
 
-@router.callback(ObSdgs, registered=False)
+@router.callback(ObSdgs, registered=False, strangers=True)
 async def sdgs_pressed(ctx: Context, data: ObSdgs) -> Reply:
     if data.sdg is not None:  # one toggle (Telegram, console)
         chosen = set(ctx.participant.sdgs) ^ {data.sdg}
@@ -146,7 +158,7 @@ async def sdgs_pressed(ctx: Context, data: ObSdgs) -> Reply:
     return await sdg_step(ctx, edit=True)
 
 
-@router.input("ob:language")
+@router.input("ob:language", strangers=True)
 async def typed_language(ctx: Context) -> Reply:
     try:
         language = parse_language(ctx, ctx.args)
@@ -159,7 +171,7 @@ async def typed_language(ctx: Context) -> Reply:
     return await city_step(ctx)
 
 
-@router.input("ob:city")
+@router.input("ob:city", strangers=True)
 async def typed_city(ctx: Context) -> Reply:
     found = await match_city(ctx, ctx.args)
     if found.city is not None:
@@ -172,7 +184,7 @@ async def typed_city(ctx: Context) -> Reply:
     )
 
 
-@router.input("ob:department")
+@router.input("ob:department", strangers=True)
 async def typed_department(ctx: Context) -> Reply:
     found = reference.match_department(ctx.args)
     if found.department is not None:
@@ -183,7 +195,7 @@ async def typed_department(ctx: Context) -> Reply:
     return Reply.text(unknown_department_message(ctx, ctx.args, found.closest), buttons=rows)
 
 
-@router.input("ob:sdgs")
+@router.input("ob:sdgs", strangers=True)
 async def typed_sdgs(ctx: Context) -> Reply:
     if ctx.args.strip().casefold().rstrip(".!") in ("done", "fertig", "ok"):
         return await finish(ctx)

@@ -3,8 +3,7 @@ the bot now waits for (``ctx.wait_for``) and renders the step's question and but
 
 from __future__ import annotations
 
-from babel import Locale
-
+from handlers import membership
 from handlers.onboarding.buttons import (
     STALE,
     ObCities,
@@ -18,7 +17,7 @@ from handlers.onboarding.buttons import (
 )
 from handlers.profile.fields import LANGUAGE_NAMES
 from handlers.profile.view import next_steps_text, profile_sections
-from udx_bot import reference
+from udx_bot import admission, reference
 from udx_bot.context import Context
 from udx_bot.types import Button, MultiSelect, Option, Reply, Section
 
@@ -64,15 +63,11 @@ async def language_step(ctx: Context, *, edit: bool = False) -> Reply:
     )
 
 
-def _country_name(ctx: Context, code: str) -> str:
-    return str(Locale.parse(ctx.t.locale).territories.get(code, code))
-
-
 async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
     await ctx.wait_for("ob:city")
     known = await ctx.store.cities.all()
     countries = sorted({c.country for c in known}, key=lambda c: (c != "DE", c))
-    buttons = [[Button(_country_name(ctx, code), ObCountry(code).pack()) for code in countries]]
+    buttons = [[Button(ctx.t.country(code), ObCountry(code).pack()) for code in countries]]
     if ctx.participant.city_name:
         buttons.append(
             [
@@ -106,8 +101,8 @@ async def country_cities(ctx: Context, country: str) -> Reply:
     return Reply(
         sections=[
             Section(
-                ctx._("Cities in {country}: choose yours, or type its name.").format(
-                    country=_country_name(ctx, country)
+                ctx._("Cities {in_country}: choose yours, or type its name.").format(
+                    in_country=ctx.t.in_country(country)
                 ),
                 heading=_step_heading(ctx, 2, ctx._("city")),
             )
@@ -189,5 +184,10 @@ async def finish(ctx: Context, *, edit: bool = False) -> Reply:
     await ctx.stop_waiting()
     sections = [Section(ctx._("Your profile is saved."))]
     sections.extend(await profile_sections(ctx, participant))
-    sections.append(Section(next_steps_text(ctx)))
+    if participant.member:
+        sections.append(Section(next_steps_text(ctx)))
+    elif ctx.settings.registration == admission.APPROVAL:
+        sections.append(await membership.ask_to_join(ctx))
+    else:
+        sections.append(Section(await admission.refusal(ctx)))
     return Reply(sections=sections, edit=edit)

@@ -15,7 +15,7 @@ from typing import Any
 
 from handlers.profile.fields import (
     NAME_MAX,
-    PLATFORM_NAMES,
+    TIME_SUFFIX_RE,
     parse_city,
     parse_department,
     parse_language,
@@ -23,6 +23,7 @@ from handlers.profile.fields import (
     parse_time,
     parse_timezone,
     parse_weekday,
+    platform_name,
 )
 from handlers.profile.view import digest_text, missing_text, next_steps_text, profile_sections
 from udx_bot.context import Context, UserError
@@ -41,6 +42,7 @@ _FIELDS = {
     "dept": "department",
     "abteilung": "department",
     "amt": "department",
+    "fachbereich": "department",
     "sdgs": "sdgs",
     "sdg": "sdgs",
     "ziele": "sdgs",
@@ -50,6 +52,10 @@ _FIELDS = {
     "tz": "timezone",
     "zeitzone": "timezone",
     "digest": "digest",
+    "überblick": "digest",
+    "ueberblick": "digest",
+    "wochenüberblick": "digest",
+    "wochenueberblick": "digest",
     "deliver": "deliver",
     "zustellung": "deliver",
     "name": "name",
@@ -155,7 +161,7 @@ async def _set_timezone(ctx: Context, value: str) -> str:
 
 
 async def _set_digest(ctx: Context, value: str) -> str:
-    tokens = value.split()
+    tokens = TIME_SUFFIX_RE.sub(r"\1\2", value).split()
     if not tokens:
         raise UserError(
             ctx._("Usage: /profile digest <weekday> <HH:MM>, e.g. /profile digest Monday 08:00, "
@@ -191,11 +197,11 @@ async def _set_deliver(ctx: Context, value: str) -> str:
             ctx._(
                 "Your {platform} account is not linked yet. Send /link here and then the code "
                 "to the bot on {platform}."
-            ).format(platform=PLATFORM_NAMES[platform])
+            ).format(platform=platform_name(ctx, platform))
         )
     await _update(ctx, deliver_platform=platform)
     return ctx._("Saved: digests and messages go to {platform}.").format(
-        platform=PLATFORM_NAMES[platform]
+        platform=platform_name(ctx, platform)
     )
 
 

@@ -11,12 +11,20 @@ from babel.dates import get_day_names
 from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import Context, UserError
-from udx_bot.i18n import LANGUAGES
+from udx_bot.i18n import LANGUAGES, N_
 from udx_bot.imports import timezones
 from udx_bot.typed import shorten
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
-PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": "Console"}
+PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": N_("Console")}
+
+
+def platform_name(ctx: Context, platform: str | None) -> str:
+    """ "Telegram", "Slack", "Console" / "Konsole"."""
+    name = PLATFORM_NAMES.get(platform or "")
+    return ctx._(name) if name else platform or ""
+
+
 NAME_MAX = 200
 # Commands worth trying once registered, if the features that own them are installed.
 NEXT_COMMANDS = ("note", "find", "notes", "digest")
@@ -159,16 +167,35 @@ def parse_weekday(ctx: Context, text: str) -> int:
     return day
 
 
-_TIME_RE = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+# "08:00", "8.30", "14h30", "14 Uhr", "14h", "2pm", "2:30 p.m.", "12am"
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|uhr|h)?$", re.IGNORECASE)
+# a time's suffix typed apart from its number ("2 pm", "14 Uhr"): one word again
+TIME_SUFFIX_RE = re.compile(r"(\d)\s+(am|pm|a\.m\.|p\.m\.|uhr)(?!\w)", re.IGNORECASE)
 
 
 def parse_time(ctx: Context, text: str) -> int:
-    """Minutes after midnight of "HH:MM"."""
-    m = _TIME_RE.match(text.strip())
-    if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+    """Minutes after midnight of a time of day, 24-hour or 12-hour ("2pm")."""
+    typed = text.strip()
+    m = _TIME_RE.match(typed)
+    minutes = _minutes(m) if m else None
+    if minutes is None:
         raise UserError(
             ctx._("“{typed}” is not a time. Give it as HH:MM, for example 08:00.").format(
-                typed=text.strip()
+                typed=typed
             )
         )
-    return int(m.group(1)) * 60 + int(m.group(2))
+    return minutes
+
+
+def _minutes(m: re.Match[str]) -> int | None:
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    suffix = (m.group(3) or "").casefold().replace(".", "")
+    if minute > 59 or (m.group(2) is None and not suffix):  # a bare "8" may be a slip
+        return None
+    if suffix in ("am", "pm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif hour > 23:
+        return None
+    return hour * 60 + minute

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from handlers.profile.fields import LANGUAGE_NAMES, NEXT_COMMANDS, PLATFORM_NAMES
+from handlers.profile.fields import LANGUAGE_NAMES, NEXT_COMMANDS, platform_name
 from storage.participants import Participant
 from udx_bot.context import Context
 from udx_bot.reports.anonymity import colleague
@@ -31,7 +31,12 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
     )
     language = LANGUAGE_NAMES[participant.language] if participant.language else ctx._("automatic")
     tz = participant.effective_timezone or ctx.settings.default_timezone
-    timezone = tz if participant.timezone else ctx._("{timezone} (your city's)").format(timezone=tz)
+    if participant.timezone:
+        timezone = tz
+    elif participant.city_id is not None:
+        timezone = ctx._("{timezone} (your city's)").format(timezone=tz)
+    else:
+        timezone = ctx._("{timezone} (until you set your city)").format(timezone=tz)
     identities = await ctx.store.participants.identities(participant.id)
     lines = [
         ctx._("Name: {value}").format(value=participant.name or unset),
@@ -44,15 +49,13 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
         ctx._("Timezone: {value}").format(value=timezone),
         ctx._("Weekly digest: {value}").format(value=digest_text(ctx, participant)),
         ctx._("Accounts: {value}").format(
-            value=ctx.t.fmt_list(PLATFORM_NAMES.get(i.platform, i.platform) for i in identities)
+            value=ctx.t.fmt_list(platform_name(ctx, i.platform) for i in identities)
         ),
     ]
     platforms = {i.platform for i in identities}
     if len(platforms) > 1:
         chosen = participant.deliver_platform or identities[0].platform
-        lines.append(
-            ctx._("Digests go to: {value}").format(value=PLATFORM_NAMES.get(chosen, chosen))
-        )
+        lines.append(ctx._("Digests go to: {value}").format(value=platform_name(ctx, chosen)))
     if participant.anonymous:
         lines.append(
             ctx._("In exports: {value}").format(
@@ -73,10 +76,16 @@ def missing_text(ctx: Context, participant: Participant) -> str | None:
         missing.append(ctx._("your department"))
     if not missing:
         return None
+    if len(missing) == 2:
+        return ctx._(
+            "Still missing: {fields}. Send /start, or set them with /profile city <name> and "
+            "/profile department <name>."
+        ).format(fields=ctx.t.fmt_list(missing))
+    if participant.city_id is None:
+        return ctx._("Still missing: your city. Send /start, or set it with /profile city <name>.")
     return ctx._(
-        "Still missing: {fields}. Send /start, or set them with /profile city <name> and "
-        "/profile department <name>."
-    ).format(fields=ctx.t.fmt_list(missing))
+        "Still missing: your department. Send /start, or set it with /profile department <name>."
+    )
 
 
 def next_steps_text(ctx: Context) -> str:

@@ -13,7 +13,7 @@ from importlib import metadata
 from typing import Any
 
 from udx_bot import log_redaction
-from udx_bot.cli import announce, chat, data, digest, export, people, report, run
+from udx_bot.cli import announce, chat, data, digest, export, members, people, report, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
 from udx_bot.i18n import CatalogError, check_catalogs
@@ -25,6 +25,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     run.register,  # run
     digest.register,  # digest send|preview
     people.register,  # grant, revoke, import participants
+    members.register,  # invite, remove
     announce.register,  # announce
     report.register,  # report
     export.register,  # export notes|participants|introductions

@@ -37,7 +37,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from udx_bot.context import Services
-from udx_bot.platforms import slack_requests
+from udx_bot.platforms import slack_render, slack_requests
 from udx_bot.platforms.slack_events import (
     PROMPT_CALLBACK_ID,
     SlackEvents,
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
-SLASH_COMMAND = "/udx"
+SLASH_COMMAND = slack_render.SLASH_COMMAND
 RATE_LIMIT_RETRIES = 2  # answers wait out a 429 up to twice
 STOP_TIMEOUT_S = 8.0
 
@@ -158,6 +158,12 @@ class SlackService:
             await ack()
             if is_person_in_dm(event):
                 self._spawn(str(event["user"]), self.events.on_message(body, event))
+
+        @app.event("app_mention")
+        async def on_mention(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+            await ack()
+            if isinstance(event.get("user"), str) and isinstance(event.get("channel"), str):
+                self._spawn(str(event["user"]), self.events.on_mention(body, event))
 
         @app.event("app_home_opened")
         async def on_home(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -51,6 +51,10 @@ USER_CACHE_SECONDS = 3600.0
 
 _SEND = N_("Send")
 _CANCEL = N_("Cancel")
+_MENTIONED = N_(
+    "Hello! I work one to one, so what you do stays between us: write to me in a direct "
+    "message (the app's Messages tab), or send /help here."
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,21 @@ class SlackEvents:
         actor = await self.actor(user_id, chat_id=channel)
         incoming = Incoming(actor, text=str(event.get("text") or ""), update_id=_event_id(body))
         await self.handle(incoming, Origin(user_id, channel=channel))
+
+    async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """@udx-bot in a channel: a short hint, only for the person, pointing to the direct
+        message (the features are personal); nothing about them is stored."""
+        user_id = str(event["user"])
+        actor = await self.actor(user_id)
+        to = Target(user_id, str(event["channel"]))
+
+        async def point_to_dm() -> list[Reply]:
+            t = await self.services.translator_for_actor(actor)
+            await self.transport.notify(to, Reply.text(t._(_MENTIONED)))
+            return []
+
+        incoming = Incoming(actor, update_id=_event_id(body))
+        await self.services.router.dispatch(self.services, incoming, answer=point_to_dm)
 
     async def on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user_id = str(event["user"])

@@ -30,7 +30,9 @@ may hold; the splitter counts escaped lengths and never cuts inside an escape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from udx_bot.types import Button, Contact, MultiSelect, Reply, Section
@@ -99,8 +101,27 @@ def contact_mrkdwn(contact: Contact) -> str:
     return escape(contact.plain)
 
 
+# Slack's spelling of a command: the app's one slash command and the command's name after it
+# ("/find" -> "/udx find"), which works in a channel and in the direct message alike. Every
+# text the bot writes names commands as "/name"; this is the one place Slack's form is made.
+SLASH_COMMAND = "/udx"
+_COMMAND_RE = re.compile(r"(?<![\w/:.@<&])/([a-z][a-z_]{1,19})(?![\w/])")
+
+
+def spell_commands(text: str) -> str:
+    """ "Send /help" -> "Send /udx help" (see SLASH_COMMAND)."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return match.group(0) if name == SLASH_COMMAND[1:] else f"{SLASH_COMMAND} {name}"
+
+    return _COMMAND_RE.sub(one, text)
+
+
 def section_texts(section: Section, limit: int = MAX_SECTION_TEXT) -> list[str]:
     """The mrkdwn texts of one section, each at most ``limit`` characters; contacts last."""
+    heading = spell_commands(section.heading) if section.heading else section.heading
+    section = replace(section, text=spell_commands(section.text), heading=heading)
     texts = _text_parts(section, limit)
     for line in (contact_mrkdwn(c) for c in section.contacts):
         if texts and len(texts[-1]) + 1 + len(line) <= limit:
@@ -265,7 +286,7 @@ def fallback_text(reply: Reply, limit: int = MAX_FALLBACK_TEXT) -> str:
 
     Only ``&``, ``<``, ``>`` are escaped (Slack requires it in ``text`` too).
     """
-    text = escape_html(reply.plain_text)
+    text = escape_html(spell_commands(reply.plain_text))
     if not text.strip():
         labels = [o.label for o in reply.multi_select.options] if reply.multi_select else []
         labels += [b.label for b in reply.all_buttons()]

@@ -142,6 +142,8 @@ class TelegramService:
     async def _start(self) -> None:
         app = self.application
         await app.initialize()  # getMe: fails early on a refused token
+        if app.bot.username:
+            self.services.bot_names["telegram"] = app.bot.username
         await self.register_commands()
         await app.start()
         if self.webhook_mode:

@@ -10,9 +10,10 @@ the bot through the outbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.counterparts import IntroRequest, profile_lines
+from handlers.introductions import manage
 from storage.introductions import (
     MAX_OPEN,
     AlreadyRequested,
@@ -43,6 +44,23 @@ class MeetAccept(MeetButton, action="accept", old=("a",)):
 @dataclass(frozen=True)
 class MeetDecline(MeetButton, action="decline", old=("d",)):
     introduction_id: int
+
+
+@dataclass(frozen=True)
+class MeetAsk(MeetButton, action="ask"):
+    """ "Send request" under the confirmation of "Introduce me" / ``/intro <number>``."""
+
+    participant_id: int
+
+
+@dataclass(frozen=True)
+class MeetNotNow(MeetButton, action="keep"):
+    """ "Not now" under that confirmation: nothing is sent."""
+
+    participant_id: int
+
+
+MAX_PERSONAL = 300  # characters of the personal message sent with a request
 
 
 def contacts(person: Participant, identities: list[Identity]) -> tuple[Contact, ...]:
@@ -95,6 +113,12 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
                 "introduce you."
             ).format(name=target.name)
         )
+    if not target.member:  # strangers and removed people are not listed by /find either
+        raise UserError(
+            ctx._(
+                "There is no one with the number {number}. Send /find to see the numbers."
+            ).format(number=target_id)
+        )
     identity = delivery_identity(target, await ctx.store.participants.identities(target.id))
     if identity is None:
         raise UserError(
@@ -115,7 +139,11 @@ def _answer_buttons(t: Translator, intro_id: int) -> list[list[Button]]:
 
 
 def _request_message(
-    t: Translator, requester: Participant, target: Participant, intro: Introduction
+    t: Translator,
+    requester: Participant,
+    target: Participant,
+    intro: Introduction,
+    personal: str = "",
 ) -> Reply:
     lines = [
         t._("{name} would like to be introduced to you.").format(name=requester.name),
@@ -127,6 +155,8 @@ def _request_message(
                 goals=t.fmt_list(t.sdg_label(n) for n in requester.sdgs)
             )
         )
+    if personal:
+        lines.append(t._("Their message: “{message}”").format(message=personal))
     lines.append("")
     lines.append(
         t._(
@@ -141,7 +171,29 @@ def _request_message(
     )
 
 
-async def request_introduction(ctx: Context, target_id: int) -> Reply:
+async def confirm_introduction(ctx: Context, target_id: int) -> Reply:
+    """ "Introduce me" asks first: a button pressed by mistake (or a number typed in the
+    console, which presses the button of that number) sends nothing."""
+    target, _ = await _target(ctx, target_id)
+    question = ctx._(
+        "Ask {name} ({place}) whether they'd like to be introduced? They will see your name, "
+        "city, department and SDGs, and can accept or decline."
+    ).format(name=target.name, place=profile_lines(ctx.t, target))
+    personal = ctx._(
+        "To add a short personal message, send /intro {number} <your message> instead."
+    ).format(number=target.id)
+    return Reply(
+        sections=[Section(f"{question}\n\n{personal}")],
+        buttons=[
+            [
+                Button(ctx._("Send request"), MeetAsk(target.id).pack(), "primary"),
+                Button(ctx._("Not now"), MeetNotNow(target.id).pack()),
+            ]
+        ],
+    )
+
+
+async def request_introduction(ctx: Context, target_id: int, personal: str = "") -> Reply:
     target, identity = await _target(ctx, target_id)
     me = ctx.participant
     now = ctx.now()
@@ -183,7 +235,7 @@ async def request_introduction(ctx: Context, target_id: int) -> Reply:
     t = ctx.services.translator_for(target, identity)
     await ctx.services.outbox.send(
         target,
-        [_request_message(t, me, target, intro)],
+        [_request_message(t, me, target, intro, personal)],
         key=f"intro:{intro.id}:request",
         kind="introduction",
         ref_id=intro.id,
@@ -210,20 +262,45 @@ async def _already_connected(ctx: Context, other: Participant) -> Reply:
 
 @router.command(
     "intro",
-    help=N_("Ask to be introduced to someone from /find"),
-    usage=N_("/intro <number>"),
+    help=N_("Ask to be introduced to someone from /find; your open requests"),
+    usage=N_("/intro <number> [message] · /intro list · /intro cancel <n>"),
     aliases=("vorstellen",),
 )
 async def intro_command(ctx: Context) -> Reply:
-    target_id = typed_number(ctx.args)
+    first, _, rest = ctx.args.strip().partition(" ")
+    word = first.casefold()
+    if word in ("list", "liste", "offen"):
+        return await manage.intro_list(ctx)
+    if word in ("cancel", "withdraw", "zurückziehen", "zurueckziehen", "abbrechen"):
+        return await manage.intro_cancel(ctx, rest)
+    target_id = typed_number(first)
     if target_id is None:
         raise UserError(ctx._("Please give the number of a person from /find, e.g. /intro 42."))
-    return await request_introduction(ctx, target_id)
+    # typed with its number, the command is deliberate: sent at once (a button asks first)
+    personal = " ".join(rest.split())
+    if len(personal) > MAX_PERSONAL:
+        raise UserError(
+            ctx._(
+                "Please keep the personal message to {limit} characters (yours has {count})."
+            ).format(limit=MAX_PERSONAL, count=len(personal))
+        )
+    return await request_introduction(ctx, target_id, personal)
 
 
 @router.callback(IntroRequest)
 async def intro_button(ctx: Context, data: IntroRequest) -> Reply:
-    return await request_introduction(ctx, data.participant_id)
+    return await confirm_introduction(ctx, data.participant_id)
+
+
+@router.callback(MeetAsk)
+async def ask_button(ctx: Context, data: MeetAsk) -> Reply:
+    reply = await request_introduction(ctx, data.participant_id)
+    return replace(reply, edit=True)
+
+
+@router.callback(MeetNotNow)
+async def not_now_button(ctx: Context, data: MeetNotNow) -> Reply:
+    return Reply.text(ctx._("Not sent. /find lists your counterparts any time."), edit=True)
 
 
 @router.callback(MeetAccept, registered=False)
@@ -252,7 +329,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
     if intro.status != "open":
         return Reply.notify(ctx._("You have already answered this request."))
     requester = await ctx.store.participants.get(intro.requester_id)
-    if requester is None or not requester.registered:
+    if requester is None or not requester.registered or not requester.member:
         return Reply.notify(ctx._("This request no longer exists."))
     decided = await ctx.store.introductions.decide(
         intro.id, "accepted" if accepted else "declined", now

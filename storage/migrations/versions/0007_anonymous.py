@@ -1,7 +1,7 @@
 """participants.anonymous: shown as "a colleague from <city>, <department>" in exports
 
-Revision ID: 0005_anonymous
-Revises: 0004_outbox_parts_claims
+Revision ID: 0007_anonymous
+Revises: 0006_membership
 Create Date: 2026-12-03 08:10:00
 
 ``/profile anonymous on`` sets it: coordinators' exports (``/export``, ``udx-bot export``) then
@@ -14,8 +14,8 @@ from typing import Literal
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_anonymous"
-down_revision: str | None = "0004_outbox_parts_claims"
+revision: str = "0007_anonymous"
+down_revision: str | None = "0006_membership"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
