@@ -59,6 +59,18 @@ async def test_figures_per_partnership_and_month(any_store: Store) -> None:
     assert (total.notes, total.intro_requested, total.recipients, total.delivered) == (3, 1, 2, 1)
 
 
+async def test_a_strangers_profile_does_not_count(any_store: Store) -> None:
+    ids = await build_network(any_store)
+    await any_store.participants.create_profile(
+        name="Stranger", city_id=ids["es"], department="waste", sdgs=[5], now=SINCE
+    )  # not admitted: a stranger
+    data = await any_store.reports.build(SINCE, UNTIL)
+    es = tuple(sorted((ids["es"], ids["sb"])))
+    assert data.sdg_profiles[es] == {11: 2, 13: 1}
+    assert "waste" not in data.department_people[es]
+    assert "Stranger" not in {p["name"] for p in await any_store.exports.participants()}
+
+
 async def test_only_the_partnerships_of_a_city(any_store: Store) -> None:
     ids = await build_network(any_store)
     data = await any_store.reports.build(SINCE, UNTIL, {ids["hd"]})
