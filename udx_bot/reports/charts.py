@@ -44,6 +44,7 @@ SDG_COLOURS = (
 )  # fmt: skip
 ACTIVITY_LINES = 8  # the busiest partnerships get a line each
 TABLE_ROWS_PER_PAGE = 22
+MAX_MONTH_LABELS = 24
 
 
 def heatmap_height(data: ReportData) -> float:
@@ -105,9 +106,11 @@ def activity(data: ReportData, t: Translator) -> Figure:
     ]
     xs = list(range(len(data.months)))
     for pair in busiest:
-        ax.plot(xs, [data.stats(pair.key, m).notes for m in data.months], marker="o",
+        ax.plot(xs, [data.stats(pair.key, m).notes for m in data.months], marker="o" if len(xs) <= MAX_MONTH_LABELS else None,
                 label=pair.label)  # fmt: skip
-    ax.set_xticks(xs, [month_label(m, t) for m in data.months], rotation=30, fontsize=8)
+    step = max(1, math.ceil(len(xs) / MAX_MONTH_LABELS))  # a long range labels every n-th month
+    ax.set_xticks(xs[::step], [month_label(m, t) for m in data.months[::step]], rotation=30,
+                  fontsize=8)  # fmt: skip
     ax.set_ylabel(t._("Notes"))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
