@@ -105,9 +105,10 @@ def activity(data: ReportData, t: Translator) -> Figure:
         :ACTIVITY_LINES
     ]
     xs = list(range(len(data.months)))
+    marker = "o" if len(xs) <= MAX_MONTH_LABELS else None
     for pair in busiest:
-        ax.plot(xs, [data.stats(pair.key, m).notes for m in data.months], marker="o" if len(xs) <= MAX_MONTH_LABELS else None,
-                label=pair.label)  # fmt: skip
+        counts = [data.stats(pair.key, m).notes for m in data.months]
+        ax.plot(xs, counts, marker=marker, label=pair.label)
     step = max(1, math.ceil(len(xs) / MAX_MONTH_LABELS))  # a long range labels every n-th month
     ax.set_xticks(xs[::step], [month_label(m, t) for m in data.months[::step]], rotation=30,
                   fontsize=8)  # fmt: skip
