@@ -36,7 +36,7 @@ from babel.dates import (
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from udx_bot import reference
 
@@ -202,6 +202,10 @@ class Translator:
 
     def fmt_number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def fmt_percent(self, value: float) -> str:
+        """0.5 -> "50%" / "50 %"."""
+        return format_percent(value, locale=self.locale)
 
     def fmt_list(
         self, items: Iterable[str], style: Literal["standard", "or", "unit"] = "standard"

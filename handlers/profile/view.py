@@ -7,6 +7,7 @@ from datetime import time
 from handlers.profile.fields import LANGUAGE_NAMES, NEXT_COMMANDS, platform_name
 from storage.participants import Participant
 from udx_bot.context import Context
+from udx_bot.reports.anonymity import colleague
 from udx_bot.types import Section
 
 
@@ -55,6 +56,12 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
     if len(platforms) > 1:
         chosen = participant.deliver_platform or identities[0].platform
         lines.append(ctx._("Digests go to: {value}").format(value=platform_name(ctx, chosen)))
+    if participant.anonymous:
+        lines.append(
+            ctx._("In exports: {value}").format(
+                value=colleague(ctx.t, participant.city_name, participant.department)
+            )
+        )
     if participant.role != "participant":
         role = ctx._("coordinator") if participant.role == "coordinator" else ctx._("admin")
         lines.append(ctx._("Role: {value}").format(value=role))
