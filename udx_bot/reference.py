@@ -37,6 +37,7 @@ class Department:
     group: str  # departments in one group are "related" (environment, built, social, ...)
     names: dict[str, str]  # language -> display name
     aliases: tuple[str, ...]
+    sdgs: tuple[int, ...] = ()  # the goals its work serves most directly, the closest first
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names["en"]
@@ -83,6 +84,7 @@ def departments() -> dict[str, Department]:
             group=item["group"],
             names={"de": item["de"], "en": item["en"]},
             aliases=tuple(item["aliases"]),
+            sdgs=tuple(item.get("sdgs", ())),
         )
     return result
 
