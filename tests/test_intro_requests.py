@@ -140,8 +140,9 @@ async def test_an_expired_request_is_announced_once_with_a_suggestion(
     text = Reply.from_json(message.payload[0]).plain_text
     if language == "en":
         assert "Your introduction request to Sam Lee expired on" in text
-        assert f"You could ask Oli Ray (St. Louis, MO, Transportation) instead: /intro {other.id}" in (
-            text
+        assert (
+            f"You could ask Oli Ray (St. Louis, MO, Transportation) instead: /intro {other.id}"
+            in text
         )
     else:
         assert "Ihre Anfrage, Sam Lee vorgestellt zu werden, ist am" in text

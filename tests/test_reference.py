@@ -169,7 +169,8 @@ def test_typo_suggestions_are_the_closest_spellings() -> None:
     ],
 )
 def test_cities_are_found_by_their_german_and_english_names(typed: str, name: str) -> None:
-    assert match_name(typed.lstrip("#"), ["Nuremberg", "München", "Köln", "Glendale", "Leeds"]) == name
+    network = ["Nuremberg", "München", "Köln", "Glendale", "Leeds"]
+    assert match_name(typed.lstrip("#"), network) == name
 
 
 def test_city_names_in_the_readers_language() -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from udx_bot.tags import parse_tags
 
-CITIES = ["Sheboygan", "Tübingen", "County Durham", "St. Louis", "Nuremberg", "Esslingen am Neckar", "Leeds"]
+CITIES = [
+    "Sheboygan",
+    "Tübingen",
+    "County Durham",
+    "St. Louis",
+    "Nuremberg",
+    "Esslingen am Neckar",
+    "Leeds",
+]
 
 
 def test_sdg_tags_in_any_case_and_spacing() -> None:
