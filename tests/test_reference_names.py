@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from tests.support import Chat
 from udx_bot import reference
 from udx_bot.context import Services
 from udx_bot.demo import demo_data
+from udx_bot.imports import ImportFailed, parse_partnerships
+from udx_bot.reference import slug
 
 
 async def test_the_wizard_finds_a_city_by_either_name_and_shows_the_readers(
@@ -193,3 +196,19 @@ async def test_demo_people_in_new_departments_are_found(chat: Callable[..., Chat
     await chat("1").send("/profile department Gleichstellungsstelle")
     found = await chat("1").send("/find Equality and Diversity")
     assert "(demo)" in found and "Equity and Inclusion" in found
+
+
+def test_a_partnerships_file_may_name_cities_by_any_of_their_names(tmp_path: Path) -> None:
+    known = {slug(n): n for n in ("Tübingen", "County Durham", "Nuremberg", "Atlanta")}
+    path = tmp_path / "p.csv"
+    path.write_text("city,partner_city,since\nTübingen,Durham County,\nNürnberg,Atlanta, GA,1998\n")
+    with pytest.raises(ImportFailed):  # "Atlanta, GA" unquoted is three columns: refused whole
+        parse_partnerships(path, known, this_year=2026)
+    path.write_text(
+        'city,partner_city,since\nTübingen,Durham County,\nNürnberg,"Atlanta, GA",1998\n'
+    )
+    rows = parse_partnerships(path, known, this_year=2026)
+    assert [(r.city_slug, r.partner_slug) for r in rows] == [
+        ("tuebingen", "countydurham"),
+        ("nuremberg", "atlanta"),
+    ]
