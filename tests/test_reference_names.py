@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from storage import Store
 from tests.counterparts_support import register
-from tests.support import Chat
+from tests.support import Chat, FakeClock
 from udx_bot import reference
 from udx_bot.context import Services
 from udx_bot.demo import demo_data
+from udx_bot.digest import build_digest
 from udx_bot.imports import ImportFailed, parse_partnerships
 from udx_bot.reference import slug
 
@@ -212,3 +214,28 @@ def test_a_partnerships_file_may_name_cities_by_any_of_their_names(tmp_path: Pat
         ("tuebingen", "countydurham"),
         ("nuremberg", "atlanta"),
     ]
+
+
+@pytest.mark.parametrize(("language", "city"), [("en", "Nuremberg"), ("de", "Nürnberg")])
+async def test_the_digest_writes_cities_as_the_reader_does(
+    services: Services, clock: FakeClock, language: str, city: str
+) -> None:
+    store = services.store
+    reader = await register(
+        store, "1", city="Atlanta", department="mobility", sdgs=[11], language=language
+    )
+    author = await register(store, "2", city="Nuremberg", department="mobility", name="Nina Roth")
+    await store.notes.add(
+        author.id, "Tram stops shaded", city_id=author.city_id, department="mobility", sdgs=[11],
+        now=clock(),
+    )  # fmt: skip
+    me = await store.participants.get(reader.id)
+    assert me is not None
+    replies = await build_digest(
+        services, me, since=clock() - timedelta(days=1), until=clock() + timedelta(hours=1)
+    )
+    assert replies is not None
+    text = replies[0].plain_text
+    assert f"Nina Roth · {city}" in text and "Tram stops shaded" in text
+    other = "Nürnberg" if language == "en" else "Nuremberg"
+    assert other not in text
