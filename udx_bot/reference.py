@@ -1,5 +1,6 @@
-"""Reference data shipped with the bot: the 17 SDGs and the department taxonomy, plus the
-forgiving matching people expect when they type a department or a city.
+"""Reference data shipped with the bot: the 17 SDGs, the department taxonomy and the names
+cities are known by (Nürnberg/Nuremberg, "Glendale, AZ"), plus the forgiving matching people
+expect when they type a department or a city.
 
 The data lives in udx_bot/data/*.json (from ../shared/reference); both languages are in the data,
 so these names need no gettext catalog. The matching keys themselves (``fold``, ``slug``) live on
