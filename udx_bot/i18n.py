@@ -229,6 +229,10 @@ class Translator:
         dep = reference.department(key)
         return dep.name(self.language) if dep else (key or "")
 
+    def city(self, name: str | None) -> str:
+        """A city's name as the reader writes it: "Nürnberg" / "Nuremberg", "Glendale, AZ"."""
+        return reference.city_name(name, self.language) if name else ""
+
     def country(self, code: str | None) -> str:
         """ "United Kingdom" / "Vereinigtes Königreich" (Babel's name of the territory)."""
         return str(self.locale.territories.get(code, code)) if code else ""

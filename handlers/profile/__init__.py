@@ -121,7 +121,7 @@ async def _update(ctx: Context, **values: Any) -> None:
 async def _set_city(ctx: Context, value: str) -> str:
     city = await parse_city(ctx, value)
     await _update(ctx, city_id=city.id)
-    return ctx._("Saved: your city is now {city}.").format(city=city.name)
+    return ctx._("Saved: your city is now {city}.").format(city=ctx.t.city(city.name))
 
 
 async def _set_department(ctx: Context, value: str) -> str:

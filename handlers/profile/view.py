@@ -23,7 +23,11 @@ def digest_text(ctx: Context, participant: Participant) -> str:
 
 async def profile_sections(ctx: Context, participant: Participant) -> list[Section]:
     unset = ctx._("not set")
-    city = f"{participant.city_name} ({participant.country})" if participant.city_name else unset
+    city = (
+        f"{ctx.t.city(participant.city_name)} ({participant.country})"
+        if participant.city_name
+        else unset
+    )
     sdgs = (
         "\n".join(f"  • {ctx.t.sdg_label(n)}" for n in participant.sdgs)
         if participant.sdgs
