@@ -35,7 +35,7 @@ async def test_a_coordinator_gets_figures_and_three_pictures(
     answer = await anna.send("/report 2026-10-01 2026-11-30")
     text = answer.text
     assert "From Oct 1, 2026 to Nov 30, 2026" in text
-    assert "Esslingen am Neckar – Sheboygan\n3 notes\n1 active person" in text
+    assert "Esslingen am Neckar – Sheboygan, WI\n3 notes\n1 active person" in text
     assert "Introductions: 1 requested, 1 accepted; met and outcomes: n/a" in text
     assert "Announcements: 1 of 2 delivered (50%)" in text
     assert "SDG 11 Sustainable Cities and Communities (5)" in text
@@ -46,7 +46,7 @@ async def test_a_coordinator_gets_figures_and_three_pictures(
     ]  # fmt: skip
     assert all(d.mime_type == "image/png" for d in documents)
     beside = [r.plain_text for r in answer.replies if r.document is not None]
-    assert "Esslingen am Neckar – Sheboygan: SDG 11: 5, SDG 13: 2" in beside[0]
+    assert "Esslingen am Neckar – Sheboygan, WI: SDG 11: 5, SDG 13: 2" in beside[0]
     assert "Heidelberg – Cambridge: Oct 2026: 0, Nov 2026: 2" in beside[1]
     assert "Requested 3, accepted 1, met n/a, with an outcome n/a" in beside[2]
     for document in documents:
@@ -176,6 +176,6 @@ async def test_an_admin_may_report_and_export(
     chat: Callable[..., Chat], store: Store, network: dict[str, int]
 ) -> None:
     ada = await coordinator(chat, store, "903", role="admin")
-    assert "Esslingen am Neckar – Sheboygan" in (await ada.send("/report 2026-10 2026-11")).text
+    assert "Esslingen am Neckar – Sheboygan, WI" in (await ada.send("/report 2026-10 2026-11")).text
     (reply,) = (await ada.send("/export introductions")).replies
     assert reply.document is not None and reply.document.filename.startswith("introductions-")

@@ -74,7 +74,7 @@ def test_markdown_in_german(cli: Cli, db: dict[str, str], tmp_path: Path) -> Non
     assert report(cli, db, out, "--language", "de")[0] == 0
     text = out.read_text("utf-8")
     assert "| Ganzes Netzwerk | 5 | 4 | 3 | 1 | k. A. | k. A. | 4 | 2 | 50\xa0% | 1 |" in text
-    assert "| Esslingen am Neckar – Sheboygan | Okt. 2026 | 2 |" in text
+    assert "| Esslingen am Neckar – Sheboygan, WI | Okt. 2026 | 2 |" in text
     assert "SDG 11 Nachhaltige Städte und Gemeinden (5)" in text
     assert "Erika" not in text and "Sheboy " not in text  # a report holds counts, no names
 

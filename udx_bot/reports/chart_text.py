@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.report_data import ReportData
 from udx_bot.i18n import Translator
-from udx_bot.reports.report_text import active_pairs, month_label, sdgs_of
+from udx_bot.reports.report_text import active_pairs, month_label, pair_label, sdgs_of
 
 
 def headings(t: Translator) -> dict[str, str]:
@@ -23,13 +23,13 @@ def descriptions(data: ReportData, t: Translator) -> dict[str, str]:
         counts = sdgs_of(data, pair.key)
         if counts:
             goals = ", ".join(f"SDG {n}: {t.fmt_number(c)}" for n, c in sorted(counts.items()))
-            sdg_lines.append(f"{pair.label}: {goals}")
+            sdg_lines.append(f"{pair_label(pair, t)}: {goals}")
         months = ", ".join(
             f"{month_label(m, t)}: {t.fmt_number(data.stats(pair.key, m).notes)}"
             for m in data.months
         )
         if months:
-            activity_lines.append(f"{pair.label}: {months}")
+            activity_lines.append(f"{pair_label(pair, t)}: {months}")
     requested, accepted = data.funnel()
     funnel = t._("Requested {requested}, accepted {accepted}, met n/a, with an outcome n/a").format(
         requested=t.fmt_number(requested), accepted=t.fmt_number(accepted)

@@ -28,6 +28,7 @@ from udx_bot.reports.report_input import Period
 from udx_bot.reports.report_text import (
     active_pairs,
     month_label,
+    pair_label,
     period_line,
     sdgs_of,
     title,
@@ -80,7 +81,9 @@ def heatmap(data: ReportData, t: Translator) -> Figure:
     for label, hex_colour in zip(ax.get_xticklabels(), SDG_COLOURS, strict=True):
         label.set_color(hex_colour)
         label.set_fontweight("bold")
-    ax.set_yticks([i + 0.5 for i in range(len(pairs))], [p.label for p in pairs], fontsize=8)
+    ax.set_yticks(
+        [i + 0.5 for i in range(len(pairs))], [pair_label(p, t) for p in pairs], fontsize=8
+    )
     ax.set_xlabel(t._("Sustainable Development Goal (notes and profiles naming it)"))
     fig.suptitle(t._("Which goals each partnership works on"))
     if not pairs:
@@ -108,7 +111,7 @@ def activity(data: ReportData, t: Translator) -> Figure:
     marker = "o" if len(xs) <= MAX_MONTH_LABELS else None
     for pair in busiest:
         counts = [data.stats(pair.key, m).notes for m in data.months]
-        ax.plot(xs, counts, marker=marker, label=pair.label)
+        ax.plot(xs, counts, marker=marker, label=pair_label(pair, t))
     step = max(1, math.ceil(len(xs) / MAX_MONTH_LABELS))  # a long range labels every n-th month
     ax.set_xticks(xs[::step], [month_label(m, t) for m in data.months[::step]], rotation=30,
                   fontsize=8)  # fmt: skip

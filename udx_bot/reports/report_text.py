@@ -51,6 +51,11 @@ def figures(s: MonthStats) -> dict[str, int | float | None]:
     }
 
 
+def pair_label(pair: Pair, t: Translator) -> str:
+    """ "Nürnberg – Atlanta, GA": the partnership's cities as the reader writes them."""
+    return f"{t.city(pair.city)} – {t.city(pair.partner)}"
+
+
 def month_label(month: str, t: Translator) -> str:
     year, number = (int(x) for x in month.split("-"))
     return t.fmt_date(date(year, number, 1), "MMM y")
@@ -94,7 +99,7 @@ def totals_table(data: ReportData, t: Translator) -> tuple[list[str], list[list[
     rows = []
     for name, key in [
         (t._("Whole network"), None),
-        *((p.label, p.key) for p in active_pairs(data)),
+        *((pair_label(p, t), p.key) for p in active_pairs(data)),
     ]:
         values = figures(data.total(key))
         rows.append([name, *(cell(values[k], k, t) for k, _ in COLUMNS)])
@@ -121,7 +126,7 @@ def summary(data: ReportData, t: Translator) -> list[tuple[str, str]]:
             lines.append(t._("Goals: {sdgs}").format(sdgs=sdg_line(counts, t)))
         if deps := department_line(data, pair.key, t):
             lines.append(t._("Departments: {departments}").format(departments=deps))
-        blocks.append((pair.label, "\n".join(lines)))
+        blocks.append((pair_label(pair, t), "\n".join(lines)))
     if len(blocks) == 1:
         blocks.append(("", t._("No partnership has anything to report in this range.")))
     return blocks
@@ -170,7 +175,7 @@ def markdown(data: ReportData, span: Period, t: Translator, network: str) -> str
     month_rows = []
     for name, key in [
         (t._("Whole network"), None),
-        *((p.label, p.key) for p in active_pairs(data)),
+        *((pair_label(p, t), p.key) for p in active_pairs(data)),
     ]:
         for m in data.months:
             values = figures(data.stats(key, m))
@@ -180,7 +185,7 @@ def markdown(data: ReportData, span: Period, t: Translator, network: str) -> str
     out += _md_table([header[0], t._("Month"), *header[1:]], month_rows)
     out += ["", f"## {t._('Goals and departments')}", ""]
     for pair in active_pairs(data):
-        out.append(f"### {pair.label}")
+        out.append(f"### {pair_label(pair, t)}")
         if counts := sdgs_of(data, pair.key):
             out.append(t._("Goals: {sdgs}").format(sdgs=sdg_line(counts, t)))
         if deps := department_line(data, pair.key, t):

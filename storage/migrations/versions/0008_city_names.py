@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_city_names"
-down_revision: str | None = "0006_membership"
+down_revision: str | None = "0007_anonymous"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
