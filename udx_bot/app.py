@@ -19,7 +19,9 @@ from udx_bot.context import Services
 
 async def open_database(settings: Settings, *, schema: str | None = None) -> Store:
     """The configured database (DATABASE_URL), its schema brought up to date."""
-    return await open_store(settings.database_url, schema=schema)
+    return await open_store(
+        settings.database_url, schema=schema, pool_size=settings.concurrent_updates
+    )
 
 
 async def create_services(

@@ -18,7 +18,6 @@ answer that follows it).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -120,7 +119,7 @@ class AiohttpRequest(BaseRequest):
                 "Pool or connect timeout: no connection within the time; the request was *not* "
                 "sent to Telegram"
             ) from error
-        except (TimeoutError, asyncio.TimeoutError) as error:  # aiohttp's read timeout included
+        except TimeoutError as error:  # aiohttp's read timeout (asyncio.TimeoutError) included
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
