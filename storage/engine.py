@@ -59,7 +59,9 @@ class Database:
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url or url.endswith("://"):
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size)  # a thread each, cheap
+            # a thread each, cheap; every use ends its transaction, so the pool's rollback of a
+            # returned connection would be one more round trip to its thread, for nothing
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_reset_on_return=None)
         else:
             kwargs.update(pool_size=pool_size, max_overflow=POOL_OVERFLOW)
             if schema is not None:
