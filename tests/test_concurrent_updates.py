@@ -162,6 +162,7 @@ async def test_webhook_requests_keep_a_chats_order_and_let_others_pass(
         web_runner, port = await start_server(build_app(service.routes()), 0, host="127.0.0.1")
         url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
         await service.start()
+        assert fake.webhook is not None and fake.webhook["max_connections"] == 64  # as processed
         try:
             async with aiohttp.ClientSession() as session:
                 slow = asyncio.create_task(post(session, url, fake.make_update_dict(601, "/slow")))

@@ -50,6 +50,7 @@ MAX_COMMANDS = 100  # setMyCommands accepts at most 100
 MAX_DESCRIPTION = 256  # BotCommand description, characters
 MAX_RETRY_WAIT = 5.0  # seconds a reply may wait once for Telegram's 429 before giving up
 POOL_SPARE = 8  # connections beyond one per update in flight
+MAX_WEBHOOK_CONNECTIONS = 100  # setWebhook's max_connections at most
 _COMMAND_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -156,6 +157,10 @@ class TelegramService:
                 self.webhook_url,
                 secret_token=self.webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES),
+                # Telegram's concurrent webhook requests (1-100): as many as are processed
+                max_connections=min(
+                    MAX_WEBHOOK_CONNECTIONS, self.services.settings.concurrent_updates
+                ),
             )
             self._accepting = True
             log.info("telegram: receiving updates on the webhook %s", WEBHOOK_PATH)
