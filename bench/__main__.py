@@ -32,12 +32,15 @@ from bench.generate import generate, progress_printer
 from bench.report import document, markdown, write_json
 from bench.report_figure import reports
 from bench.sqlfloor import replayer_for
+from bench.telegram_rtt import telegram_rtt
 from bench.workers import fanout_two_workers
 from handlers import build_router
 from storage import Store, open_store
 from udx_bot.clock import system_clock
 from udx_bot.config import ConfigError, Settings, normalize_database_url
 from udx_bot.context import Services
+
+POOL_SIZE = Settings().concurrent_updates  # as the bot sizes its pool
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -48,6 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a CI smoke run")
     parser.add_argument("--fanout", type=int, help="announcement recipients (1,500; quick: 60)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument(
+        "--rtt-ms", type=float, help="the slow fake Bot API's delay per call, ms (80)"
+    )
     args = parser.parse_args(argv)
     for name in ("participants", "notes", "fanout"):
         value = getattr(args, name)
@@ -65,6 +71,8 @@ def config_from(args: argparse.Namespace) -> fig.Config:
         changes["notes"] = args.notes
     if args.fanout is not None:
         changes["fanout"] = args.fanout
+    if args.rtt_ms is not None:
+        changes["rtt_ms"] = args.rtt_ms
     from dataclasses import replace
 
     config = replace(config, **changes)
@@ -76,7 +84,9 @@ async def fresh_database(url: str | None) -> AsyncIterator[tuple[Store, str | No
     """(store, PostgreSQL schema or None, description) on an empty, migrated database."""
     if url is None:
         with tempfile.TemporaryDirectory(prefix="udx-bench-") as directory:
-            store = await open_store(f"sqlite+aiosqlite:///{directory}/bench.sqlite3")
+            store = await open_store(
+                f"sqlite+aiosqlite:///{directory}/bench.sqlite3", pool_size=POOL_SIZE
+            )
             try:
                 yield store, None, "sqlite (fresh file)"
             finally:
@@ -84,7 +94,7 @@ async def fresh_database(url: str | None) -> AsyncIterator[tuple[Store, str | No
         return
     async_url = normalize_database_url(url)
     if async_url.startswith("sqlite"):
-        store = await open_store(async_url)
+        store = await open_store(async_url, pool_size=POOL_SIZE)
         try:
             yield store, None, "sqlite"
         finally:
@@ -115,7 +125,7 @@ async def fresh_database(url: str | None) -> AsyncIterator[tuple[Store, str | No
         ) from None
     bench_url = make_url(async_url).set(database=name).render_as_string(hide_password=False)
     try:
-        store = await open_store(bench_url)
+        store = await open_store(bench_url, pool_size=POOL_SIZE)
         try:
             yield store, None, f"postgresql (database {name}, dropped afterwards)"
         finally:
@@ -153,6 +163,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             steps = (
                 ("latency through the router and its SQL floor", fig.latency, (replayer,)),
                 ("updates per second through python-telegram-bot", fig.telegram, ()),
+                (
+                    f"many people at once, {config.rtt_ms:g} ms per Bot API call",
+                    telegram_rtt,
+                    (),
+                ),
                 ("digests", fig.digests, ()),
                 ("the coordinators' report over every note", reports, ()),
                 (f"fan-out to {config.fanout:,} Telegram recipients", fig.fanout, ()),
@@ -182,6 +197,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "repetitions": config.repetitions,
             "router_calls_per_repetition": config.calls,
             "telegram_updates_per_repetition": config.telegram_updates,
+            "rtt_ms": config.rtt_ms,
+            "rtt_chats": config.rtt_chats,
+            "rtt_updates_per_chat": config.rtt_per_chat,
         },
         "database": description.split(" ")[0],
         "quick": bool(args.quick),

@@ -38,6 +38,10 @@ class Config:
     telegram_updates: int = 300  # updates per repetition through the PTB Application
     fanout: int = 1_500
     seed: int = 20261125
+    rtt_ms: float = 80.0  # the slow fake Bot API's delay per call (bench/telegram_rtt.py)
+    rtt_chats: int = 200  # distinct people sending at once
+    rtt_per_chat: int = 3  # updates each of them sends
+    rtt_serial_updates: int = 60  # updates measured with concurrency off
 
     @classmethod
     def quick(cls, fanout: int | None = None) -> Config:
@@ -49,6 +53,9 @@ class Config:
             floor_samples=15,
             telegram_updates=60,
             fanout=60 if fanout is None else fanout,
+            rtt_chats=40,
+            rtt_per_chat=2,
+            rtt_serial_updates=10,
         )
 
 

@@ -23,6 +23,15 @@ KEYS = (
     "search_sql_p50_ms",
     "telegram_find_per_s",
     "telegram_echo_per_s",
+    "tg_help_per_s_rtt",
+    "tg_help_per_s_serial",
+    "tg_find_per_s_rtt",
+    "tg_find_per_s_serial",
+    "tg_reply_p50_ms",
+    "tg_reply_p99_ms",
+    "tg_order_violations",
+    "tg_echo_per_s_rtt",
+    "tg_echo_aiohttp_per_s_rtt",
     "digest_build_s",
     "digests_per_s",
     "report_build_s",
@@ -51,6 +60,14 @@ def _within_floor(command: str) -> Target:
     return Target(f"≤ 3 × {floor_key}", met)
 
 
+def _beats(serial_key: str, floor: float) -> Target:
+    def met(value: float, values: Mapping[str, Value]) -> bool | None:
+        serial = values.get(serial_key)
+        return value >= floor and (serial is None or value >= 10 * serial)
+
+    return Target(f"≥ {floor:g} and ≥ 10 × {serial_key}", met)
+
+
 TARGETS: dict[str, Target] = {
     "find_p99_ms": Target("< 50", lambda v, _: v < 50),
     "notes_p99_ms": Target("< 50", lambda v, _: v < 50),
@@ -65,6 +82,10 @@ TARGETS: dict[str, Target] = {
     "fanout_two_workers_rate_fraction": Target("≤ 1.0", lambda v, _: v <= 1.0),
     "fanout_two_workers_dup": Target("= 0", lambda v, _: v == 0),
     "rss_mb": Target("< 300", lambda v, _: v < 300),
+    "tg_help_per_s_rtt": _beats("tg_help_per_s_serial", 150),
+    "tg_find_per_s_rtt": _beats("tg_find_per_s_serial", 80),
+    "tg_reply_p99_ms": Target("< 2,000", lambda v, _: v < 2000),
+    "tg_order_violations": Target("= 0", lambda v, _: v == 0),
 }
 
 

@@ -105,7 +105,9 @@ def _short(name: str) -> str:
 
 async def _parse(ctx: Context) -> FindPage:
     """The first page for the filters in ``ctx.args``."""
-    found = filters.parse(ctx.args, ctx.t, await ctx.store.cities.all(), GRAMMAR).filter
+    # /find alone (the common case) names no city: the cities need not be read
+    cities = await ctx.store.cities.all() if ctx.args.strip() else ()
+    found = filters.parse(ctx.args, ctx.t, cities, GRAMMAR).filter
     return FindPage(0, found.department, tuple(sorted(found.sdgs)), found.city_id)
 
 

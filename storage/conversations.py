@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.sql import insert
@@ -22,20 +23,26 @@ class Conversation:
     updated_at: datetime
 
 
+async def load_conversation(conn: AsyncConnection, participant_id: int) -> Conversation | None:
+    """The participant's conversation, read on ``conn`` (an update's first transaction loads it
+    with the person: see ``ParticipantRepository.arrive``)."""
+    row = (
+        await conn.execute(
+            select(conversations).where(conversations.c.participant_id == participant_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Conversation(row.state, json.loads(row.data), row.updated_at)
+
+
 class ConversationRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get(self, participant_id: int) -> Conversation | None:
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(conversations).where(conversations.c.participant_id == participant_id)
-                )
-            ).first()
-        if row is None:
-            return None
-        return Conversation(row.state, json.loads(row.data), row.updated_at)
+            return await load_conversation(conn, participant_id)
 
     async def set(
         self, participant_id: int, state: str, data: dict[str, Any] | None = None, *, now: datetime

@@ -4,19 +4,37 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout, and transaction
 :meth:`Database.write` begin ``IMMEDIATE``, so a CLI process and the running bot can write the same
 file at once without "database is locked". Reads (:meth:`Database.read`) begin deferred and never
 block a writer.
+
+SQLite has one writer at a time. Within the process the handlers of many concurrent updates take
+turns for it on an ``asyncio`` lock (waiting costs no thread and no busy-timeout), so the file's
+lock is only ever contended by other processes. A write opened inside a write of the same
+database (same task) raises :class:`NestedWriteError` at once: it would wait for itself forever.
+
+The pool holds ``pool_size`` connections (the bot passes ``UDX_CONCURRENT_UPDATES``), so every
+update in flight can have one; PostgreSQL gets a few more on demand.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_POOL_SIZE = 16
+POOL_OVERFLOW = 8  # PostgreSQL: connections beyond the pool, opened on demand
 _WRITE = "udx_write"
+# the databases the current task is writing to (a nested write must not wait for itself)
+_WRITING: ContextVar[frozenset[int]] = ContextVar("udx_writing", default=frozenset())
+
+
+class NestedWriteError(RuntimeError):
+    """A write transaction was opened inside another on the same database."""
 
 
 class DatabaseUnavailable(Exception):
@@ -28,6 +46,8 @@ class Database:
     def __init__(self, engine: AsyncEngine, schema: str | None = None) -> None:
         self.engine = engine
         self.schema = schema  # PostgreSQL: the schema every table is in (None: the default)
+        # SQLite: one writer at a time within the process (see the module)
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def where(self) -> str:
@@ -50,7 +70,9 @@ class Database:
             raise DatabaseUnavailable(f"cannot connect to the {self.where}: {reason}") from None
 
     @classmethod
-    def from_url(cls, url: str, *, schema: str | None = None) -> Database:
+    def from_url(
+        cls, url: str, *, schema: str | None = None, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> Database:
         """Create the engine for an async SQLAlchemy URL (see config.normalize_database_url).
 
         ``schema`` (PostgreSQL only) puts every table in that schema, which the contract tests
@@ -63,7 +85,11 @@ class Database:
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url or url.endswith("://"):
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
+            # a thread each, cheap; every use ends its transaction, so the pool's rollback of a
+            # returned connection would be one more round trip to its thread, for nothing
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_reset_on_return=None)
         else:
+            kwargs.update(pool_size=pool_size, max_overflow=POOL_OVERFLOW)
             # a pooled connection the server dropped (a restart, a fail-over) is replaced
             # before use instead of failing the next statement
             kwargs["pool_pre_ping"] = True
@@ -86,10 +112,30 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that may write; on SQLite it takes the write lock at once."""
-        async with self.engine.connect() as conn:
-            await conn.execution_options(**{_WRITE: True})
-            async with conn.begin():
-                yield conn
+        async with self._writer():
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{_WRITE: True})
+                async with conn.begin():
+                    yield conn
+
+    @asynccontextmanager
+    async def _writer(self) -> AsyncIterator[None]:
+        """The process's turn to write (SQLite); a nested write raises instead of waiting."""
+        writing = _WRITING.get()
+        if id(self) in writing:
+            raise NestedWriteError(
+                "a write transaction was opened inside another on the same database; "
+                "pass the open connection down instead"
+            )
+        token = _WRITING.set(writing | {id(self)})
+        try:
+            if self._write_lock is None:
+                yield
+            else:
+                async with self._write_lock:
+                    yield
+        finally:
+            _WRITING.reset(token)
 
     @asynccontextmanager
     async def schema_change(self) -> AsyncIterator[AsyncConnection]:
@@ -104,7 +150,7 @@ class Database:
             await conn.run_sync(_foreign_keys, False)  # takes effect outside a transaction only
             try:
                 await conn.execution_options(**{_WRITE: True})
-                async with conn.begin():
+                async with self._writer(), conn.begin():
                     yield conn
                     broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
                     if broken:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Row, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.conversations import Conversation, load_conversation
 from storage.engine import Database
 from storage.tables import cities, identities, participant_sdgs, participants
 
@@ -86,6 +87,17 @@ class Participant:
 
 
 _PARTICIPANT_COLUMNS = [c for c in participants.c]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What an update needs about its sender: who they are and what the bot awaits from them."""
+
+    participant: Participant
+    identity: Identity
+    conversation: Conversation | None
+
+
 _SELECT_PARTICIPANT = select(
     *_PARTICIPANT_COLUMNS,
     cities.c.name.label("city_name"),
@@ -207,8 +219,34 @@ class ParticipantRepository:
         """The participant behind a platform identity, created on first contact.
 
         Keeps the identity's platform details current, clears a delivery block (the person wrote
-        again) and records activity; writes only when something changed.
+        again) and records activity (to :data:`ACTIVITY_RESOLUTION`); writes only when something
+        changed.
         """
+        arrival = await self.arrive(
+            platform,
+            user_id,
+            display_name=display_name,
+            username=username,
+            language_code=language_code,
+            chat_id=chat_id,
+            now=now,
+        )
+        return arrival.participant, arrival.identity
+
+    async def arrive(
+        self,
+        platform: str,
+        user_id: str,
+        *,
+        display_name: str = "",
+        username: str | None = None,
+        language_code: str | None = None,
+        chat_id: str | None = None,
+        now: datetime,
+    ) -> Arrival:
+        """:meth:`touch`, and the person's conversation read in the same transaction: what every
+        update needs before a feature runs, in one round for a known person."""
+        conversation: Conversation | None = None
         async with self.db.read() as conn:  # one round for the common case: a known person
             row = (
                 await conn.execute(
@@ -223,6 +261,8 @@ class ParticipantRepository:
                 if ident
                 else None
             )
+            if ident is not None:
+                conversation = await load_conversation(conn, ident.participant_id)
         if ident is not None:
             participant = known
             assert participant is not None
@@ -246,7 +286,7 @@ class ParticipantRepository:
             named = display_name.strip()
             rename = participant.name == user_id and bool(named) and named != user_id
             if not changes and not stale and not rename:
-                return participant, ident
+                return Arrival(participant, ident, conversation)
             async with self.db.write() as conn:
                 if changes:
                     await conn.execute(
@@ -263,7 +303,8 @@ class ParticipantRepository:
                     )
             refreshed = await self.get(participant.id)
             assert refreshed is not None
-            return refreshed, await self.identity(platform, user_id) or ident
+            current = await self.identity(platform, user_id) or ident
+            return Arrival(refreshed, current, conversation)
         try:
             async with self.db.write() as conn:
                 pid = await self._create(conn, name=display_name.strip() or user_id, now=now)
@@ -287,11 +328,13 @@ class ParticipantRepository:
                 raise
             participant = await self.get(existing.participant_id)
             assert participant is not None
-            return participant, existing
+            async with self.db.read() as conn:
+                conversation = await load_conversation(conn, participant.id)
+            return Arrival(participant, existing, conversation)
         created = await self.get(pid)
         new_ident = await self.identity(platform, user_id)
         assert created is not None and new_ident is not None
-        return created, new_ident
+        return Arrival(created, new_ident, None)
 
     @staticmethod
     async def _create(conn: AsyncConnection, *, name: str, now: datetime, **values: Any) -> int:

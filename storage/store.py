@@ -7,7 +7,7 @@ from storage.cities import CityRepository
 from storage.conversations import ConversationRepository
 from storage.counterparts import CounterpartRepository
 from storage.digests import DigestReadRepository, DigestRepository
-from storage.engine import Database
+from storage.engine import DEFAULT_POOL_SIZE, Database
 from storage.exports import ExportRepository
 from storage.introductions import IntroductionRepository
 from storage.linking import LinkRepository
@@ -47,9 +47,16 @@ class Store:
         await self.db.dispose()
 
 
-async def open_store(url: str, *, migrate: bool = True, schema: str | None = None) -> Store:
-    """Connect to an async SQLAlchemy URL and (by default) bring the schema up to date."""
-    db = Database.from_url(url, schema=schema)
+async def open_store(
+    url: str,
+    *,
+    migrate: bool = True,
+    schema: str | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
+) -> Store:
+    """Connect to an async SQLAlchemy URL and (by default) bring the schema up to date;
+    ``pool_size``: connections kept (the bot: one per update in flight)."""
+    db = Database.from_url(url, schema=schema, pool_size=pool_size)
     try:
         await db.check()  # DatabaseUnavailable: one line, not a traceback
         if migrate:

@@ -29,7 +29,9 @@ async def open_database(settings: Settings, *, schema: str | None = None) -> Sto
     """The configured database (DATABASE_URL), its schema brought up to date. SQLite on an
     ephemeral filesystem (a Heroku dyno: DYNO is set) is warned about loudly."""
     warn_if_ephemeral(settings)
-    return await open_store(settings.database_url, schema=schema)
+    return await open_store(
+        settings.database_url, schema=schema, pool_size=settings.concurrent_updates
+    )
 
 
 def warn_if_ephemeral(settings: Settings) -> None:

@@ -21,6 +21,7 @@ LANGUAGES = ("de", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 REGISTRATION_MODES = ("invite", "approval", "open")
+MAX_CONCURRENT = 1024  # UDX_CONCURRENT_UPDATES at most
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -50,6 +51,9 @@ class Settings:
     digest_catchup_hours: float = 24.0
     digest_empty: str = "skip"  # "skip" or "send"
     outbox_retention_days: float = 30.0  # delivered messages are deleted after this many days
+    # updates processed at once (different chats; one chat's stay in order); the PostgreSQL
+    # pool is sized to it
+    concurrent_updates: int = 64
     # the outbox worker's name in its leases (UDX_WORKER_NAME, else DYNO, else host and
     # directory): a worker of the same name that starts takes over its claims at once
     worker_name: str | None = None
@@ -158,6 +162,15 @@ class Settings:
         if require_invite not in ("0", "1", "true", "false", "yes", "no"):
             raise ConfigError(f"UDX_SLACK_REQUIRE_INVITE must be 0 or 1, got {require_invite!r}")
         bot_username = (get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None
+        concurrent_raw = get("UDX_CONCURRENT_UPDATES")
+        concurrent = cls.concurrent_updates
+        if concurrent_raw is not None:
+            if not concurrent_raw.isdigit() or not 1 <= int(concurrent_raw) <= MAX_CONCURRENT:
+                raise ConfigError(
+                    f"UDX_CONCURRENT_UPDATES must be a whole number from 1 to {MAX_CONCURRENT}, "
+                    f"got {concurrent_raw!r}"
+                )
+            concurrent = int(concurrent_raw)
 
         return cls(
             database_url=database_url,
@@ -180,6 +193,7 @@ class Settings:
             digest_catchup_hours=number("UDX_DIGEST_CATCHUP_HOURS", cls.digest_catchup_hours),
             digest_empty=digest_empty,
             outbox_retention_days=number("UDX_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
+            concurrent_updates=concurrent,
             worker_name=get("UDX_WORKER_NAME") or get("DYNO") or default_worker_name(),
             log_level=log_level,
             log_format=log_format,

@@ -31,10 +31,11 @@ _COMMAND_RE = re.compile(r"^/([^\W\d_]\w*)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
 async def identity(request: Request, next: Next) -> list[Reply]:
-    """The person's participant record (created on first contact) and the update's Context."""
+    """The person's participant record (created on first contact) and the update's Context;
+    their conversation comes in the same transaction (the conversation step uses it)."""
     services, actor = request.services, request.incoming.actor
     try:
-        participant, ident = await services.store.participants.touch(
+        arrival = await services.store.participants.arrive(
             actor.platform,
             actor.user_id,
             display_name=actor.display_name,
@@ -46,8 +47,10 @@ async def identity(request: Request, next: Next) -> list[Reply]:
     except Exception:
         log.exception("could not load the participant for %s", actor.platform)
         return [Reply.text(services.translator_for(None, actor)._(_FAILED))]
+    participant = arrival.participant
     translator = services.translator_for(participant, actor)
-    request.context = Context(services, request.incoming, participant, ident, translator)
+    request.context = Context(services, request.incoming, participant, arrival.identity, translator)
+    request.conversation, request.conversation_loaded = arrival.conversation, True
     return await next()
 
 

@@ -41,6 +41,7 @@ class Request:
     respond: Respond | None = None  # given by the adapter: how the replies reach the person
     context: Context | None = None  # identity: the person, their translator
     conversation: Conversation | None = None  # what the bot is waiting for from them, if anything
+    conversation_loaded: bool = False  # the identity step read it along with the person
     route: Route | None = None  # resolve: the handler to run
 
     @property
@@ -145,7 +146,10 @@ async def respond(request: Request, next: Next) -> list[Reply]:
 
 
 async def conversation(request: Request, next: Next) -> list[Reply]:
-    """Load what the bot is waiting for from the person (``Request.conversation``)."""
+    """Load what the bot is waiting for from the person (``Request.conversation``), unless the
+    identity step read it already."""
     ctx = request.ctx
-    request.conversation = await ctx.store.conversations.get(ctx.participant.id)
+    if not request.conversation_loaded:
+        request.conversation = await ctx.store.conversations.get(ctx.participant.id)
+        request.conversation_loaded = True
     return await next()

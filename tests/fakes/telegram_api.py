@@ -38,6 +38,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -186,10 +187,14 @@ class FakeTelegram(FakeServer):
         rate_window: float = 1.0,
         retry_after: int | None = None,
         fail: dict[ChatId, int] | None = None,
+        delay: float | Callable[[Call], float] = 0.0,
     ) -> None:
         """``token`` None accepts any token (else 401 for others); ``retry_after`` fixes the
-        seconds announced in a 429 (at least 1, as PTB ignores 0), else they are computed."""
+        seconds announced in a 429 (at least 1, as PTB ignores 0), else they are computed;
+        ``delay``: seconds every call but ``getUpdates`` waits before it is answered (a round
+        trip to a far server; a function of the call for varied delays)."""
         super().__init__()
+        self.delay = delay
         self.token = token
         self.bot = {
             "id": bot_id,
@@ -244,6 +249,9 @@ class FakeTelegram(FakeServer):
         params = {key: _decode(key, value) for key, value in raw.items()}
         chat_id = _chat_key(params.get("chat_id"))
         call = Call(method, params, chat_id)
+        delay = self.delay(call) if callable(self.delay) else self.delay
+        if delay > 0 and method != "getUpdates":
+            await asyncio.sleep(delay)
         bad = self._bad_answer(method, chat_id, peek=True)
         if bad == "empty_502":
             self._bad_answer(method, chat_id)

@@ -36,6 +36,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from udx_bot.config import Settings
 from udx_bot.context import Services
 from udx_bot.i18n import LANGUAGES, Translator
+from udx_bot.platforms.telegram_processor import ChatOrderedProcessor
 from udx_bot.platforms.telegram_transport import NotingRequest, TelegramTransport, api_urls
 from udx_bot.platforms.telegram_updates import UpdateHandlers
 
@@ -48,7 +49,8 @@ POLL_TIMEOUT = dtm.timedelta(seconds=25)  # long polling; stop() cancels a poll 
 MAX_COMMANDS = 100  # setMyCommands accepts at most 100
 MAX_DESCRIPTION = 256  # BotCommand description, characters
 MAX_RETRY_WAIT = 5.0  # seconds a reply may wait once for Telegram's 429 before giving up
-CONNECTION_POOL_SIZE = 256  # PTB's own default for an Application's bot
+POOL_SPARE = 8  # connections beyond one per update in flight
+MAX_WEBHOOK_CONNECTIONS = 100  # setWebhook's max_connections at most
 _COMMAND_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -64,7 +66,12 @@ def build_application(settings: Settings) -> TelegramApp:
         .token(settings.telegram_bot_token)
         .base_url(base)
         .base_file_url(files)
-        .request(NotingRequest(connection_pool_size=CONNECTION_POOL_SIZE))  # see the transport
+        # aiohttp, see telegram_request; a connection per update in flight, and some for the
+        # outbox's and the menu's calls
+        .request(NotingRequest(connection_pool_size=settings.concurrent_updates + POOL_SPARE))
+        .get_updates_request(NotingRequest(connection_pool_size=1))
+        # different chats at once, one chat in order (UDX_CONCURRENT_UPDATES)
+        .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
         .job_queue(None)  # scheduling is udx_bot.scheduler's job, for every platform
         .build()
     )
@@ -157,6 +164,10 @@ class TelegramService:
                 self.webhook_url,
                 secret_token=self.webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES),
+                # Telegram's concurrent webhook requests (1-100): as many as are processed
+                max_connections=min(
+                    MAX_WEBHOOK_CONNECTIONS, self.services.settings.concurrent_updates
+                ),
             )
             self._accepting = True
             log.info("telegram: receiving updates on the webhook %s", WEBHOOK_PATH)
@@ -231,8 +242,9 @@ class TelegramService:
             return web.Response(status=400, text="bad update")
         self._in_flight += 1
         self._idle.clear()
-        try:
-            await self.application.process_update(update)
+        app = self.application
+        try:  # the same processor as polling: concurrent across chats, in order within one
+            await app.update_processor.process_update(update, app.process_update(update))
         finally:
             self._in_flight -= 1
             if not self._in_flight:
@@ -255,7 +267,8 @@ class TelegramService:
 
 
 def _quiet_http_logs() -> None:
-    """httpx logs every request URL at INFO, and a Bot API URL contains the token."""
+    """httpx logs every request URL at INFO, and a Bot API URL contains the token (PTB's own
+    requests are not used, but a library may bring httpx along)."""
     for name in ("httpx", "httpcore"):
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:

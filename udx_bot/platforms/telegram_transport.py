@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import httpx
 from telegram import (
     Bot,
     ForceReply,
@@ -50,12 +49,12 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from udx_bot.config import Settings
 from udx_bot.delivery import PermanentError, Target, TransientError, UncertainDelivery
 from udx_bot.platforms import telegram_render
 from udx_bot.platforms.telegram_render import Keyboard, TelegramMessage
+from udx_bot.platforms.telegram_request import NOT_SENT, AiohttpRequest
 from udx_bot.types import Document, Reply, Section
 
 log = logging.getLogger(__name__)
@@ -67,8 +66,6 @@ MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery text, characters
 _RECIPIENT_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-# Not sent at all: httpx never had a connection to send the request on.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 Answer = tuple[int, bytes]  # HTTP status and body of the last response
 _ANSWER: ContextVar[list[Answer] | None] = ContextVar("telegram_answer", default=None)
 
@@ -98,9 +95,10 @@ def api_urls(settings: Settings) -> tuple[str, str]:
 # --- what came back, and what it means ----------------------------------------------------------
 
 
-class NotingRequest(HTTPXRequest):
-    """PTB's HTTPX request that notes what came back, for :func:`map_error`. Every ``Bot`` a
-    transport sends with uses one (the adapter's ``Application`` included)."""
+class NotingRequest(AiohttpRequest):
+    """The aiohttp request (:mod:`~udx_bot.platforms.telegram_request`) that notes what came
+    back, for :func:`map_error`. Every ``Bot`` a transport sends with uses one (the adapter's
+    ``Application`` included)."""
 
     async def do_request(self, *args: Any, **kwargs: Any) -> Answer:
         code, payload = await super().do_request(*args, **kwargs)
@@ -139,7 +137,7 @@ def map_error(
         gone = any(p in str(error).lower() for p in _RECIPIENT_GONE)
         return PermanentError(f"telegram 400: {error}", block_recipient=gone)
     if answer is None:
-        if isinstance(error.__cause__, _NOT_SENT):
+        if isinstance(error.__cause__, NOT_SENT):
             return TransientError(f"telegram: not sent: {message}")
         return UncertainDelivery(f"telegram: sent, no answer: {message}")
     code, payload = answer

@@ -1,0 +1,69 @@
+"""A slow fake Bot API in a process of its own: ``tests.fakes``' FakeTelegram answering every
+call after a fixed delay (a round trip to a far server), on 127.0.0.1.
+
+    python -m bench.slow_bot_api --rtt-ms 80     # prints its base URL, serves until stdin closes
+
+Its own process, so the bot being measured does not pay for the fake's work (as with a real
+Bot API server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+async def serve(rtt_ms: float) -> None:
+    from tests.fakes.telegram_api import FakeTelegram
+
+    async with FakeTelegram(delay=rtt_ms / 1000) as fake:
+        fake.calls = _Forgetful()  # a long run keeps no record of its calls
+        print(fake.base_url, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+class _Forgetful(list):  # type: ignore[type-arg]
+    def append(self, _item: object) -> None:
+        pass
+
+
+@asynccontextmanager
+async def slow_bot_api(rtt_ms: float) -> AsyncIterator[str]:
+    """Start the fake in a child process; yields its Bot API base URL."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.slow_bot_api",
+        "--rtt-ms",
+        str(rtt_ms),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 30)
+        if not line:
+            raise RuntimeError("the slow Bot API did not start")
+        yield line.decode().strip()
+    finally:
+        child.stdin.close()
+        try:
+            await asyncio.wait_for(child.wait(), 10)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.slow_bot_api")
+    parser.add_argument("--rtt-ms", type=float, default=80.0)
+    asyncio.run(serve(parser.parse_args().rtt_ms))
+
+
+if __name__ == "__main__":
+    main()
