@@ -66,6 +66,8 @@ class Participant:
     member_since: datetime | None = None  # None: a stranger (see udx_bot.admission)
     removed_at: datetime | None = None
     anonymous: bool = False  # exports name them by city and department only
+    work_start: int | None = None  # working hours in minutes after local midnight; None: 9–17
+    work_end: int | None = None
 
     @property
     def member(self) -> bool:
@@ -336,7 +338,8 @@ class ParticipantRepository:
 
     async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
-        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous)."""
+        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous, work_start,
+        work_end)."""
         async with self.db.write() as conn:
             if values:
                 await conn.execute(

@@ -47,6 +47,8 @@ _PROFILE_EXPORT = (
     "digest_enabled",
     "deliver_platform",
     "anonymous",
+    "work_start",
+    "work_end",
     "created_at",
     "registered_at",
     "last_active_at",
