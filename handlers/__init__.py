@@ -32,6 +32,8 @@ FEATURES: tuple[Router, ...] = (
     counterparts.router,
     introductions.router,
     introductions.manage.router,
+    introductions.meet.router,
+    introductions.followup.router,
     announcements.router,
     invitations.router,
     membership.router,

@@ -2,6 +2,8 @@
 own platform and in their own language, to Accept or Decline. Contact details are shared only
 after Accept; a decline is passed on kindly; unanswered requests expire after 14 days.
 
+After Accept both get "Find a time" (meet.py); a week later "Did you meet?" (followup.py).
+
 Buttons: :class:`~handlers.counterparts.IntroRequest` (under a /find entry), :class:`MeetAccept`
 and :class:`MeetDecline` (``meet:accept|decline:<introduction id>``; buttons sent before read
 ``meet:a|d:…``). Replies to the person pressing come back directly; the other person hears from
@@ -13,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from handlers.counterparts import IntroRequest, profile_lines
-from handlers.introductions import manage
+from handlers.introductions import followup as followup  # its router: handlers/__init__.py
+from handlers.introductions import manage, meet
 from storage.introductions import (
     MAX_OPEN,
     AlreadyRequested,
@@ -380,6 +383,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
                         heading=t._("A first message you could send"),
                     ),
                 ],
+                buttons=[[meet.find_button(t, intro.id)]],
                 ephemeral=False,
             )
         ],
@@ -402,5 +406,6 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
                 heading=ctx._("A first message you could send"),
             ),
         ],
+        buttons=[[meet.find_button(ctx.t, intro.id)]],
         edit=True,
     )

@@ -7,10 +7,12 @@ showing the profile in view.py.
     /profile sdgs <n> [<n> …]         /profile language de|en
     /profile timezone <Area/City>     /profile digest <weekday> <HH:MM> | off | on
     /profile deliver telegram|slack   /profile name <name>
+    /profile hours 08:00-16:00        (working hours for meeting times)
 """
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from handlers.profile.fields import (
@@ -61,12 +63,15 @@ _FIELDS = {
     "name": "name",
     "anonymous": "anonymous",
     "anonym": "anonymous",
+    "hours": "hours",
+    "arbeitszeit": "hours",
+    "arbeitszeiten": "hours",
 }
 
 USAGE = N_(
     "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
     "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name> | "
-    "anonymous on|off]"
+    "anonymous on|off | hours <HH:MM>-<HH:MM>]"
 )
 
 
@@ -228,6 +233,32 @@ async def _set_anonymous(ctx: Context, value: str) -> str:
     return ctx._("Saved: coordinators' exports show your name again.")
 
 
+async def _set_hours(ctx: Context, value: str) -> str:
+    """Working hours for meeting times (udx_bot/meeting_slots.py): "08:00-16:00"."""
+    start_text, dash, end_text = value.replace("–", "-").partition("-")
+    usage = ctx._(
+        "Usage: /profile hours <from>-<to>, e.g. /profile hours 08:00-16:00 (your local time)."
+    )
+    if not dash:
+        raise UserError(usage)
+    start, end = parse_time(ctx, start_text), parse_time(ctx, end_text)
+    if end - start < MIN_WORK_MINUTES:
+        raise UserError(
+            ctx._(
+                "Your working hours must end at least an hour after they start, on the same "
+                "day (you gave {start} to {end})."
+            ).format(start=start_text.strip(), end=end_text.strip())
+        )
+    await _update(ctx, work_start=start, work_end=end)
+    return ctx._("Saved: I propose meeting times between {start} and {end} your time.").format(
+        start=ctx.t.fmt_time(time(start // 60, start % 60)),
+        end=ctx.t.fmt_time(time(end // 60, end % 60)),
+    )
+
+
+MIN_WORK_MINUTES = 60
+
+
 _SETTERS = {
     "city": _set_city,
     "department": _set_department,
@@ -238,4 +269,5 @@ _SETTERS = {
     "deliver": _set_deliver,
     "name": _set_name,
     "anonymous": _set_anonymous,
+    "hours": _set_hours,
 }
