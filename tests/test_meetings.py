@@ -234,3 +234,24 @@ async def test_follow_up_once_not_yet_again_not_a_fit_remembered(
     assert await store.meetings.not_a_fit(bob.id) == {alice.id}
     assert await store.meetings.not_a_fit(alice.id) == {bob.id}
     assert carol.id not in (alice.id, bob.id)
+
+
+async def test_forged_answers_are_stale_and_data_is_exported_and_erased(
+    store: Store, clock: FakeClock, chat: Callable[..., Chat]
+) -> None:
+    alice, bob, intro, accepted = await _introduced(store, chat, clock)
+    for forged in (f"meet:did:{intro}:3:met", f"meet:did:{intro}:1:maybe"):
+        stale = await chat("1").press(forged)
+        assert stale.replies[0].notice and "This request no longer exists." in stale
+    slots = await chat("U2", platform="slack", language="de").press(accepted.all_buttons()[0])
+    await chat("U2", platform="slack", language="de").press(slots.buttons[1])
+    await chat("1").press(f"meet:did:{intro}:1:met")
+    assert await store.meetings.answers(intro) and await store.meetings.get(intro)
+    data = await store.privacy.export(alice.id)
+    assert data["meeting_answers"] == [
+        {"introduction": intro, "round": 1, "outcome": "met", "answered_at": clock().isoformat()}
+    ]
+    assert [m["introduction"] for m in data["meetings"]] == [intro]
+    assert await store.privacy.erase(alice.id)
+    assert await store.meetings.get(intro) is None and await store.meetings.answers(intro) == []
+    assert bob.id != alice.id
