@@ -15,7 +15,7 @@ from handlers.introductions.meet import MeetSlot
 from storage import Store
 from storage.participants import Participant
 from tests.counterparts_support import register
-from tests.support import Chat, FakeClock
+from tests.support import Chat, FakeClock, person
 from udx_bot.context import Services
 from udx_bot.scheduler import housekeeping_job
 from udx_bot.types import Reply
@@ -255,3 +255,24 @@ async def test_forged_answers_are_stale_and_data_is_exported_and_erased(
     assert await store.privacy.erase(alice.id)
     assert await store.meetings.get(intro) is None and await store.meetings.answers(intro) == []
     assert bob.id != alice.id
+
+
+async def test_follow_up_sequence_on_both_databases(
+    any_store: Store, any_services: Services, clock: FakeClock
+) -> None:
+    def chat_on(user_id: str, **kwargs: object) -> Chat:
+        return Chat(any_services, person(user_id, **kwargs))  # type: ignore[arg-type]
+
+    alice, bob, intro, _ = await _introduced(any_store, chat_on, clock)
+    start = clock()
+    clock.set(start + timedelta(days=7))
+    assert await ask_follow_ups(any_services) == 2
+    assert await ask_follow_ups(any_services) == 0
+    ask = await _outbox(any_store, f"intro:{intro}:did:{bob.id}:1")
+    later = await chat_on("U2", platform="slack", language="de").press(ask.all_buttons()[1])
+    assert "Ich frage in einer Woche noch einmal" in later
+    clock.advance(days=7)
+    assert await ask_follow_ups(any_services) == 1  # Bob's "Noch nicht": once more
+    asked = await _outbox(any_store, f"intro:{intro}:did:{alice.id}:1")
+    await chat_on("1").press(asked.all_buttons()[2])
+    assert await any_store.meetings.not_a_fit(bob.id) == {alice.id}
