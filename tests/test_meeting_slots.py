@@ -130,3 +130,20 @@ def test_bad_hours_and_naive_now_are_refused() -> None:
         Person("Europe/Berlin", start=time(18), end=time(9))
     with pytest.raises(ValueError):
         find_slots(BERLIN, CHICAGO, datetime(2026, 12, 3, 8))
+
+
+def test_every_network_city_has_a_state_the_holidays_package_knows() -> None:
+    import csv
+    import io
+    from importlib import resources
+
+    import holidays
+
+    from udx_bot.reference import subdivision
+
+    data = resources.files("udx_bot").joinpath("data")
+    cities = list(csv.DictReader(io.StringIO(data.joinpath("cities.csv").read_text("utf-8"))))
+    for city in cities:
+        state = subdivision(city["name"])
+        assert state is not None, city["name"]
+        assert state in holidays.country_holidays(city["country"]).subdivisions, city["name"]

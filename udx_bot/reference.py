@@ -8,7 +8,9 @@ the ground floor, in storage/text.py, and are re-exported here.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -49,6 +51,19 @@ class Department:
 class DepartmentMatch:
     department: Department | None  # the match, or None when nothing is close enough
     closest: tuple[Department, ...]  # suggestions when there is no match
+
+
+@cache
+def _subdivisions() -> dict[str, str]:
+    text = resources.files("udx_bot").joinpath("data", "subdivisions.csv").read_text("utf-8")
+    return {row["city"]: row["subdivision"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def subdivision(city_name: str | None) -> str | None:
+    """The state (or UK nation) of a network city, as the ``holidays`` package names it
+    ("BW", "WI", "WLS"), for its public holidays; None for a city not in
+    udx_bot/data/subdivisions.csv."""
+    return _subdivisions().get(city_name) if city_name else None
 
 
 def _load(name: str) -> object:

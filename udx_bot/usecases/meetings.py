@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from storage.introductions import Introduction
 from storage.meetings import FOLLOW_UP_WINDOW, OUTCOMES, Meeting
 from storage.participants import Participant
+from udx_bot import reference
 from udx_bot.callback_data import CallbackData
 from udx_bot.context import Services
 from udx_bot.i18n import N_, Translator
@@ -50,11 +51,12 @@ def _minutes_to_time(minutes: int | None, default: time) -> time:
 
 
 def person_for(services: Services, participant: Participant) -> Person:
-    """The slot finder's view of a participant: timezone, country, working hours."""
+    """The slot finder's view of a participant: timezone, country and state (for public
+    holidays), working hours."""
     return Person(
         participant.effective_timezone or services.settings.default_timezone,
         participant.country,
-        None,
+        reference.subdivision(participant.city_name),
         _minutes_to_time(participant.work_start, DEFAULT_START),
         _minutes_to_time(participant.work_end, DEFAULT_END),
     )
