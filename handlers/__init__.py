@@ -34,6 +34,7 @@ FEATURES: tuple[Router, ...] = (
     introductions.manage.router,
     introductions.meet.router,
     introductions.followup.router,
+    introductions.outcome.router,
     announcements.router,
     invitations.router,
     membership.router,

@@ -276,3 +276,42 @@ async def test_follow_up_sequence_on_both_databases(
     asked = await _outbox(any_store, f"intro:{intro}:did:{alice.id}:1")
     await chat_on("1").press(asked.all_buttons()[2])
     assert await any_store.meetings.not_a_fit(bob.id) == {alice.id}
+
+
+async def test_what_came_of_it_becomes_a_note_after_confirmation(
+    store: Store, clock: FakeClock, chat: Callable[..., Chat]
+) -> None:
+    alice, bob, intro, _ = await _introduced(store, chat, clock)
+    services, start = services_of(chat), clock()
+    bob_chat = chat("U2", platform="slack", language="de")
+    await bob_chat.press(f"meet:did:{intro}:1:met")
+
+    async def bobs_notes() -> list[int]:
+        return [n.id for n in await store.notes.latest(limit=50) if n.author_id == bob.id]
+
+    clock.set(start + timedelta(days=29))
+    assert await ask_follow_ups(services) == 1  # Alice's "Did you meet?"; Bob said Yes
+    assert await store.outbox.get(f"intro:{intro}:outcome:{bob.id}") is None
+    clock.set(start + timedelta(days=30, hours=1))
+    assert await ask_follow_ups(services) == 1
+    assert await ask_follow_ups(services) == 0
+    ask = await _outbox(store, f"intro:{intro}:outcome:{bob.id}")
+    assert "Was ist daraus geworden?" in ask.plain_text
+    # Alice did not say Yes: her press is stale, nothing waits for her text
+    assert "no longer exists" in await chat("1").press(ask.all_buttons()[0])
+
+    asked = await bob_chat.press(ask.all_buttons()[0])
+    assert asked.replies[0].prompt is not None
+    draft = await bob_chat.send("Gemeinsamer Hitzeaktionsplan mit Sheboygan vereinbart")
+    assert "#Esslingen am Neckar · #Sheboygan · SDG 11" in draft
+    assert await bobs_notes() == []  # nothing saved before Save
+    draft = await bob_chat.send("Hitzeaktionsplan mit Sheboygan: Pilot im Sommer 2027")
+    saved = await bob_chat.press(draft.button("Speichern"))
+    assert "Gespeichert als Notiz" in saved, saved.text
+    note = (await store.notes.latest(limit=1))[0]
+    assert note.author_id == bob.id and note.text.startswith("Hitzeaktionsplan mit Sheboygan: Pil")
+    assert note.sdgs == (11,) and set(note.tagged_cities) == {"Esslingen am Neckar", "Sheboygan"}
+    again = await bob_chat.press(draft.button("Speichern"))  # pressed twice: saved once
+    assert again.replies[0].notice and "Entwurf ist nicht mehr aktiv" in again
+    assert await bobs_notes() == [note.id]
+    assert alice.id != bob.id

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from handlers.counterparts import IntroRequest, profile_lines
 from handlers.introductions import followup as followup  # its router: handlers/__init__.py
 from handlers.introductions import manage, meet
+from handlers.introductions import outcome as outcome  # its router: handlers/__init__.py
 from storage.introductions import (
     MAX_OPEN,
     AlreadyRequested,

@@ -1,14 +1,19 @@
 """After an accepted introduction: "Did you meet?" for both people, seven days after Accept or
 the day after the slot they chose ("Find a time", handlers/introductions/meet.py), with Yes /
 Not yet / Not a fit (:class:`MeetDid`, answered in handlers/introductions/followup.py). "Not
-yet" is asked once more a week after that answer. Run by the hourly housekeeping job
-(udx_bot/scheduler.py); each ask's outbox key (``intro:<id>:did:<person>:<round>``) makes it
-once per person and round, whichever process runs it, and it is delivered at a decent hour of
-the reader's day (never at night).
+yet" is asked once more a week after that answer. Thirty days after a "Yes" it asks "What came
+of it?" (:class:`MeetOutcome`): the answer becomes an exchange note
+(handlers/introductions/outcome.py).
+
+Run by the hourly housekeeping job (udx_bot/scheduler.py); each ask's outbox key
+(``intro:<id>:did:<person>:<round>``, ``intro:<id>:outcome:<person>``) makes it once per
+person and round, whichever process runs it, and it is delivered at a decent hour of the
+reader's day (never at night).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +32,7 @@ from udx_bot.types import Button, Reply, Section
 AFTER_ACCEPT = timedelta(days=7)
 AFTER_SLOT = timedelta(days=1)
 AGAIN_AFTER = timedelta(days=7)
+OUTCOME_AFTER = timedelta(days=30)  # after a "Yes": "What came of it?"
 ROUNDS = 2
 DECENT_HOURS = (9, 18)  # asks are delivered between 09:00 and 18:00 of the reader's day
 
@@ -44,6 +50,32 @@ class MeetDid(
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES or not 1 <= self.round <= ROUNDS:
             raise ValueError(self.outcome)
+
+
+@dataclass(frozen=True)
+class MeetOutcome(
+    CallbackData, prefix="meet", action="outcome", stale=N_("This request no longer exists.")
+):
+    """ "Write it" under "What came of it?" (and "Edit" under the draft note)."""
+
+    introduction_id: int
+
+
+def outcome_message(t: Translator, intro: Introduction, other: Participant) -> Reply:
+    return Reply(
+        sections=[
+            Section(
+                t._(
+                    "A month ago you met {name}. What came of it? One line is enough: it "
+                    "becomes an exchange note tagged with both your cities and shared SDGs, "
+                    "so others can learn from it. You see it before it is saved."
+                ).format(name=other.name),
+                heading=t._("What came of it?"),
+            )
+        ],
+        buttons=[[Button(t._("Write it"), MeetOutcome(intro.id).pack(), "primary")]],
+        ephemeral=False,
+    )
 
 
 def _minutes_to_time(minutes: int | None, default: time) -> time:
@@ -120,25 +152,47 @@ async def ask_follow_ups(services: Services) -> int:
             if not me.member or me.is_demo:
                 continue
             mine = [a for a in answers if a.participant_id == me_id]
+            met = next((a for a in mine if a.outcome == "met"), None)
+            if met is not None:
+                if now >= met.answered_at + OUTCOME_AFTER and await _queue(
+                    services, me, other, intro, f"intro:{intro.id}:outcome:{me.id}",
+                    lambda t: outcome_message(t, intro, other),  # noqa: B023 (called at once)
+                ):  # fmt: skip
+                    queued += 1
+                continue
             if not mine:
                 round_, due = 1, first_due(intro, meeting)
             elif mine[-1].outcome == "not_yet" and mine[-1].round < ROUNDS:
                 round_, due = mine[-1].round + 1, mine[-1].answered_at + AGAIN_AFTER
             else:
                 continue
-            if now < due:
-                continue
-            identity = delivery_identity(me, await store.participants.identities(me.id))
-            t = services.translator_for(me, identity)
-            zone = me.effective_timezone or services.settings.default_timezone
-            if await services.outbox.send(
-                me,
-                [ask_message(t, intro, other, meeting, round_)],
-                key=f"intro:{intro.id}:did:{me.id}:{round_}",
-                kind="introduction",
-                ref_id=intro.id,
-                not_before=decent_moment(now, zone),
-                subjects=[other.id],
-            ):
+            if now >= due and await _queue(
+                services, me, other, intro, f"intro:{intro.id}:did:{me.id}:{round_}",
+                lambda t: ask_message(t, intro, other, meeting, round_),  # noqa: B023
+            ):  # fmt: skip
                 queued += 1
     return queued
+
+
+async def _queue(
+    services: Services,
+    me: Participant,
+    other: Participant,
+    intro: Introduction,
+    key: str,
+    build: Callable[[Translator], Reply],
+) -> bool:
+    """Queue one follow-up for ``me``, in their language at a decent hour of their day, once
+    (by its key)."""
+    store = services.store
+    identity = delivery_identity(me, await store.participants.identities(me.id))
+    zone = me.effective_timezone or services.settings.default_timezone
+    return await services.outbox.send(
+        me,
+        [build(services.translator_for(me, identity))],
+        key=key,
+        kind="introduction",
+        ref_id=intro.id,
+        not_before=decent_moment(services.clock(), zone),
+        subjects=[other.id],
+    )
