@@ -16,6 +16,7 @@ from handlers.home import SHOW, Overview, Shortcut
 from handlers.introductions import MeetAccept, MeetAsk, MeetDecline, MeetNotNow
 from handlers.introductions.manage import IntroWithdraw
 from handlers.introductions.meet import MeetFind, MeetSlot
+from handlers.introductions.outcome import MeetNoteSave
 from handlers.membership import MemberApprove, MemberDecline
 from handlers.notes.buttons import NoteDelete, NoteKeep, NotePage, NoteSearchPage
 from handlers.onboarding.buttons import (
@@ -37,7 +38,7 @@ from udx_bot.callback_data import CallbackData
 from udx_bot.router import Router
 from udx_bot.typed import MAX_ROW_ID
 from udx_bot.types import CALLBACK_DATA_MAX_BYTES, SHOW_HOME
-from udx_bot.usecases.meetings import MeetDid
+from udx_bot.usecases.meetings import MeetDid, MeetOutcome
 
 SAMPLES: list[CallbackData] = [
     NotePage(0),
@@ -57,6 +58,8 @@ SAMPLES: list[CallbackData] = [
     MeetFind(MAX_ROW_ID),
     MeetSlot(MAX_ROW_ID, 29_000_000),
     MeetDid(MAX_ROW_ID, 2, "not_yet"),
+    MeetOutcome(MAX_ROW_ID),
+    MeetNoteSave(MAX_ROW_ID),
     MemberApprove(MAX_ROW_ID),
     MemberDecline(3),
     Erase("12.1764061200000000"),
