@@ -1,0 +1,36 @@
+"""The invitation to the other person goes through the outbox: the real worker and the real PTB
+Bot deliver it to the fake Telegram server as a text and an .ics document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from storage import Store
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support import Chat, FakeClock
+from tests.test_meetings import _introduced
+from tests.test_outbox_delivery import telegram_worker
+
+
+async def test_the_invitation_reaches_telegram_as_a_document(
+    store: Store, clock: FakeClock, chat: Callable[..., Chat]
+) -> None:
+    _, _, intro, accepted = await _introduced(store, chat, clock)
+    bob = chat("U2", platform="slack", language="de")
+    slots = await bob.press(accepted.all_buttons()[0])
+    await bob.press(slots.buttons[0])
+    async with FakeTelegram() as fake:
+        worker = telegram_worker(store, fake, clock)
+        await worker.run_until_idle(within=20)
+        await worker.stop()
+        texts = fake.visible_texts(1)
+        assert any("Call with Bob Berg: Fri, Nov 27" in t for t in texts), texts
+        (upload,) = fake.documents(1)
+    assert upload.filename == f"meeting-{intro}.ics"
+    event = Calendar.from_ical(upload.content).walk("VEVENT")[0]
+    assert event["DTSTART"].params["TZID"] == "America/Chicago"
+    assert event["DTSTART"].dt == datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
