@@ -15,6 +15,7 @@ from storage.introductions import Introduction
 from storage.tables import introductions, meeting_answers, meetings
 
 OUTCOMES = ("met", "not_yet", "not_fit")
+FOLLOW_UP_WINDOW = timedelta(days=90)  # accepted longer ago: no more follow-ups
 
 
 @dataclass(frozen=True)
@@ -150,5 +151,3 @@ class MeetingRepository:
                 found.append((intro, meeting))
             return found
 
-
-FOLLOW_UP_WINDOW = timedelta(days=60)  # accepted longer ago: no more follow-ups

@@ -315,3 +315,18 @@ async def test_what_came_of_it_becomes_a_note_after_confirmation(
     assert again.replies[0].notice and "Entwurf ist nicht mehr aktiv" in again
     assert await bobs_notes() == [note.id]
     assert alice.id != bob.id
+
+
+async def test_choosing_again_updates_the_same_calendar_entry(
+    store: Store, clock: FakeClock, chat: Callable[..., Chat]
+) -> None:
+    alice, _, intro, _ = await _introduced(store, chat, clock)
+    slots = await chat("1").send(f"/meet {intro}")
+    _, first = _ics((await chat("1").press(slots.buttons[0])).replies[0])
+    clock.advance(minutes=5)
+    _, second = _ics((await chat("1").press(slots.buttons[1])).replies[0])
+    assert str(first["UID"]) == str(second["UID"]) == f"introduction-{intro}@udx-bot"  # type: ignore[index]
+    assert int(first["SEQUENCE"]) == 0 < int(second["SEQUENCE"])  # type: ignore[index]
+    meeting = await store.meetings.get(intro)
+    assert meeting is not None and meeting.chosen_by == alice.id
+    assert meeting.slot_start == MeetSlot.unpack(slots.buttons[1].data).start

@@ -218,7 +218,7 @@ async def slot_pressed(ctx: Context, data: MeetSlot) -> Reply:
     end = start + DURATION
     earlier = await ctx.store.meetings.get(intro.id)
     await ctx.store.meetings.choose(intro.id, start, end, ctx.participant.id, now)
-    sequence = 0 if earlier is None else 1 + _minute(now) % 100000
+    sequence = 0 if earlier is None else _minute(now)  # a later choice updates the entry
     me = ctx.participant
     my_contacts = contacts(me, await ctx.store.participants.identities(me.id))
     their_contacts = contacts(other, await ctx.store.participants.identities(other.id))
