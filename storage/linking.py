@@ -39,6 +39,7 @@ _PROFILE_FIELDS = (
     "anonymous",
     "work_start",
     "work_end",
+    "paused_until",
 )
 
 

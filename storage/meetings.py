@@ -150,4 +150,3 @@ class MeetingRepository:
                 )
                 found.append((intro, meeting))
             return found
-

@@ -51,6 +51,7 @@ _PROFILE_EXPORT = (
     "anonymous",
     "work_start",
     "work_end",
+    "paused_until",
     "created_at",
     "registered_at",
     "last_active_at",

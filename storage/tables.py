@@ -129,6 +129,8 @@ participants = Table(
     # working hours, minutes after local midnight (/profile hours); None: 09:00–17:00
     Column("work_start", Integer),
     Column("work_end", Integer),
+    # no new introduction requests or follow-ups until then (/profile pause 4w)
+    Column("paused_until", UTCDateTime),
     CheckConstraint("role in ('participant', 'coordinator', 'admin')", name="role"),
 )
 Index("ix_participants_city", participants.c.city_id)

@@ -123,6 +123,13 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
                 "There is no one with the number {number}. Send /find to see the numbers."
             ).format(number=target_id)
         )
+    if target.paused(ctx.now()) and target.paused_until is not None:
+        raise UserError(
+            ctx._(
+                "{name} has paused introductions until {date}. Send /find for other "
+                "counterparts, or ask again then."
+            ).format(name=target.name, date=ctx.t.fmt_date(target.paused_until))
+        )
     identity = delivery_identity(target, await ctx.store.participants.identities(target.id))
     if identity is None:
         raise UserError(

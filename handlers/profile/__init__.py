@@ -8,11 +8,13 @@ showing the profile in view.py.
     /profile timezone <Area/City>     /profile digest <weekday> <HH:MM> | off | on
     /profile deliver telegram|slack   /profile name <name>
     /profile hours 08:00-16:00        (working hours for meeting times)
+    /profile pause 4w | off           (no introductions or follow-ups meanwhile)
 """
 
 from __future__ import annotations
 
-from datetime import time
+import re
+from datetime import time, timedelta
 from typing import Any
 
 from handlers.profile.fields import (
@@ -64,6 +66,8 @@ _FIELDS = {
     "anonymous": "anonymous",
     "anonym": "anonymous",
     "hours": "hours",
+    "pause": "pause",
+    "pausieren": "pause",
     "arbeitszeit": "hours",
     "arbeitszeiten": "hours",
 }
@@ -71,7 +75,7 @@ _FIELDS = {
 USAGE = N_(
     "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
     "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name> | "
-    "anonymous on|off | hours <HH:MM>-<HH:MM>]"
+    "anonymous on|off | hours <HH:MM>-<HH:MM> | pause <weeks>w|off]"
 )
 
 
@@ -257,6 +261,31 @@ async def _set_hours(ctx: Context, value: str) -> str:
 
 
 MIN_WORK_MINUTES = 60
+MAX_PAUSE_WEEKS = 52
+_PAUSE_RE = re.compile(r"^(\d{1,3})\s*(w|wk|wks|weeks?|wochen?|d|t|days?|tage?)$")
+
+
+async def _set_pause(ctx: Context, value: str) -> str:
+    """ "4w", "10d" / "10 Tage", or "off": no introduction requests or follow-ups meanwhile."""
+    choice = value.strip().casefold()
+    if choice in ("off", "aus", "ende", "end"):
+        await _update(ctx, paused_until=None)
+        return ctx._("Saved: you are no longer paused; introductions and follow-ups resume.")
+    m = _PAUSE_RE.match(choice)
+    days = int(m.group(1)) * (7 if m.group(2)[0] == "w" else 1) if m else 0
+    if not 1 <= days <= MAX_PAUSE_WEEKS * 7:
+        raise UserError(
+            ctx._(
+                "Usage: /profile pause <weeks>w (or <days>d), at most {weeks} weeks, e.g. "
+                "/profile pause 4w; /profile pause off ends it."
+            ).format(weeks=MAX_PAUSE_WEEKS)
+        )
+    until = ctx.now() + timedelta(days=days)
+    await _update(ctx, paused_until=until)
+    return ctx._(
+        "Saved: paused until {date}. Nobody can ask to be introduced to you, and there are no "
+        "follow-ups until then; /find lists you last. /profile pause off ends it."
+    ).format(date=ctx.t.fmt_date(until))
 
 
 _SETTERS = {
@@ -270,4 +299,5 @@ _SETTERS = {
     "name": _set_name,
     "anonymous": _set_anonymous,
     "hours": _set_hours,
+    "pause": _set_pause,
 }

@@ -149,7 +149,7 @@ async def ask_follow_ups(services: Services) -> int:
             continue
         for me_id, other_id in (pair, pair[::-1]):
             me, other = people[me_id], people[other_id]
-            if not me.member or me.is_demo:
+            if not me.member or me.is_demo or me.paused(now):  # asked after the pause
                 continue
             mine = [a for a in answers if a.participant_id == me_id]
             met = next((a for a in mine if a.outcome == "met"), None)

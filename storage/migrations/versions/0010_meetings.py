@@ -1,12 +1,14 @@
-"""Meetings: working hours (participants.work_start/work_end), the chosen slot of an accepted
-introduction (meetings) and the answers to "Did you meet?" (meeting_answers)
+"""Meetings: working hours (participants.work_start/work_end) and pauses (paused_until), the
+chosen slot of an accepted introduction (meetings) and the answers to "Did you meet?"
+(meeting_answers)
 
 Revision ID: 0010_meetings
 Revises: 0007_anonymous
 Create Date: 2026-12-03 08:40:00
 
 ``/profile hours 08:00-16:00`` sets the working hours the slot finder (udx_bot/meeting_slots.py)
-uses; "Find a time" / ``/meet <n>`` stores the slot chosen; the follow-up stores each answer.
+uses, ``/profile pause 4w`` the pause; "Find a time" / ``/meet <n>`` stores the slot chosen; the
+follow-up stores each answer.
 """
 
 from collections.abc import Sequence
@@ -33,6 +35,7 @@ def upgrade() -> None:
     with op.batch_alter_table("participants", recreate=recreate, table_kwargs=_KEEP) as batch_op:
         batch_op.add_column(sa.Column("work_start", sa.Integer()))
         batch_op.add_column(sa.Column("work_end", sa.Integer()))
+        batch_op.add_column(sa.Column("paused_until", sa.DateTime(timezone=True)))
     op.create_table(
         "meetings",
         sa.Column(
@@ -75,5 +78,6 @@ def downgrade() -> None:
     op.drop_table("meeting_answers")
     op.drop_table("meetings")
     with op.batch_alter_table("participants", table_kwargs=_KEEP) as batch_op:
+        batch_op.drop_column("paused_until")
         batch_op.drop_column("work_end")
         batch_op.drop_column("work_start")
