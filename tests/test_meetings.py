@@ -19,6 +19,7 @@ from tests.support import Chat, FakeClock, person
 from udx_bot.context import Services
 from udx_bot.scheduler import housekeeping_job
 from udx_bot.types import Reply
+from udx_bot.usecases.introductions import suggestion
 from udx_bot.usecases.meetings import ask_follow_ups
 
 # Babel writes "9:00\u202fAM" (a narrow no-break space) in English
@@ -230,9 +231,15 @@ async def test_follow_up_once_not_yet_again_not_a_fit_remembered(
 
     not_fit = await chat("U2", platform="slack", language="de").press(ask_bob.all_buttons()[2])
     assert "Ich schlage Ihnen User 1 nicht wieder vor." in not_fit
-    assert "User 1 (" not in not_fit.text.split("\n", 1)[-1]
+    assert (
+        "Sie könnten stattdessen Carol Chu (Sheboygan, Verkehrsplanung und Mobilität) fragen"
+        in (not_fit.text)
+    )
     assert await store.meetings.not_a_fit(bob.id) == {alice.id}
     assert await store.meetings.not_a_fit(alice.id) == {bob.id}
+    for reader, other in ((bob, alice), (alice, bob)):
+        best = await suggestion(services, reader, clock(), exclude=set())
+        assert best is None or best.id != other.id
     assert carol.id not in (alice.id, bob.id)
 
 
