@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.engine import Database
 from storage.introductions import Introduction
-from storage.tables import introductions, meeting_answers, meetings
+from storage.tables import introductions, meeting_answers, meeting_notes, meetings
 
 OUTCOMES = ("met", "not_yet", "not_fit")
 FOLLOW_UP_WINDOW = timedelta(days=90)  # accepted longer ago: no more follow-ups
@@ -104,6 +104,29 @@ class MeetingRepository:
                 .order_by(meeting_answers.c.round, meeting_answers.c.answered_at)
             )
             return [Answer(**r._mapping) for r in rows]
+
+    async def outcome_note(
+        self, intro_id: int, note_id: int, participant_id: int, now: datetime
+    ) -> None:
+        """Record that ``note_id`` tells what came of the introduction ("What came of it?")."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                meeting_notes.insert().values(
+                    introduction_id=intro_id,
+                    note_id=note_id,
+                    participant_id=participant_id,
+                    created_at=now,
+                )
+            )
+
+    async def outcome_notes(self, intro_id: int) -> list[int]:
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(meeting_notes.c.note_id)
+                .where(meeting_notes.c.introduction_id == intro_id)
+                .order_by(meeting_notes.c.note_id)
+            )
+            return list(rows.scalars())
 
     async def not_a_fit(self, participant_id: int) -> set[int]:
         """Everyone whom ``participant_id`` (or who of ``participant_id``) said "Not a fit"."""

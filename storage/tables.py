@@ -279,6 +279,19 @@ meeting_answers = Table(
 )
 Index("ix_meeting_answers_participant", meeting_answers.c.participant_id)
 
+meeting_notes = Table(
+    "meeting_notes",
+    metadata,
+    # "What came of it?": the exchange note a person wrote about an introduction (for reports)
+    Column("introduction_id", ForeignKey("introductions.id", ondelete="CASCADE"), nullable=False),
+    Column("note_id", ForeignKey("notes.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("introduction_id", "note_id"),
+)
+Index("ix_meeting_notes_note", meeting_notes.c.note_id)
+Index("ix_meeting_notes_participant", meeting_notes.c.participant_id)
+
 announcements = Table(
     "announcements",
     metadata,

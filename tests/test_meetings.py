@@ -321,6 +321,7 @@ async def test_what_came_of_it_becomes_a_note_after_confirmation(
     again = await bob_chat.press(draft.button("Speichern"))  # pressed twice: saved once
     assert again.replies[0].notice and "Entwurf ist nicht mehr aktiv" in again
     assert await bobs_notes() == [note.id]
+    assert await store.meetings.outcome_notes(intro) == [note.id]
     assert alice.id != bob.id
 
 

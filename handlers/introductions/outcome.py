@@ -142,6 +142,7 @@ async def save_pressed(ctx: Context, data: MeetNoteSave) -> Reply:
         city_ids=city_ids,
         now=ctx.now(),
     )
+    await ctx.store.meetings.outcome_note(data.introduction_id, note.id, me.id, ctx.now())
     await ctx.stop_waiting()
     return Reply.text(
         ctx._(

@@ -1,6 +1,6 @@
 """Meetings: working hours (participants.work_start/work_end) and pauses (paused_until), the
 chosen slot of an accepted introduction (meetings) and the answers to "Did you meet?"
-(meeting_answers)
+(meeting_answers), and the notes written about what came of it (meeting_notes)
 
 Revision ID: 0010_meetings
 Revises: 0007_anonymous
@@ -71,9 +71,34 @@ def upgrade() -> None:
         sa.CheckConstraint("outcome in ('met', 'not_yet', 'not_fit')", name="outcome"),
     )
     op.create_index("ix_meeting_answers_participant", "meeting_answers", ["participant_id"])
+    op.create_table(
+        "meeting_notes",
+        sa.Column(
+            "introduction_id",
+            sa.Integer(),
+            sa.ForeignKey("introductions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "note_id", sa.Integer(), sa.ForeignKey("notes.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column(
+            "participant_id",
+            sa.Integer(),
+            sa.ForeignKey("participants.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("introduction_id", "note_id"),
+    )
+    op.create_index("ix_meeting_notes_note", "meeting_notes", ["note_id"])
+    op.create_index("ix_meeting_notes_participant", "meeting_notes", ["participant_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meeting_notes_participant", "meeting_notes")
+    op.drop_index("ix_meeting_notes_note", "meeting_notes")
+    op.drop_table("meeting_notes")
     op.drop_index("ix_meeting_answers_participant", "meeting_answers")
     op.drop_table("meeting_answers")
     op.drop_table("meetings")
