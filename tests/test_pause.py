@@ -32,6 +32,9 @@ async def test_pause_blocks_requests_and_follow_ups_and_find_lists_last(
 
     paused = await bob_chat.send("/profil pause 4 Wochen")
     assert "Gespeichert: pausiert bis 23.12.2026." in paused, paused.text
+    assert "Pausiert bis 23.12.2026" in await bob_chat.send("/profil")
+    await chat("1").send("/profile hours 08:00-16:00")
+    assert "Working hours: 8:00\u202fAM–4:00\u202fPM" in await chat("1").send("/profile")
     stored = await store.participants.get(bob.id)
     assert stored is not None and stored.paused_until == start + timedelta(days=28)
 
