@@ -147,3 +147,10 @@ def test_every_network_city_has_a_state_the_holidays_package_knows() -> None:
         state = subdivision(city["name"])
         assert state is not None, city["name"]
         assert state in holidays.country_holidays(city["country"]).subdivisions, city["name"]
+
+
+def test_renamed_and_state_suffixed_cities_keep_their_state() -> None:
+    from udx_bot.reference import subdivision
+
+    assert subdivision("County Durham") == subdivision("Durham County") == "ENG"
+    assert subdivision("Glendale, AZ") == "AZ" and subdivision("Nowhere") is None

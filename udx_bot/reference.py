@@ -62,8 +62,13 @@ def _subdivisions() -> dict[str, str]:
 def subdivision(city_name: str | None) -> str | None:
     """The state (or UK nation) of a network city, as the ``holidays`` package names it
     ("BW", "WI", "WLS"), for its public holidays; None for a city not in
-    udx_bot/data/subdivisions.csv."""
-    return _subdivisions().get(city_name) if city_name else None
+    udx_bot/data/subdivisions.csv (which lists "Durham County" under its new name "County
+    Durham" too, for the rename on main)."""
+    if not city_name:
+        return None
+    found = _subdivisions()
+    # "Glendale, AZ": a name that carries its state
+    return found.get(city_name) or found.get(re.sub(r",\s*[A-Z]{2}\s*$", "", city_name))
 
 
 def _load(name: str) -> object:
