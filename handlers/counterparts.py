@@ -96,6 +96,12 @@ def counterpart_entry(ctx: Context, item: Counterpart) -> Section:
                 goals=ctx.t.fmt_list(ctx.t.sdg_label(n) for n in item.shared_sdgs)
             )
         )
+    if person.paused(ctx.now()) and person.paused_until is not None:
+        lines.append(
+            ctx._("Paused until {date}: not taking introductions").format(
+                date=ctx.t.fmt_date(person.paused_until)
+            )
+        )
     return Section("\n".join(lines), heading=f"#{person.id} {display_name(ctx.t, person)}")
 
 
@@ -120,6 +126,7 @@ async def _listing(ctx: Context, wanted: FindPage, *, edit: bool) -> Reply:
         sdgs=wanted.sdgs,
         city_id=wanted.city_id,
     )
+    query = replace(query, paused_at=ctx.now())  # paused people last (/profile pause)
     result: CounterpartPage = await ctx.store.counterparts.rank(query, page=page)
     if not result.items:
         if page > 0:

@@ -12,7 +12,7 @@ For a registered person it shows the profile (as /profile does), their three lat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.counterparts import counterpart_entry
 from handlers.notes.browsing import note_entry
@@ -111,9 +111,8 @@ async def _sections(ctx: Context) -> list[Section]:
         heading=ctx._("Your recent notes"),
     ))  # fmt: skip
     sections.extend(note_entry(ctx, note) for note in mine)
-    best = await ctx.store.counterparts.rank(
-        await counterpart_query(ctx.store, p), page_size=HOME_COUNTERPARTS
-    )
+    query = replace(await counterpart_query(ctx.store, p), paused_at=ctx.now())  # paused last
+    best = await ctx.store.counterparts.rank(query, page_size=HOME_COUNTERPARTS)
     sections.append(Section(
         ctx._("More, and introductions: /find") if best.items else
         ctx._("Nobody matches you yet; try /find with other words."),

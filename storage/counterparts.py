@@ -53,6 +53,9 @@ class CounterpartQuery:
     only_sdgs: bool = False  # only people sharing at least one of ``sdgs``
     city_id: int | None = None  # only people in this city
     exclude_demo: bool = False
+    # /find: people paused at this moment (/profile pause) come after everyone else; the
+    # in-memory sort_key (digests) does not know pauses
+    paused_at: datetime | None = None
 
     def partner(self, person: Participant) -> bool:
         """Whether ``person`` lives in one of the reader's partner cities."""
@@ -218,4 +221,9 @@ class CounterpartRepository:
         for partner, partner_conditions in partner_sides:
             for rank, department_conditions in department_sides:
                 tiers.append((partner, rank, [*partner_conditions, *department_conditions]))
-        return tiers
+        if query.paused_at is None:
+            return tiers
+        paused = and_(p.c.paused_until.is_not(None), p.c.paused_until > query.paused_at)
+        return [(a, r, [*c, ~paused]) for a, r, c in tiers] + [
+            (a, r, [*c, paused]) for a, r, c in tiers
+        ]

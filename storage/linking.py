@@ -37,6 +37,9 @@ _PROFILE_FIELDS = (
     "digest_enabled",
     "deliver_platform",
     "anonymous",
+    "work_start",
+    "work_end",
+    "paused_until",
 )
 
 

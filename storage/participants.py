@@ -67,6 +67,12 @@ class Participant:
     member_since: datetime | None = None  # None: a stranger (see udx_bot.admission)
     removed_at: datetime | None = None
     anonymous: bool = False  # exports name them by city and department only
+    work_start: int | None = None  # working hours in minutes after local midnight; None: 9–17
+    work_end: int | None = None
+    paused_until: datetime | None = None  # /profile pause: no introductions or follow-ups
+
+    def paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and now < self.paused_until
 
     @property
     def member(self) -> bool:
@@ -379,7 +385,8 @@ class ParticipantRepository:
 
     async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
-        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous)."""
+        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous, work_start,
+        work_end, paused_until)."""
         async with self.db.write() as conn:
             if values:
                 await conn.execute(

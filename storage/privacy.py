@@ -23,6 +23,8 @@ from storage.tables import (
     identities,
     introductions,
     link_codes,
+    meeting_answers,
+    meetings,
     membership_requests,
     outbox,
     outbox_subjects,
@@ -47,6 +49,9 @@ _PROFILE_EXPORT = (
     "digest_enabled",
     "deliver_platform",
     "anonymous",
+    "work_start",
+    "work_end",
+    "paused_until",
     "created_at",
     "registered_at",
     "last_active_at",
@@ -175,6 +180,34 @@ class PrivacyRepository:
                     .order_by(digest_runs.c.week)
                 )
             ]
+            # the meeting times chosen for their introductions and their "Did you meet?" answers
+            intro_ids = [intro["id"] for intro in exported_intros]
+            chosen = [
+                {
+                    "introduction": row.introduction_id,
+                    "start": _jsonable(row.slot_start),
+                    "end": _jsonable(row.slot_end),
+                    "chosen_at": _jsonable(row.chosen_at),
+                }
+                for row in await conn.execute(
+                    select(meetings)
+                    .where(meetings.c.introduction_id.in_(intro_ids))
+                    .order_by(meetings.c.introduction_id)
+                )
+            ]
+            answers = [
+                {
+                    "introduction": row.introduction_id,
+                    "round": row.round,
+                    "outcome": row.outcome,
+                    "answered_at": _jsonable(row.answered_at),
+                }
+                for row in await conn.execute(
+                    select(meeting_answers)
+                    .where(meeting_answers.c.participant_id == participant_id)
+                    .order_by(meeting_answers.c.introduction_id, meeting_answers.c.round)
+                )
+            ]
             requests = [
                 {
                     "status": status,
@@ -201,6 +234,8 @@ class PrivacyRepository:
             "messages": messages,
             "digest_runs": runs,
             "membership_requests": requests,
+            "meetings": chosen,
+            "meeting_answers": answers,
         }
 
     async def erase(self, participant_id: int) -> bool:

@@ -11,6 +11,7 @@ from storage.engine import DEFAULT_POOL_SIZE, Database
 from storage.exports import ExportRepository
 from storage.introductions import IntroductionRepository
 from storage.linking import LinkRepository
+from storage.meetings import MeetingRepository
 from storage.membership import MembershipRepository
 from storage.migrate import upgrade
 from storage.notes import NoteRepository
@@ -38,6 +39,7 @@ class Store:
         self.digest_reads = DigestReadRepository(db)
         self.counterparts = CounterpartRepository(db)
         self.introductions = IntroductionRepository(db)
+        self.meetings = MeetingRepository(db)
         self.notes = NoteRepository(db)
         self.announcements = AnnouncementRepository(db)
         self.reports = ReportRepository(db)

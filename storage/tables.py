@@ -126,6 +126,11 @@ participants = Table(
     Column("removed_at", UTCDateTime),  # removed by an admin: not admitted again automatically
     # "a colleague from <city>, <department>" instead of the name in exports (/profile anonymous)
     Column("anonymous", Boolean, nullable=False, server_default=text("false")),
+    # working hours, minutes after local midnight (/profile hours); None: 09:00–17:00
+    Column("work_start", Integer),
+    Column("work_end", Integer),
+    # no new introduction requests or follow-ups until then (/profile pause 4w)
+    Column("paused_until", UTCDateTime),
     CheckConstraint("role in ('participant', 'coordinator', 'admin')", name="role"),
 )
 Index("ix_participants_city", participants.c.city_id)
@@ -243,6 +248,49 @@ Index(
     postgresql_where=text("status = 'open'"),
 )
 Index("ix_introductions_target", introductions.c.target_id, introductions.c.status)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    # the slot chosen for an accepted introduction ("Find a time", /meet): one per introduction
+    Column(
+        "introduction_id",
+        ForeignKey("introductions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("slot_start", UTCDateTime, nullable=False),
+    Column("slot_end", UTCDateTime, nullable=False),
+    Column("chosen_by", ForeignKey("participants.id", ondelete="SET NULL")),
+    Column("chosen_at", UTCDateTime, nullable=False),
+)
+
+meeting_answers = Table(
+    "meeting_answers",
+    metadata,
+    # "Did you meet?": each person's answer per round (1: the first ask, 2: after "Not yet")
+    Column("introduction_id", ForeignKey("introductions.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("answered_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("introduction_id", "participant_id", "round"),
+    CheckConstraint("outcome in ('met', 'not_yet', 'not_fit')", name="outcome"),
+)
+Index("ix_meeting_answers_participant", meeting_answers.c.participant_id)
+
+meeting_notes = Table(
+    "meeting_notes",
+    metadata,
+    # "What came of it?": the exchange note a person wrote about an introduction (for reports)
+    Column("introduction_id", ForeignKey("introductions.id", ondelete="CASCADE"), nullable=False),
+    Column("note_id", ForeignKey("notes.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("introduction_id", "note_id"),
+)
+Index("ix_meeting_notes_note", meeting_notes.c.note_id)
+Index("ix_meeting_notes_participant", meeting_notes.c.participant_id)
 
 announcements = Table(
     "announcements",

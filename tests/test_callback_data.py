@@ -15,6 +15,8 @@ from handlers.counterparts import FindPage, IntroRequest
 from handlers.home import SHOW, Overview, Shortcut
 from handlers.introductions import MeetAccept, MeetAsk, MeetDecline, MeetNotNow
 from handlers.introductions.manage import IntroWithdraw
+from handlers.introductions.meet import MeetFind, MeetSlot
+from handlers.introductions.outcome import MeetNoteSave
 from handlers.membership import MemberApprove, MemberDecline
 from handlers.notes.buttons import NoteDelete, NoteKeep, NotePage, NoteSearchPage
 from handlers.onboarding.buttons import (
@@ -36,6 +38,7 @@ from udx_bot.callback_data import CallbackData
 from udx_bot.router import Router
 from udx_bot.typed import MAX_ROW_ID
 from udx_bot.types import CALLBACK_DATA_MAX_BYTES, SHOW_HOME
+from udx_bot.usecases.meetings import MeetDid, MeetOutcome
 
 SAMPLES: list[CallbackData] = [
     NotePage(0),
@@ -52,6 +55,11 @@ SAMPLES: list[CallbackData] = [
     MeetAsk(MAX_ROW_ID),
     MeetNotNow(7),
     IntroWithdraw(MAX_ROW_ID),
+    MeetFind(MAX_ROW_ID),
+    MeetSlot(MAX_ROW_ID, 29_000_000),
+    MeetDid(MAX_ROW_ID, 2, "not_yet"),
+    MeetOutcome(MAX_ROW_ID),
+    MeetNoteSave(MAX_ROW_ID),
     MemberApprove(MAX_ROW_ID),
     MemberDecline(3),
     Erase("12.1764061200000000"),

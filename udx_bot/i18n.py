@@ -186,6 +186,17 @@ class Translator:
             zone = "({})".format(format_datetime(local, "VVV", tzinfo=self.tz, locale=self.locale))
         return f"{day}, {hour} {zone}"
 
+    def fmt_day_time(self, value: datetime, tz: tzinfo | None = None) -> str:
+        """A day and time without year or zone: "Di., 9. Dez., 16:00" / "Tue, Dec 9, 4:00 PM",
+        in the reader's timezone (or ``tz``: someone else's)."""
+        local = value.astimezone(tz or self.tz)
+        day = format_skeleton("MMMEd", local, locale=self.locale)
+        return f"{day}, {format_time(local, format='short', locale=self.locale)}"
+
+    def fmt_time_in(self, value: datetime, tz: tzinfo) -> str:
+        """The time of day ``value`` is in another timezone: "09:00" / "9:00 AM"."""
+        return format_time(value.astimezone(tz), format="short", locale=self.locale)
+
     def fmt_date(self, value: date | datetime, format: str = "medium") -> str:
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date()

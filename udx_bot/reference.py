@@ -9,7 +9,9 @@ the ground floor, in storage/text.py, and are re-exported here.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -51,6 +53,24 @@ class Department:
 class DepartmentMatch:
     department: Department | None  # the match, or None when nothing is close enough
     closest: tuple[Department, ...]  # suggestions when there is no match
+
+
+@cache
+def _subdivisions() -> dict[str, str]:
+    text = resources.files("udx_bot").joinpath("data", "subdivisions.csv").read_text("utf-8")
+    return {row["city"]: row["subdivision"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def subdivision(city_name: str | None) -> str | None:
+    """The state (or UK nation) of a network city, as the ``holidays`` package names it
+    ("BW", "WI", "WLS"), for its public holidays; None for a city not in
+    udx_bot/data/subdivisions.csv (which lists "Durham County" under its new name "County
+    Durham" too, for the rename on main)."""
+    if not city_name:
+        return None
+    found = _subdivisions()
+    # "Glendale, AZ": a name that carries its state
+    return found.get(city_name) or found.get(re.sub(r",\s*[A-Z]{2}\s*$", "", city_name))
 
 
 def _load(name: str) -> object:

@@ -20,7 +20,7 @@ from storage.locks import Leadership
 from udx_bot import metrics
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
-from udx_bot.usecases import announcements, introductions
+from udx_bot.usecases import announcements, introductions, meetings
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,12 @@ async def announcements_job(services: Services) -> int:
 
 async def housekeeping_job(services: Services) -> None:
     """Expire introduction requests unanswered for 14 days (and tell the requesters, see
-    udx_bot/usecases/introductions.py); forget old update ids; delete
+    udx_bot/usecases/introductions.py); ask "Did you meet?" when due; forget old update ids; delete
     messages delivered more than UDX_OUTBOX_RETENTION_DAYS ago."""
     now = services.clock()
     expired = await services.store.introductions.expire_due(now)
     await introductions.announce_expired(services)
+    await meetings.ask_follow_ups(services)  # "Did you meet?" (udx_bot/usecases/meetings.py)
     pruned = await services.store.updates.prune(now=now)
     retention = timedelta(days=services.settings.outbox_retention_days)
     delivered = await services.store.privacy.prune_sent_messages(before=now - retention)

@@ -8,6 +8,7 @@ Nothing here knows about a platform library.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -210,12 +211,20 @@ class Reply:
                 "placeholder": ms.placeholder,
                 "columns": ms.columns,
             }
+        if self.document is not None:  # an invitation (.ics) queued for the other person
+            doc = self.document
+            data["document"] = {
+                "filename": doc.filename,
+                "mime_type": doc.mime_type,
+                "content": base64.b64encode(doc.content).decode("ascii"),
+            }
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> Reply:
         data = json.loads(raw)
         ms = data.get("multi_select")
+        doc = data.get("document")
         return cls(
             sections=[
                 Section(
@@ -234,6 +243,9 @@ class Reply:
                 columns=ms.get("columns", 3),
             )
             if ms
+            else None,
+            document=Document(doc["filename"], base64.b64decode(doc["content"]), doc["mime_type"])
+            if doc
             else None,
             ephemeral=False,
         )

@@ -2,6 +2,8 @@
 own platform and in their own language, to Accept or Decline. Contact details are shared only
 after Accept; a decline is passed on kindly; unanswered requests expire after 14 days.
 
+After Accept both get "Find a time" (meet.py); a week later "Did you meet?" (followup.py).
+
 Buttons: :class:`~handlers.counterparts.IntroRequest` (under a /find entry), :class:`MeetAccept`
 and :class:`MeetDecline` (``meet:accept|decline:<introduction id>``; buttons sent before read
 ``meet:a|d:…``). Replies to the person pressing come back directly; the other person hears from
@@ -13,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from handlers.counterparts import IntroRequest, profile_lines
-from handlers.introductions import manage
+from handlers.introductions import followup as followup  # its router: handlers/__init__.py
+from handlers.introductions import manage, meet
+from handlers.introductions import outcome as outcome  # its router: handlers/__init__.py
 from storage.introductions import (
     MAX_OPEN,
     AlreadyRequested,
@@ -118,6 +122,13 @@ async def _target(ctx: Context, target_id: int) -> tuple[Participant, Identity]:
             ctx._(
                 "There is no one with the number {number}. Send /find to see the numbers."
             ).format(number=target_id)
+        )
+    if target.paused(ctx.now()) and target.paused_until is not None:
+        raise UserError(
+            ctx._(
+                "{name} has paused introductions until {date}. Send /find for other "
+                "counterparts, or ask again then."
+            ).format(name=target.name, date=ctx.t.fmt_date(target.paused_until))
         )
     identity = delivery_identity(target, await ctx.store.participants.identities(target.id))
     if identity is None:
@@ -380,6 +391,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
                         heading=t._("A first message you could send"),
                     ),
                 ],
+                buttons=[[meet.find_button(t, intro.id)]],
                 ephemeral=False,
             )
         ],
@@ -402,5 +414,6 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
                 heading=ctx._("A first message you could send"),
             ),
         ],
+        buttons=[[meet.find_button(ctx.t, intro.id)]],
         edit=True,
     )

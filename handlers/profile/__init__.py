@@ -7,10 +7,14 @@ showing the profile in view.py.
     /profile sdgs <n> [<n> …]         /profile language de|en
     /profile timezone <Area/City>     /profile digest <weekday> <HH:MM> | off | on
     /profile deliver telegram|slack   /profile name <name>
+    /profile hours 08:00-16:00        (working hours for meeting times)
+    /profile pause 4w | off           (no introductions or follow-ups meanwhile)
 """
 
 from __future__ import annotations
 
+import re
+from datetime import time, timedelta
 from typing import Any
 
 from handlers.profile.fields import (
@@ -61,12 +65,17 @@ _FIELDS = {
     "name": "name",
     "anonymous": "anonymous",
     "anonym": "anonymous",
+    "hours": "hours",
+    "pause": "pause",
+    "pausieren": "pause",
+    "arbeitszeit": "hours",
+    "arbeitszeiten": "hours",
 }
 
 USAGE = N_(
     "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
     "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name> | "
-    "anonymous on|off]"
+    "anonymous on|off | hours <HH:MM>-<HH:MM> | pause <weeks>w|off]"
 )
 
 
@@ -228,6 +237,57 @@ async def _set_anonymous(ctx: Context, value: str) -> str:
     return ctx._("Saved: coordinators' exports show your name again.")
 
 
+async def _set_hours(ctx: Context, value: str) -> str:
+    """Working hours for meeting times (udx_bot/meeting_slots.py): "08:00-16:00"."""
+    start_text, dash, end_text = value.replace("–", "-").partition("-")
+    usage = ctx._(
+        "Usage: /profile hours <from>-<to>, e.g. /profile hours 08:00-16:00 (your local time)."
+    )
+    if not dash:
+        raise UserError(usage)
+    start, end = parse_time(ctx, start_text), parse_time(ctx, end_text)
+    if end - start < MIN_WORK_MINUTES:
+        raise UserError(
+            ctx._(
+                "Your working hours must end at least an hour after they start, on the same "
+                "day (you gave {start} to {end})."
+            ).format(start=start_text.strip(), end=end_text.strip())
+        )
+    await _update(ctx, work_start=start, work_end=end)
+    return ctx._("Saved: I propose meeting times between {start} and {end} your time.").format(
+        start=ctx.t.fmt_time(time(start // 60, start % 60)),
+        end=ctx.t.fmt_time(time(end // 60, end % 60)),
+    )
+
+
+MIN_WORK_MINUTES = 60
+MAX_PAUSE_WEEKS = 52
+_PAUSE_RE = re.compile(r"^(\d{1,3})\s*(w|wk|wks|weeks?|wochen?|d|t|days?|tage?)$")
+
+
+async def _set_pause(ctx: Context, value: str) -> str:
+    """ "4w", "10d" / "10 Tage", or "off": no introduction requests or follow-ups meanwhile."""
+    choice = value.strip().casefold()
+    if choice in ("off", "aus", "ende", "end"):
+        await _update(ctx, paused_until=None)
+        return ctx._("Saved: you are no longer paused; introductions and follow-ups resume.")
+    m = _PAUSE_RE.match(choice)
+    days = int(m.group(1)) * (7 if m.group(2)[0] == "w" else 1) if m else 0
+    if not 1 <= days <= MAX_PAUSE_WEEKS * 7:
+        raise UserError(
+            ctx._(
+                "Usage: /profile pause <weeks>w (or <days>d), at most {weeks} weeks, e.g. "
+                "/profile pause 4w; /profile pause off ends it."
+            ).format(weeks=MAX_PAUSE_WEEKS)
+        )
+    until = ctx.now() + timedelta(days=days)
+    await _update(ctx, paused_until=until)
+    return ctx._(
+        "Saved: paused until {date}. Nobody can ask to be introduced to you, and there are no "
+        "follow-ups until then; /find lists you last. /profile pause off ends it."
+    ).format(date=ctx.t.fmt_date(until))
+
+
 _SETTERS = {
     "city": _set_city,
     "department": _set_department,
@@ -238,4 +298,6 @@ _SETTERS = {
     "deliver": _set_deliver,
     "name": _set_name,
     "anonymous": _set_anonymous,
+    "hours": _set_hours,
+    "pause": _set_pause,
 }

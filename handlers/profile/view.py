@@ -66,6 +66,18 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
                 value=colleague(ctx.t, participant.city_name, participant.department)
             )
         )
+    if participant.work_start is not None and participant.work_end is not None:
+        start, end = participant.work_start, participant.work_end
+        lines.append(
+            ctx._("Working hours: {start}–{end}").format(
+                start=ctx.t.fmt_time(time(start // 60, start % 60)),
+                end=ctx.t.fmt_time(time(end // 60, end % 60)),
+            )
+        )
+    if participant.paused(ctx.now()) and participant.paused_until is not None:
+        lines.append(
+            ctx._("Paused until {date}").format(date=ctx.t.fmt_date(participant.paused_until))
+        )
     if participant.role != "participant":
         role = ctx._("coordinator") if participant.role == "coordinator" else ctx._("admin")
         lines.append(ctx._("Role: {value}").format(value=role))

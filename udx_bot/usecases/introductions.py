@@ -63,12 +63,14 @@ async def suggestion(
     services: Services, reader: Participant, now: datetime, *, exclude: set[int]
 ) -> Participant | None:
     """The best counterpart for ``reader`` as /find ranks them, leaving out ``exclude``, demo
-    profiles and everyone the reader has asked or been asked by before."""
+    profiles, paused people and everyone the reader has asked or been asked by before (above
+    all those either of them called "Not a fit", udx_bot/usecases/meetings.py: never again)."""
     store = services.store
+    exclude = exclude | await store.meetings.not_a_fit(reader.id)
     page = await store.counterparts.rank(await counterpart_query(store, reader), page=0)
     for item in page.items:
         person = item.participant
-        if person.id in exclude or person.is_demo:
+        if person.id in exclude or person.is_demo or person.paused(now):
             continue
         if await store.introductions.between(reader.id, person.id, now):
             continue
