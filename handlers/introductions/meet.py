@@ -85,8 +85,8 @@ async def _mine(ctx: Context, intro_id: int) -> tuple[Introduction, Participant]
     return intro, other
 
 
-def _place(other: Participant) -> str:
-    return other.city_name or other.name
+def _place(t: Translator, other: Participant) -> str:
+    return t.city(other.city_name) or other.name
 
 
 def slot_line(t: Translator, start: datetime, other: Participant, other_zone: ZoneInfo) -> str:
@@ -96,7 +96,7 @@ def slot_line(t: Translator, start: datetime, other: Participant, other_zone: Zo
     else:
         theirs = t.fmt_day_time(start, other_zone)
     return t._("{when} your time · {time} in {place}").format(
-        when=t.fmt_day_time(start), time=theirs, place=_place(other)
+        when=t.fmt_day_time(start), time=theirs, place=_place(t, other)
     )
 
 

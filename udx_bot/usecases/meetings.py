@@ -121,7 +121,7 @@ def ask_message(
     else:
         text = t._("You were introduced to {name} ({place}) on {date}. Did you meet?").format(
             name=other.name,
-            place=other.city_name or "",
+            place=t.city(other.city_name),
             date=t.fmt_date(intro.decided_at or intro.created_at),
         )
     return Reply(

@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = "0010_meetings"
-down_revision: str | None = "0007_anonymous"
+down_revision: str | None = "0008_city_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
