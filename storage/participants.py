@@ -66,6 +66,7 @@ class Participant:
     member_since: datetime | None = None  # None: a stranger (see udx_bot.admission)
     removed_at: datetime | None = None
     anonymous: bool = False  # exports name them by city and department only
+    translate: bool = True  # notes in the other language shown translated (/profile translate)
 
     @property
     def member(self) -> bool:
@@ -336,7 +337,7 @@ class ParticipantRepository:
 
     async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
-        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous)."""
+        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous, translate)."""
         async with self.db.write() as conn:
             if values:
                 await conn.execute(

@@ -13,6 +13,7 @@ from storage.introductions import IntroductionRepository
 from storage.linking import LinkRepository
 from storage.membership import MembershipRepository
 from storage.migrate import upgrade
+from storage.note_translations import NoteTranslationRepository
 from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
@@ -39,6 +40,7 @@ class Store:
         self.counterparts = CounterpartRepository(db)
         self.introductions = IntroductionRepository(db)
         self.notes = NoteRepository(db)
+        self.note_translations = NoteTranslationRepository(db)
         self.announcements = AnnouncementRepository(db)
         self.reports = ReportRepository(db)
         self.exports = ExportRepository(db)

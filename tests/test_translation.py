@@ -1,0 +1,160 @@
+"""Machine translation of notes (udx_bot/translation) against a fake LibreTranslate on
+127.0.0.1: stored in the background, indexed for /search, failures retried later, glossary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage import Store
+from storage.notes import Note
+from tests.fakes.libretranslate import FakeLibreTranslate
+from tests.notes_support import member
+from tests.support import FakeClock
+from udx_bot.app import build_router
+from udx_bot.config import ConfigError, Settings
+from udx_bot.context import Services
+from udx_bot.scheduler import translations_job
+from udx_bot.translation import glossary, text_hash
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeLibreTranslate]:
+    async with FakeLibreTranslate(api_key="k3y") as server:
+        yield server
+
+
+def translating(store: Store, clock: FakeClock, url: str) -> Services:
+    settings = Settings(translate="libretranslate", translate_url=url, translate_api_key="k3y")
+    return Services(settings=settings, store=store, router=build_router(), clock=clock)
+
+
+@pytest.fixture
+async def tr_services(
+    any_store: Store, clock: FakeClock, fake: FakeLibreTranslate
+) -> AsyncIterator[Services]:
+    services = translating(any_store, clock, fake.url)
+    yield services
+    assert services.translation is not None
+    await services.translation.close()
+
+
+async def search(services: Services, words: str) -> list[Note]:
+    return await services.store.note_translations.attach(await services.store.notes.search(words))
+
+
+async def get(services: Services, note_id: int) -> Note:
+    note = await services.store.notes.get(note_id)
+    assert note is not None
+    return (await services.store.note_translations.attach([note]))[0]
+
+
+async def translate_all(services: Services) -> None:
+    """Run the scheduler's job until nothing is left (the demo notes come first)."""
+    for _ in range(50):
+        if not await services.store.note_translations.pending(limit=1):
+            return
+        before = len(await services.store.note_translations.pending(limit=1000))
+        await translations_job(services)
+        if len(await services.store.note_translations.pending(limit=1000)) == before:
+            return  # the service failed: nothing more this time
+
+
+async def test_settings_parse_and_refuse_in_one_line() -> None:
+    assert Settings.from_env({}).translate == "off"
+    s = Settings.from_env(
+        {"UDX_TRANSLATE": "LibreTranslate", "UDX_TRANSLATE_URL": "http://lt:5000"}
+    )
+    assert (s.translate, s.translate_url) == ("libretranslate", "http://lt:5000")
+    for env, message in [
+        ({"UDX_TRANSLATE": "google"}, "UDX_TRANSLATE must be one of off, libretranslate, deepl"),
+        ({"UDX_TRANSLATE": "libretranslate"}, "UDX_TRANSLATE_URL must be set"),
+        ({"UDX_TRANSLATE": "libretranslate", "UDX_TRANSLATE_URL": "lt:5000"}, "http(s) URL"),
+        ({"UDX_TRANSLATE": "deepl"}, "DEEPL_API_KEY must be set with UDX_TRANSLATE=deepl"),
+    ]:
+        with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            Settings.from_env(env)
+    keyed = Settings.from_env({"UDX_TRANSLATE": "deepl", "DEEPL_API_KEY": "secret-key"})
+    assert keyed.redact("key secret-key") == "key ***"
+
+
+async def test_saved_note_is_translated_in_the_background_and_found_in_both_languages(
+    tr_services: Services, fake: FakeLibreTranslate
+) -> None:
+    de = await member(tr_services, "2", language="de", city="Esslingen am Neckar")
+    answer = await de.send("/notiz Wir haben Radwege verglichen")
+    assert "Als Notiz #" in answer
+    assert not [p for p, _ in fake.requests]  # the reply did not wait for the service
+    await translate_all(tr_services)
+    found = await search(tr_services, "cycle paths compared")
+    assert [n.text for n in found] == ["Wir haben Radwege verglichen"]
+    note = found[0]
+    assert note.translation is not None
+    assert note.translation.text == "we have cycle paths compared"
+    assert (note.translation.source_language, note.translation.target_language) == ("de", "en")
+    assert note.translation.text_hash == text_hash(note.text, "libretranslate")
+    assert [n.id for n in await search(tr_services, "Radwege")] == [note.id]
+    # an edit forgets the old translation (and its words) and the job makes a new one
+    await de.send(f"/note edit {note.id} Wir haben Bäume gepflanzt")
+    assert await search(tr_services, "cycle paths") == []
+    await translate_all(tr_services)
+    edited = await get(tr_services, note.id)
+    assert edited.translation is not None
+    assert edited.translation.text == "we have trees planted"
+    assert [n.id for n in await search(tr_services, "trees planted")] == [note.id]
+
+
+async def test_service_down_keeps_the_note_and_retries_later_logging_once(
+    tr_services: Services, fake: FakeLibreTranslate, caplog: pytest.LogCaptureFixture
+) -> None:
+    await translate_all(tr_services)  # the demo notes
+    en = await member(tr_services, "1")
+    fake.fail = 503
+    caplog.set_level(logging.INFO, logger="udx_bot.translation.job")
+    answer = await en.send("/note We planted trees with the flood meadow")
+    assert "Saved as note #" in answer
+    for status in (503, 429):
+        fake.fail = status
+        await translations_job(tr_services)
+        await translations_job(tr_services)
+    note = (await search(tr_services, "flood meadow"))[0]
+    assert note.translation is None
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "will retry" in warnings[0].getMessage()
+    assert "flood" not in caplog.text  # never the note's text
+    fake.fail = None
+    await translations_job(tr_services)
+    again = await get(tr_services, note.id)
+    assert again.translation is not None
+    assert "Hochwasser" in again.translation.text
+    assert "available again" in caplog.text
+
+
+async def test_glossary_terms_are_protected_and_replaced(
+    tr_services: Services, fake: FakeLibreTranslate
+) -> None:
+    await translate_all(tr_services)
+    de = await member(tr_services, "2", language="de")
+    await de.send("/note Die Schwammstadt mit der Klimaschutzmanager/in aus Sheboygan geplant")
+    fake.requests.clear()
+    await translate_all(tr_services)
+    sent = " ".join(str(body.get("q")) for path, body in fake.requests if path == "/translate")
+    assert "Schwammstadt" not in sent and "Klimaschutzmanager" not in sent
+    note = (await search(tr_services, "Schwammstadt"))[0]
+    assert note.translation is not None
+    assert note.translation.text == (
+        "the sponge city with der climate protection manager aus Sheboygan planned"
+    )
+    assert glossary.restore(glossary.protect("Mobilität und Verkehr", "de"), "en") != ""
+
+
+async def test_nothing_is_sent_when_translation_is_off(
+    any_services: Services, fake: FakeLibreTranslate
+) -> None:
+    assert any_services.translation is None
+    en = await member(any_services, "1")
+    await en.send("/note We planted trees")
+    await translations_job(any_services)
+    assert fake.requests == []
