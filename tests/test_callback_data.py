@@ -16,7 +16,7 @@ from handlers.home import SHOW, Overview, Shortcut
 from handlers.introductions import MeetAccept, MeetAsk, MeetDecline, MeetNotNow
 from handlers.introductions.manage import IntroWithdraw
 from handlers.membership import MemberApprove, MemberDecline
-from handlers.notes.buttons import NoteDelete, NoteKeep, NotePage, NoteSearchPage
+from handlers.notes.buttons import NoteDelete, NoteKeep, NoteOriginal, NotePage, NoteSearchPage
 from handlers.onboarding.buttons import (
     ObCities,
     ObCity,
@@ -44,6 +44,7 @@ SAMPLES: list[CallbackData] = [
     NoteSearchPage(2, "heat action: plan"),
     NoteDelete(42),
     NoteKeep(42),
+    NoteOriginal(42),
     FindPage(0),
     FindPage(99, "youth_council", tuple(range(1, 18)), 123_456),
     IntroRequest(7),

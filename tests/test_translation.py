@@ -158,3 +158,64 @@ async def test_nothing_is_sent_when_translation_is_off(
     await en.send("/note We planted trees")
     await translations_job(any_services)
     assert fake.requests == []
+
+
+async def test_german_note_is_shown_translated_to_an_english_reader_with_show_original(
+    tr_services: Services,
+) -> None:
+    await translate_all(tr_services)
+    de = await member(tr_services, "2", language="de", name="Anna")
+    await de.send("/notiz Wir haben Radwege verglichen")
+    await translate_all(tr_services)
+    (note,) = await search(tr_services, "Radwege verglichen")
+    en = await member(tr_services, "1", language="en")
+    for command in ("/search cycle paths", "/notes", f"/note show {note.id}"):
+        answer = await en.send(command)
+        assert "we have cycle paths compared" in answer, command
+        assert "(automatically translated from German)" in answer, command
+        assert "Wir haben Radwege verglichen" not in answer, command
+    button = answer.button(f"Show original #{note.id}")
+    original = await en.press(button)
+    assert "Wir haben Radwege verglichen" in original
+    assert "automatically translated" not in original
+    # the author always sees their own text, in /notes and /search
+    for command in ("/notes", "/suche Radwege"):
+        mine = await de.send(command)
+        assert "Wir haben Radwege verglichen" in mine and "automatisch übersetzt" not in mine
+    # a German reader sees the German original too (the translation is into English)
+    other_de = await member(tr_services, "3", language="de")
+    assert "Wir haben Radwege verglichen" in await other_de.send("/suche cycle paths")
+
+
+async def test_english_note_is_shown_translated_to_a_german_reader(
+    tr_services: Services,
+) -> None:
+    await translate_all(tr_services)
+    en = await member(tr_services, "1", language="en")
+    await en.send("/note the flood meadow")
+    await translate_all(tr_services)
+    de = await member(tr_services, "2", language="de")
+    answer = await de.send("/suche Hochwasser")
+    assert "die Hochwasser Wiese" in answer
+    assert "(automatisch aus dem Englischen übersetzt)" in answer
+    (note,) = await search(tr_services, "Hochwasser")
+    assert "the flood meadow" in await de.press(answer.button(f"Original zeigen #{note.id}"))
+
+
+async def test_profile_translate_off_shows_originals(tr_services: Services) -> None:
+    await translate_all(tr_services)
+    de = await member(tr_services, "2", language="de")
+    await de.send("/notiz Wir haben Radwege verglichen")
+    await translate_all(tr_services)
+    en = await member(tr_services, "1", language="en")
+    assert "Saved: notes are shown to you as their authors wrote them." in await en.send(
+        "/profile translate off"
+    )
+    answer = await en.send("/search cycle paths")  # still found by the translated words
+    assert "Wir haben Radwege verglichen" in answer and "automatically" not in answer
+    assert "not translated" in await en.send("/profile")
+    assert "Usage: /profile translate on|off" in await en.send("/profile translate maybe")
+    assert "Verwendung: /profil übersetzen an|aus" in await de.send("/profil übersetzen vielleicht")
+    assert "maschinell übersetzt" in await de.send("/profil übersetzen an")
+    assert "machine-translated" in await en.send("/profile translate on")
+    assert "automatically translated from German" in await en.send("/search cycle paths")

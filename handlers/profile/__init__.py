@@ -61,12 +61,18 @@ _FIELDS = {
     "name": "name",
     "anonymous": "anonymous",
     "anonym": "anonymous",
+    "translate": "translate",
+    "translation": "translate",
+    "übersetzen": "translate",
+    "uebersetzen": "translate",
+    "übersetzung": "translate",
+    "uebersetzung": "translate",
 }
 
 USAGE = N_(
     "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
     "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name> | "
-    "anonymous on|off]"
+    "anonymous on|off | translate on|off]"
 )
 
 
@@ -228,6 +234,20 @@ async def _set_anonymous(ctx: Context, value: str) -> str:
     return ctx._("Saved: coordinators' exports show your name again.")
 
 
+async def _set_translate(ctx: Context, value: str) -> str:
+    choice = value.casefold()
+    if choice not in ("on", "an", "ein", "off", "aus"):
+        raise UserError(ctx._("Usage: /profile translate on|off"))
+    translate = choice in ("on", "an", "ein")
+    await _update(ctx, translate=translate)
+    if translate:
+        return ctx._(
+            "Saved: notes written in the other language are shown to you machine-translated, "
+            "with a button for the original."
+        )
+    return ctx._("Saved: notes are shown to you as their authors wrote them.")
+
+
 _SETTERS = {
     "city": _set_city,
     "department": _set_department,
@@ -238,4 +258,5 @@ _SETTERS = {
     "deliver": _set_deliver,
     "name": _set_name,
     "anonymous": _set_anonymous,
+    "translate": _set_translate,
 }

@@ -62,6 +62,8 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
                 value=colleague(ctx.t, participant.city_name, participant.department)
             )
         )
+    if not participant.translate:
+        lines.append(ctx._("Notes in the other language: shown as written (not translated)"))
     if participant.role != "participant":
         role = ctx._("coordinator") if participant.role == "coordinator" else ctx._("admin")
         lines.append(ctx._("Role: {value}").format(value=role))
