@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.support import FakeClock
 from udx_bot.app import build_router
 from udx_bot.config import ConfigError, Settings
 from udx_bot.context import Services
+from udx_bot.digest import build_digest
 from udx_bot.scheduler import translations_job
 from udx_bot.translation import glossary, text_hash
 
@@ -219,3 +221,33 @@ async def test_profile_translate_off_shows_originals(tr_services: Services) -> N
     assert "maschinell übersetzt" in await de.send("/profil übersetzen an")
     assert "machine-translated" in await en.send("/profile translate on")
     assert "automatically translated from German" in await en.send("/search cycle paths")
+
+
+async def test_digest_shows_the_note_translated_with_a_marker(
+    tr_services: Services, clock: FakeClock
+) -> None:
+    await translate_all(tr_services)
+    de = await member(tr_services, "2", language="de")
+    await de.send("/notiz Wir haben Radwege verglichen")
+    await translate_all(tr_services)
+    (note,) = await search(tr_services, "Radwege")
+    for user, language, expected, marker in [
+        ("1", "en", "we have cycle paths compared", "(automatically translated from German; "),
+        ("3", "de", "Wir haben Radwege verglichen", None),
+    ]:
+        await member(tr_services, user, language=language)
+        reader = await tr_services.store.participants.by_identity("telegram", user)
+        assert reader is not None
+        replies = await build_digest(
+            tr_services,
+            reader,
+            since=clock() - timedelta(days=7),
+            until=clock() + timedelta(hours=1),
+        )
+        assert replies is not None
+        text = "\n".join(s.text for r in replies for s in r.sections)
+        assert expected in text
+        if marker:
+            assert marker + f"the original: /note show {note.id})" in text
+        else:
+            assert "aus dem Deutschen übersetzt" not in text
