@@ -11,6 +11,7 @@ import pytest
 
 from storage import Store
 from storage.notes import Note
+from tests.fakes.deepl_api import FakeDeepL
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.notes_support import member
 from tests.support import FakeClock
@@ -251,3 +252,40 @@ async def test_digest_shows_the_note_translated_with_a_marker(
             assert marker + f"the original: /note show {note.id})" in text
         else:
             assert "aus dem Deutschen übersetzt" not in text
+
+
+async def test_deepl_backend_through_the_official_client(store: Store, clock: FakeClock) -> None:
+    async with FakeDeepL("dl-key") as fake:
+        settings = Settings(translate="deepl", deepl_api_key="dl-key", deepl_server_url=fake.url)
+        services = Services(settings=settings, store=store, router=build_router(), clock=clock)
+        assert services.translation is not None and services.translation.name == "deepl"
+        assert await services.translation.translate(["Wir haben Radwege"], "de", "en") == [
+            "we have cycle paths"
+        ]
+        assert fake.requests[-1]["target_lang"] == "EN-GB"
+        de = await member(services, "2", language="de")
+        await de.send("/notiz Die Schwammstadt geplant")
+        await translate_all(services)
+        (note,) = await search(services, "sponge city")
+        assert note.translation is not None and note.translation.backend == "deepl"
+        assert note.translation.text == "the sponge city planned"
+        await services.close()
+
+
+async def test_mydata_includes_the_translation_and_forget_erases_it(
+    tr_services: Services,
+) -> None:
+    await translate_all(tr_services)
+    de = await member(tr_services, "2", language="de")
+    await de.send("/notiz Wir haben Radwege verglichen")
+    await translate_all(tr_services)
+    (note,) = await search(tr_services, "Radwege")
+    author = await tr_services.store.participants.by_identity("telegram", "2")
+    assert author is not None
+    exported = await tr_services.store.privacy.export(author.id)
+    (mine,) = [n for n in exported["notes"] if n["id"] == note.id]
+    assert mine["translation"]["text"] == "we have cycle paths compared"
+    assert (mine["translation"]["language"], mine["translation"]["by"]) == ("en", "libretranslate")
+    assert await tr_services.store.privacy.erase(author.id)
+    assert await tr_services.store.note_translations.get(note.id) is None
+    assert await search(tr_services, "cycle paths compared") == []
