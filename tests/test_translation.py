@@ -20,7 +20,9 @@ from udx_bot.config import ConfigError, Settings
 from udx_bot.context import Services
 from udx_bot.digest import build_digest
 from udx_bot.scheduler import translations_job
-from udx_bot.translation import glossary, text_hash
+from udx_bot.translation import TranslationError, glossary, text_hash
+from udx_bot.translation.job import TranslationState, translate_pending
+from udx_bot.translation.libretranslate import LibreTranslate
 
 
 @pytest.fixture
@@ -289,3 +291,42 @@ async def test_mydata_includes_the_translation_and_forget_erases_it(
     assert await tr_services.store.privacy.erase(author.id)
     assert await tr_services.store.note_translations.get(note.id) is None
     assert await search(tr_services, "cycle paths compared") == []
+
+
+async def test_a_slow_service_is_given_up_on_and_the_note_translated_later(
+    tr_services: Services, fake: FakeLibreTranslate
+) -> None:
+    await translate_all(tr_services)
+    en = await member(tr_services, "1")
+    fake.delay = 5.0
+    assert "Saved as note #" in await en.send("/note the flood meadow")
+    backend = LibreTranslate(fake.url, api_key="k3y", timeout_s=0.2)
+    state = TranslationState()
+    try:
+        assert await translate_pending(tr_services.store, backend, tr_services.clock, state) == 0
+        assert state.down
+        fake.delay = 0.0
+        assert await translate_pending(tr_services.store, backend, tr_services.clock, state) == 1
+        assert not state.down
+    finally:
+        await backend.close()
+    (note,) = await search(tr_services, "Hochwasser Wiese")
+    assert note.text == "the flood meadow"
+
+
+async def test_libretranslate_api_key_is_sent_and_a_wrong_one_is_a_failure(
+    fake: FakeLibreTranslate,
+) -> None:
+    good = LibreTranslate(fake.url, api_key="k3y")
+    bad = LibreTranslate(fake.url + "/", api_key="wrong")
+    try:
+        assert await good.translate(["wir haben", "die Stadt"], "de", "en") == [
+            "we have",
+            "the town",
+        ]
+        assert await good.detect("Wir haben Radwege") == "de"
+        with pytest.raises(TranslationError, match="HTTP 403"):
+            await bad.translate(["wir haben"], "de", "en")
+    finally:
+        await good.close()
+        await bad.close()

@@ -10,22 +10,27 @@ import aiohttp
 
 from udx_bot.translation import TranslationError
 
-TIMEOUT_S = 20.0
+TIMEOUT_S = 20.0  # a slower answer counts as a failure: the next run of the job tries again
 
 
 class LibreTranslate:
     name = "libretranslate"
 
-    def __init__(self, url: str, *, api_key: str | None = None) -> None:
+    def __init__(
+        self, url: str, *, api_key: str | None = None, timeout_s: float = TIMEOUT_S
+    ) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
+        self.timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
 
     async def _post(self, path: str, payload: dict[str, Any]) -> Any:
         if self.api_key:
             payload = {**payload, "api_key": self.api_key}
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s)
+            )
         try:
             async with self._session.post(f"{self.url}{path}", json=payload) as response:
                 if response.status != 200:
