@@ -330,3 +330,18 @@ async def test_libretranslate_api_key_is_sent_and_a_wrong_one_is_a_failure(
     finally:
         await good.close()
         await bad.close()
+
+
+async def test_announcement_in_one_language_is_previewed_and_sent_translated(
+    tr_services: Services, fake: FakeLibreTranslate
+) -> None:
+    de = await member(tr_services, "900", language="de", role="coordinator")
+    preview = await de.send("/announce all Wir haben die Schwammstadt geplant")
+    assert "Wir haben die Schwammstadt geplant" in preview
+    assert "we have the sponge city planned" in preview
+    assert "(automatically translated from German)" in preview
+    assert "maschinell übersetzt" in preview
+    fake.fail = 503  # down: the announcement goes as written
+    en = await member(tr_services, "901", language="en", role="coordinator")
+    preview = await en.send("/announce all We planted trees")
+    assert "We planted trees" in preview and "automatisch" not in preview
