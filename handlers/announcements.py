@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from udx_bot.announcements import USAGE, Subcommand, parse_draft, subcommand
 from udx_bot.callback_data import CallbackData
 from udx_bot.context import Context, UserError
-from udx_bot.i18n import N_
+from udx_bot.i18n import N_, Translator
 from udx_bot.router import Router
+from udx_bot.translation import TranslationError, glossary, other_language
 from udx_bot.typed import is_row_id
 from udx_bot.types import Button, Reply, Section
 from udx_bot.usecases import announcements as use
@@ -69,6 +70,7 @@ async def announce(ctx: Context) -> Reply:
     cities = await ctx.store.cities.all()
     city_names = {c.id: ctx.t.city(c.name) for c in cities}
     draft = parse_draft(args, ctx.t, cities, now=ctx.now(), tz=ctx.t.tz)
+    translated = await _translate_draft(ctx, draft)
     audience_text = draft.audience.describe(ctx.t, city_names)
     preview = await use.preview(
         ctx.store,
@@ -94,6 +96,13 @@ async def announce(ctx: Context) -> Reply:
         lines.append(ctx._("Goes out on {when}.").format(when=ctx.t.fmt_when(draft.scheduled_at)))
     if len(draft.texts) == 2:
         lines.append(ctx._("Everyone receives the text in their language (German or English)."))
+        if translated:
+            lines.append(
+                ctx._(
+                    "The other language's version is machine-translated: to change it, send "
+                    "/announce again with both texts (de: … en: …)."
+                )
+            )
     else:
         lines.append(ctx._("Everyone receives this text as written."))
     # every version the message has, the reader's own first, each as its readers see it
@@ -116,6 +125,30 @@ async def announce(ctx: Context) -> Reply:
             ]
         ],
     )
+
+
+_FROM = {
+    "de": N_("(automatically translated from German)"),
+    "en": N_("(automatically translated from English)"),
+}
+
+
+async def _translate_draft(ctx: Context, draft: use.Draft) -> bool:
+    """A text in one language only gets the other language's version by machine translation
+    (glossary applied, marked as translated), when translation is configured; True if it did.
+    The service failing leaves the draft as written."""
+    backend = ctx.services.translation
+    if backend is None or len(draft.texts) != 1:
+        return False
+    ((source, text),) = draft.texts.items()
+    target = other_language(source)
+    try:
+        (done,) = await backend.translate([glossary.protect(text, source)], source, target)
+    except TranslationError:
+        return False
+    marker = Translator(target)._(_FROM[source])
+    draft.texts[target] = f"{glossary.restore(done, target)}\n\n{marker}"
+    return True
 
 
 @router.callback(SendDraft, role="coordinator")

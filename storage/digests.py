@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from storage.engine import Database
+from storage.notes import NoteTranslation
 from storage.participants import members_only
 from storage.sql import insert
 from storage.tables import (
@@ -21,6 +22,7 @@ from storage.tables import (
     introductions,
     note_cities,
     note_sdgs,
+    note_translations,
     notes,
     participants,
     partnerships,
@@ -137,6 +139,7 @@ class DigestNote:
     created_at: datetime
     sdgs: tuple[int, ...]
     tagged_city_ids: tuple[int, ...]
+    translation: NoteTranslation | None = None  # into the other language (udx_bot/translation)
 
 
 @dataclass(frozen=True)
@@ -191,11 +194,17 @@ class DigestReadRepository:
                         notes.c.department,
                         notes.c.text,
                         notes.c.created_at,
+                        note_translations.c.text_hash,
+                        note_translations.c.backend,
+                        note_translations.c.source_language,
+                        note_translations.c.target_language,
+                        note_translations.c.text,
+                        note_translations.c.created_at,
                     )
                     .select_from(
-                        notes.join(participants, participants.c.id == notes.c.author_id).outerjoin(
-                            cities, cities.c.id == notes.c.city_id
-                        )
+                        notes.join(participants, participants.c.id == notes.c.author_id)
+                        .outerjoin(cities, cities.c.id == notes.c.city_id)
+                        .outerjoin(note_translations, note_translations.c.note_id == notes.c.id)
                     )
                     .where(notes.c.created_at >= since, notes.c.created_at < until)
                     .order_by(notes.c.created_at.desc(), notes.c.id.desc())
@@ -279,6 +288,7 @@ class DigestReadRepository:
                     row[7],
                     tuple(sorted(sdgs.get(row[0], ()))),
                     tuple(tagged.get(row[0], ())),
+                    NoteTranslation(*row[8:14]) if row[8] is not None else None,
                 )
                 for row in note_rows
             ],

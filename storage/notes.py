@@ -29,7 +29,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.note_search import matching_ids, search_text
-from storage.tables import cities, note_cities, note_sdgs, notes, participants
+from storage.tables import (
+    cities,
+    note_cities,
+    note_sdgs,
+    note_translations,
+    notes,
+    participants,
+)
+
+
+@dataclass(frozen=True)
+class NoteTranslation:
+    """A note's machine translation (storage/note_translations.py keeps them)."""
+
+    text_hash: str  # of the original text and the backend (udx_bot.translation.text_hash)
+    backend: str
+    source_language: str
+    target_language: str
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,8 @@ class Note:
     sdgs: tuple[int, ...] = ()
     tagged_city_ids: tuple[int, ...] = ()
     tagged_cities: tuple[str, ...] = ()  # names, in the order of tagged_city_ids
+    # into the other language, once made; listings attach it (NoteTranslationRepository.attach)
+    translation: NoteTranslation | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +135,10 @@ class NoteRepository:
             )
             if result.rowcount == 0:
                 return None
+            # the old translation goes with the old text (the job makes a new one)
+            await conn.execute(
+                delete(note_translations).where(note_translations.c.note_id == note_id)
+            )
             await conn.execute(delete(note_sdgs).where(note_sdgs.c.note_id == note_id))
             await conn.execute(delete(note_cities).where(note_cities.c.note_id == note_id))
             await _set_tags(conn, note_id, sdgs, city_ids)

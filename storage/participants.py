@@ -74,6 +74,8 @@ class Participant:
     def paused(self, now: datetime) -> bool:
         return self.paused_until is not None and now < self.paused_until
 
+    translate: bool = True  # notes in the other language shown translated (/profile translate)
+
     @property
     def member(self) -> bool:
         """A member of the network (demo profiles show how members look)."""
@@ -386,7 +388,7 @@ class ParticipantRepository:
     async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
         digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous, work_start,
-        work_end, paused_until)."""
+        work_end, paused_until, translate)."""
         async with self.db.write() as conn:
             if values:
                 await conn.execute(

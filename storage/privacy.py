@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.introductions import involving
-from storage.notes import authored
+from storage.note_translations import load_translations
+from storage.notes import NoteTranslation, authored
 from storage.participants import load_participants
 from storage.tables import (
     announcements,
@@ -95,6 +96,8 @@ class PrivacyRepository:
                     .order_by(identities.c.id)
                 )
             ]
+            mine = await authored(conn, participant_id)
+            translations = await load_translations(conn, [n.id for n in mine])
             exported_notes = [
                 {
                     "id": note.id,
@@ -105,8 +108,9 @@ class PrivacyRepository:
                     "tagged_cities": list(note.tagged_cities),
                     "created_at": _jsonable(note.created_at),
                     "updated_at": _jsonable(note.updated_at),
+                    **_translation(translations.get(note.id)),
                 }
-                for note in await authored(conn, participant_id)
+                for note in mine
             ]
             exported_intros = [
                 {
@@ -291,6 +295,9 @@ class PrivacyRepository:
             # digests queued before their subjects were recorded (revision 0005): found by
             # their text, which quotes a note's beginning (its first QUOTED_PREFIX characters)
             quoted = [person.name, *[n.text[:QUOTED_PREFIX] for n in notes_of]]
+            # ... or its machine translation's beginning (a reader of the other language's)
+            translated = await load_translations(conn, [n.id for n in notes_of])
+            quoted += [t.text[:QUOTED_PREFIX] for t in translated.values()]
             await _delete_digests_quoting(conn, quoted)
             await conn.execute(
                 delete(announcements).where(announcements.c.author_id == participant_id)
@@ -312,6 +319,21 @@ class PrivacyRepository:
                 delete(outbox).where(outbox.c.status == "sent", outbox.c.sent_at < before)
             )
         return int(result.rowcount or 0)
+
+
+def _translation(translation: NoteTranslation | None) -> dict[str, Any]:
+    """A note's machine translation as /mydata shows it (none: nothing)."""
+    if translation is None:
+        return {}
+    return {
+        "translation": {
+            "language": translation.target_language,
+            "from": translation.source_language,
+            "text": translation.text,
+            "by": translation.backend,
+            "created_at": _jsonable(translation.created_at),
+        }
+    }
 
 
 async def _delete_digests_quoting(conn: AsyncConnection, texts: list[str]) -> None:

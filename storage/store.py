@@ -14,6 +14,7 @@ from storage.linking import LinkRepository
 from storage.meetings import MeetingRepository
 from storage.membership import MembershipRepository
 from storage.migrate import upgrade
+from storage.note_translations import NoteTranslationRepository
 from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
@@ -41,6 +42,7 @@ class Store:
         self.introductions = IntroductionRepository(db)
         self.meetings = MeetingRepository(db)
         self.notes = NoteRepository(db)
+        self.note_translations = NoteTranslationRepository(db)
         self.announcements = AnnouncementRepository(db)
         self.reports = ReportRepository(db)
         self.exports = ExportRepository(db)

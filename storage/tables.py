@@ -131,6 +131,8 @@ participants = Table(
     Column("work_end", Integer),
     # no new introduction requests or follow-ups until then (/profile pause 4w)
     Column("paused_until", UTCDateTime),
+    # notes in the other language are shown machine-translated (/profile translate off|on)
+    Column("translate", Boolean, nullable=False, server_default=text("true")),
     CheckConstraint("role in ('participant', 'coordinator', 'admin')", name="role"),
 )
 Index("ix_participants_city", participants.c.city_id)
@@ -206,6 +208,20 @@ Index("ix_notes_created_at", notes.c.created_at)
 Index("ix_notes_department_created", notes.c.department, notes.c.created_at)
 Index("ix_notes_author", notes.c.author_id)
 Index("ix_notes_city_created", notes.c.city_id, notes.c.created_at)
+
+# a note's machine translation into the network's other language (udx_bot/translation), keyed
+# by a hash of the original text and the backend: an edit deletes it, the next job remakes it
+note_translations = Table(
+    "note_translations",
+    metadata,
+    Column("note_id", ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True, nullable=False),
+    Column("text_hash", String(64), nullable=False),
+    Column("backend", String(32), nullable=False),
+    Column("source_language", String(2), nullable=False),
+    Column("target_language", String(2), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
 
 note_sdgs = Table(
     "note_sdgs",

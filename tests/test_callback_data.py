@@ -18,7 +18,7 @@ from handlers.introductions.manage import IntroWithdraw
 from handlers.introductions.meet import MeetFind, MeetSlot
 from handlers.introductions.outcome import MeetNoteSave
 from handlers.membership import MemberApprove, MemberDecline
-from handlers.notes.buttons import NoteDelete, NoteKeep, NotePage, NoteSearchPage
+from handlers.notes.buttons import NoteDelete, NoteKeep, NoteOriginal, NotePage, NoteSearchPage
 from handlers.onboarding.buttons import (
     ObCities,
     ObCity,
@@ -47,6 +47,7 @@ SAMPLES: list[CallbackData] = [
     NoteSearchPage(2, "heat action: plan"),
     NoteDelete(42),
     NoteKeep(42),
+    NoteOriginal(42),
     FindPage(0),
     FindPage(99, "youth_council", tuple(range(1, 18)), 123_456),
     IntroRequest(7),

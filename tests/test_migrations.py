@@ -40,7 +40,7 @@ async def _filled_at_0001(url: str, schema: str | None = None) -> dict[str, int]
 # tables a later revision creates: not there at 0001, empty after the upgrade
 LATER_TABLES = (
     "outbox_subjects", "invitations", "membership_requests", "meetings", "meeting_answers",
-    "meeting_notes",
+    "meeting_notes", "note_translations",
 )  # fmt: skip
 
 

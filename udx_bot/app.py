@@ -54,7 +54,7 @@ async def running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
     try:
         yield services
     finally:
-        await services.store.close()
+        await services.close()
 
 
 @asynccontextmanager

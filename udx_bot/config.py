@@ -22,6 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 REGISTRATION_MODES = ("invite", "approval", "open")
 MAX_CONCURRENT = 1024  # UDX_CONCURRENT_UPDATES at most
+TRANSLATE_BACKENDS = ("off", "libretranslate", "deepl")
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -65,6 +66,12 @@ class Settings:
     registration: str = "open"
     slack_require_invite: bool = False  # UDX_SLACK_REQUIRE_INVITE=1
     telegram_bot_username: str | None = None  # for invitation links; the bot's own once running
+    # machine translation of notes (udx_bot/translation): UDX_TRANSLATE, off by default
+    translate: str = "off"
+    translate_url: str | None = None  # UDX_TRANSLATE_URL: the LibreTranslate server
+    translate_api_key: str | None = None  # UDX_TRANSLATE_API_KEY: LibreTranslate's, optional
+    deepl_api_key: str | None = None  # DEEPL_API_KEY
+    deepl_server_url: str | None = None  # DEEPL_SERVER_URL: DeepL's own unless set
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -171,6 +178,21 @@ class Settings:
                     f"got {concurrent_raw!r}"
                 )
             concurrent = int(concurrent_raw)
+        translate = (get("UDX_TRANSLATE") or "off").lower()
+        if translate not in TRANSLATE_BACKENDS:
+            raise ConfigError(
+                f"UDX_TRANSLATE must be one of {', '.join(TRANSLATE_BACKENDS)}, got {translate!r}"
+            )
+        translate_url = get("UDX_TRANSLATE_URL")
+        if translate == "libretranslate" and translate_url is None:
+            raise ConfigError("UDX_TRANSLATE_URL must be set with UDX_TRANSLATE=libretranslate")
+        if translate_url is not None:
+            _require_url("UDX_TRANSLATE_URL", translate_url)
+        if translate == "deepl" and get("DEEPL_API_KEY") is None:
+            raise ConfigError("DEEPL_API_KEY must be set with UDX_TRANSLATE=deepl")
+        deepl_server = get("DEEPL_SERVER_URL")
+        if deepl_server is not None:
+            _require_url("DEEPL_SERVER_URL", deepl_server)
 
         return cls(
             database_url=database_url,
@@ -201,6 +223,11 @@ class Settings:
             registration=registration,
             slack_require_invite=require_invite in ("1", "true", "yes"),
             telegram_bot_username=bot_username,
+            translate=translate,
+            translate_url=translate_url,
+            translate_api_key=get("UDX_TRANSLATE_API_KEY"),
+            deepl_api_key=get("DEEPL_API_KEY"),
+            deepl_server_url=deepl_server,
         )
 
     def redact(self, text: str) -> str:
@@ -211,6 +238,8 @@ class Settings:
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.translate_api_key,
+            self.deepl_api_key,
         ):
             if secret:
                 text = text.replace(secret, "***")

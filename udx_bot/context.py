@@ -13,6 +13,8 @@ from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.i18n import Translator, babel_locale, normalize_language
 from udx_bot.outbox import Outbox
+from udx_bot.translation import Backend, backend_from_settings
+from udx_bot.translation.job import TranslationState
 from udx_bot.types import Actor, Incoming
 
 if TYPE_CHECKING:
@@ -39,9 +41,19 @@ class Services:
     outbox: Outbox = field(init=False)
     # platform -> the bot's user name there (for invitation links), filled by the adapters
     bot_names: dict[str, str] = field(default_factory=dict)
+    # the machine translation service (UDX_TRANSLATE); None: off, no text leaves the machine
+    translation: Backend | None = field(init=False)
+    translation_state: TranslationState = field(init=False, default_factory=TranslationState)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store, self.clock)
+        self.translation = backend_from_settings(self.settings)
+
+    async def close(self) -> None:
+        """Close the translation service's connections and the database."""
+        if self.translation is not None:
+            await self.translation.close()
+        await self.store.close()
 
     def translator_for(
         self, participant: Participant | None, actor: Actor | Identity | None = None

@@ -19,6 +19,7 @@ from udx_bot.context import Services
 from udx_bot.i18n import Translator
 from udx_bot.matching import counterpart_key, is_match
 from udx_bot.outbox import delivery_identity
+from udx_bot.translation import text_hash
 from udx_bot.types import Reply, Section
 from udx_bot.usecases.announcements import Audience, recipients
 
@@ -279,10 +280,31 @@ def _notes_section(r: Reading, found: list[DigestNote], heading: str) -> Section
     """A notes section under ``heading``, which counts them (``{count}``)."""
     r.named.update(n.author_id for n in found[:MAX_NOTES])
     t = r.t
-    return Section(_notes_text(t, found), heading.format(count=t.fmt_number(len(found))))
+    return Section(_notes_text(t, found, r.reader), heading.format(count=t.fmt_number(len(found))))
 
 
-def _notes_text(t: Translator, found: list[DigestNote]) -> str:
+def _in_reader_language(
+    t: Translator, note: DigestNote, reader: Participant
+) -> tuple[str, str | None]:
+    """The note's text and no marker, or (the reader being of the other language, and not
+    having turned translation off) its translation and the marker saying so."""
+    tr = note.translation
+    if (
+        tr is None
+        or not reader.translate
+        or note.author_id == reader.id
+        or tr.target_language != t.language
+        or tr.text_hash != text_hash(note.text, tr.backend)
+    ):
+        return note.text, None
+    if tr.source_language == "de":
+        marker = t._("(automatically translated from German; the original: /note show {n})")
+    else:
+        marker = t._("(automatically translated from English; the original: /note show {n})")
+    return tr.text, marker.format(n=note.id)
+
+
+def _notes_text(t: Translator, found: list[DigestNote], reader: Participant) -> str:
     lines = []
     for note in found[:MAX_NOTES]:
         where = " · ".join(x for x in (t.city(note.city_name), t.department(note.department)) if x)
@@ -290,8 +312,9 @@ def _notes_text(t: Translator, found: list[DigestNote]) -> str:
             f"#{note.id} · {note.author_name} · {where} · {t.fmt_date(note.created_at, 'medium')}"
         )
         titles = ", ".join(t.sdg_label(n) for n in note.sdgs)
-        excerpt = note.text if len(note.text) <= EXCERPT else note.text[: EXCERPT - 1] + "…"
-        lines.append("\n".join(x for x in (meta, titles, excerpt) if x))
+        text, marker = _in_reader_language(t, note, reader)
+        excerpt = text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+        lines.append("\n".join(x for x in (meta, titles, excerpt, marker) if x))
     more = len(found) - MAX_NOTES
     if more > 0:
         lines.append(

@@ -42,6 +42,9 @@ DIGEST_RUNS = Counter(
     "udx_digest_runs", "Digests of the scheduler's ticks, by outcome", ["outcome"]
 )
 ANNOUNCEMENTS = Counter("udx_announcements_released", "Scheduled announcements released")
+TRANSLATIONS = Counter(
+    "udx_translations", "Note translations by the scheduler's job, by outcome", ["outcome"]
+)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 

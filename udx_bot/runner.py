@@ -187,4 +187,4 @@ async def run(settings: Settings, clock: Clock, roles: Roles = ALL) -> int:
     try:
         return await serve(services, stop, roles=roles)
     finally:
-        await services.store.close()
+        await services.close()

@@ -20,6 +20,7 @@ from storage.locks import Leadership
 from udx_bot import metrics
 from udx_bot.context import Services
 from udx_bot.digest_runner import tick
+from udx_bot.translation.job import translate_pending
 from udx_bot.usecases import announcements, introductions, meetings
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,27 @@ async def housekeeping_job(services: Services) -> None:
         )  # fmt: skip
 
 
+async def translations_job(services: Services) -> None:
+    """Translate new and edited notes (udx_bot/translation/job.py); nothing when off."""
+    if services.translation is None:
+        return
+    stored = await translate_pending(
+        services.store,
+        services.translation,
+        services.clock,
+        services.translation_state,
+        default_language=services.settings.default_language,
+    )
+    if stored:
+        log.info("translations: %d notes translated", stored)
+
+
 # (name, job, seconds between runs)
 JOBS: list[tuple[str, Job, float]] = [
     ("digest", digest_job, 60.0),
     ("announcements", announcements_job, 5.0),  # a scheduled one goes out within seconds
     ("housekeeping", housekeeping_job, 3600.0),
+    ("translations", translations_job, 10.0),  # a new note is translated within seconds
 ]
 
 

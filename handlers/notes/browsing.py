@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.notes.buttons import NotePage, NoteSearchPage
+from handlers.notes.translated import original_buttons, translated, with_translations
 from storage.note_search import search_terms
 from storage.notes import Note, NoteFilter
 from udx_bot import filters
@@ -108,6 +109,7 @@ async def _list_page(
                 filter=described
             )
         return Reply.text(empty, edit=edit)
+    found = await with_translations(ctx, found)
     return _page_reply(ctx, found, page, title, lambda n: NotePage.of(n, where).pack(), edit)
 
 
@@ -122,6 +124,7 @@ async def _search_page(ctx: Context, terms: list[str], page: int, *, edit: bool 
             ctx._('No notes contain "{words}". Try fewer or shorter words.').format(words=query),
             edit=edit,
         )
+    found = await with_translations(ctx, found)
     return _page_reply(ctx, found, page, title, lambda n: NoteSearchPage(n, query).pack(), edit)
 
 
@@ -152,7 +155,8 @@ def _page_reply(
         row.append(Button(ctx._("« Previous"), data(page - 1)))
     if len(found) > PAGE_SIZE:
         row.append(Button(ctx._("Next »"), data(page + 1)))
-    return Reply(sections=sections, buttons=[row] if row else [], edit=edit)
+    buttons = original_buttons(ctx, shown)
+    return Reply(sections=sections, buttons=[*buttons, row] if row else buttons, edit=edit)
 
 
 async def _filter_words(ctx: Context, where: NoteFilter | None) -> str | None:
@@ -170,8 +174,9 @@ async def _filter_words(ctx: Context, where: NoteFilter | None) -> str | None:
     return " · ".join(parts)
 
 
-def note_entry(ctx: Context, note: Note, *, full: bool = False) -> Section:
-    """ "#12 · Author · City · Department · 25 Nov 2026", SDGs, then the text as typed."""
+def note_entry(ctx: Context, note: Note, *, full: bool = False, original: bool = False) -> Section:
+    """ "#12 · Author · City · Department · 25 Nov 2026", SDGs, then the text as typed (or, in
+    the reader's language, its translation with a marker: handlers/notes/translated.py)."""
     date = ctx.t.fmt_date(note.created_at)
     if note.updated_at is not None:
         date = ctx._("{date} (edited)").format(date=date)
@@ -185,6 +190,10 @@ def note_entry(ctx: Context, note: Note, *, full: bool = False) -> Section:
     if note.sdgs:
         lines.append(" · ".join(ctx.t.sdg_label(n) for n in note.sdgs))
     body = note.text
+    shown_translated = None if original else translated(ctx, note)
+    if shown_translated is not None:
+        body, marker = shown_translated
+        lines.append(f"({marker})")
     if not full and len(body) > PREVIEW_LENGTH:
         body = (
             body[:PREVIEW_LENGTH].rstrip()

@@ -3,6 +3,7 @@
 notes:page:<page>[:<sdg>:<city id>:<department>]   /notes pages (was notes:p:<page>:<s>.<c>.<d>)
 notes:search:<page>:<words>                         /search pages (was notes:s:…)
 notes:delete:<note id> / notes:keep:<note id>       "Delete note #n?" (was notes:del:…)
+notes:original:<note id>                            "Show original" of a translated note
 """
 
 from __future__ import annotations
@@ -73,4 +74,11 @@ class NoteDelete(NotesButton, action="delete", old=("del",)):
 
 @dataclass(frozen=True)
 class NoteKeep(NotesButton, action="keep"):
+    note_id: int
+
+
+@dataclass(frozen=True)
+class NoteOriginal(NotesButton, action="original"):
+    """ "Show original" under a note shown machine-translated (handlers/notes/translated.py)."""
+
     note_id: int

@@ -11,6 +11,7 @@ import unicodedata
 
 from handlers.notes.browsing import note_entry
 from handlers.notes.buttons import NoteDelete, NoteKeep
+from handlers.notes.translated import original_buttons, with_translations
 from storage.notes import Note
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
@@ -267,8 +268,8 @@ async def _own_note(ctx: Context, note_id: int) -> Note:
 
 
 async def _show(ctx: Context, note_id: int) -> Reply:
-    note = await _note(ctx, note_id)
-    return Reply(sections=[note_entry(ctx, note, full=True)])
+    (note,) = await with_translations(ctx, [await _note(ctx, note_id)])
+    return Reply(sections=[note_entry(ctx, note, full=True)], buttons=original_buttons(ctx, [note]))
 
 
 async def _ask_delete(ctx: Context, note_id: int) -> Reply:

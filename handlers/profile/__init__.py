@@ -70,12 +70,18 @@ _FIELDS = {
     "pausieren": "pause",
     "arbeitszeit": "hours",
     "arbeitszeiten": "hours",
+    "translate": "translate",
+    "translation": "translate",
+    "übersetzen": "translate",
+    "uebersetzen": "translate",
+    "übersetzung": "translate",
+    "uebersetzung": "translate",
 }
 
 USAGE = N_(
     "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
     "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name> | "
-    "anonymous on|off | hours <HH:MM>-<HH:MM> | pause <weeks>w|off]"
+    "anonymous on|off | hours <HH:MM>-<HH:MM> | pause <weeks>w|off | translate on|off]"
 )
 
 
@@ -288,6 +294,20 @@ async def _set_pause(ctx: Context, value: str) -> str:
     ).format(date=ctx.t.fmt_date(until))
 
 
+async def _set_translate(ctx: Context, value: str) -> str:
+    choice = value.casefold()
+    if choice not in ("on", "an", "ein", "off", "aus"):
+        raise UserError(ctx._("Usage: /profile translate on|off"))
+    translate = choice in ("on", "an", "ein")
+    await _update(ctx, translate=translate)
+    if translate:
+        return ctx._(
+            "Saved: notes written in the other language are shown to you machine-translated, "
+            "with a button for the original."
+        )
+    return ctx._("Saved: notes are shown to you as their authors wrote them.")
+
+
 _SETTERS = {
     "city": _set_city,
     "department": _set_department,
@@ -300,4 +320,5 @@ _SETTERS = {
     "anonymous": _set_anonymous,
     "hours": _set_hours,
     "pause": _set_pause,
+    "translate": _set_translate,
 }

@@ -78,6 +78,8 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
         lines.append(
             ctx._("Paused until {date}").format(date=ctx.t.fmt_date(participant.paused_until))
         )
+    if not participant.translate:
+        lines.append(ctx._("Notes in the other language: shown as written (not translated)"))
     if participant.role != "participant":
         role = ctx._("coordinator") if participant.role == "coordinator" else ctx._("admin")
         lines.append(ctx._("Role: {value}").format(value=role))
