@@ -3,9 +3,9 @@
 Buttons are shown as numbered choices; typing the number or the button's label (any case,
 without its decoration: "done" for "Done ✓", "next" for "Next »") presses it, and when the
 choice is a question with two answers, the first one styled (Accept / Decline, Send request /
-Not now, Delete / Cancel), "ja"/"yes" press the first and "nein"/"no" the second. Typed text that presses nothing while the bot waits
-for no typed answer leaves the buttons pressable and shows them again under the answer, as the
-buttons of a chat app stay on screen.
+Not now, Delete / Cancel), "ja"/"yes" press the first and "nein"/"no" the second. Typed text
+that presses nothing while the bot waits for no typed answer leaves the buttons pressable and
+shows them again under the answer, as the buttons of a chat app stay on screen.
 
 At a terminal, lines are read with the stdlib ``readline`` (line editing, history, a paste of
 any length kept whole); Ctrl-C discards the line being typed, Ctrl-D ends the chat with a
