@@ -219,3 +219,18 @@ async def test_a_declined_request_reaches_the_requester_and_no_one_else_opens_it
     declined = await open_console(services, "Sam", "no")
     assert "Declined" in declined
     assert "can't take on an introduction" in await open_console(services, "Ada")
+
+
+async def test_an_announcement_reaches_the_console_person_when_they_open_it(
+    services: Services,
+) -> None:
+    await seed_persona(services.store, now=services.clock())
+    ada = await register(services.store, "Ada", city="Leeds", department="sustainability",
+                         platform="console", name="Ada")  # fmt: skip
+    await services.store.participants.update(ada.id, role="coordinator", now=services.clock())
+    sent = await open_console(services, "Ada", "/announce all en: Workshop on heat plans", "yes")
+    assert "Preview" in sent and "Workshop on heat plans" in sent
+    assert await rows(services, "Sam") == ["pending"]  # queued for Sam, not shown to Ada
+    seen = await open_console(services, "Sam")
+    assert "Workshop on heat plans" in seen
+    assert await rows(services, "Sam") == ["sent"]
