@@ -30,6 +30,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from bench import figures as fig
 from bench.generate import generate, progress_printer
 from bench.report import document, markdown, write_json
+from bench.report_figure import reports
 from bench.sqlfloor import replayer_for
 from bench.workers import fanout_two_workers
 from handlers import build_router
@@ -153,6 +154,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 ("latency through the router and its SQL floor", fig.latency, (replayer,)),
                 ("updates per second through python-telegram-bot", fig.telegram, ()),
                 ("digests", fig.digests, ()),
+                ("the coordinators' report over every note", reports, ()),
                 (f"fan-out to {config.fanout:,} Telegram recipients", fig.fanout, ()),
                 ("the same fan-out by two worker processes", fanout_two_workers, ()),
             )

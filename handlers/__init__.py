@@ -17,6 +17,7 @@ from handlers import (
     onboarding,
     privacy,
     profile,
+    reports,
 )
 from udx_bot.router import Router
 
@@ -34,6 +35,7 @@ FEATURES: tuple[Router, ...] = (
     announcements.router,
     invitations.router,
     membership.router,
+    reports.router,
     digest.router,
     home.router,
 )

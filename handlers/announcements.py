@@ -67,7 +67,7 @@ async def announce(ctx: Context) -> Reply:
     if sub is not None:
         return await _subcommand(ctx, sub)
     cities = await ctx.store.cities.all()
-    city_names = {c.id: c.name for c in cities}
+    city_names = {c.id: ctx.t.city(c.name) for c in cities}
     draft = parse_draft(args, ctx.t, cities, now=ctx.now(), tz=ctx.t.tz)
     audience_text = draft.audience.describe(ctx.t, city_names)
     preview = await use.preview(
@@ -224,7 +224,7 @@ async def status(ctx: Context) -> Reply:
     latest = await use.status(ctx.store, STATUS_LIMIT)
     if not latest:
         return Reply.text(ctx._("No announcements yet."), heading=ctx._("Announcements"))
-    city_names = {c.id: c.name for c in await ctx.store.cities.all()}
+    city_names = {c.id: ctx.t.city(c.name) for c in await ctx.store.cities.all()}
     sections = [_standing(ctx, s, city_names) for s in latest]
     if any(s.counts.failed for s in latest):
         sections.append(

@@ -70,7 +70,8 @@ class IntroRequest(CallbackData, prefix="intro", action="request", old=("r",), s
 def place(t: Translator, person: Participant) -> str:
     """ "Leeds, United Kingdom" / "Leeds, Vereinigtes Königreich"."""
     country = t.country(person.country)
-    return f"{person.city_name}, {country}" if country else person.city_name or ""
+    city = t.city(person.city_name)
+    return f"{city}, {country}" if country and city else city or country
 
 
 def profile_lines(t: Translator, person: Participant) -> str:

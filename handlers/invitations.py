@@ -96,7 +96,7 @@ def _new_sections(ctx: Context, made: membership.NewInvitation) -> list[Section]
 
 
 def _summary(ctx: Context, invitation: Invitation) -> str:
-    city = invitation.city_name or ctx._("any city")
+    city = ctx.t.city(invitation.city_name) or ctx._("any city")
     people = ctx.ngettext("{n} person", "{n} people", invitation.uses).format(n=invitation.uses)
     return ctx._("For {people}, {city}, valid until {date}.").format(
         people=people, city=city, date=ctx.t.fmt_date(invitation.expires_at)

@@ -36,6 +36,7 @@ _PROFILE_FIELDS = (
     "digest_minute",
     "digest_enabled",
     "deliver_platform",
+    "anonymous",
 )
 
 

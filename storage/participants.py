@@ -65,6 +65,7 @@ class Participant:
     sdgs: tuple[int, ...] = ()
     member_since: datetime | None = None  # None: a stranger (see udx_bot.admission)
     removed_at: datetime | None = None
+    anonymous: bool = False  # exports name them by city and department only
 
     @property
     def member(self) -> bool:
@@ -335,7 +336,7 @@ class ParticipantRepository:
 
     async def update(self, participant_id: int, *, now: datetime, **values: Any) -> Participant:
         """Set profile fields (name, city_id, department, language, timezone, role,
-        digest_weekday, digest_minute, digest_enabled, deliver_platform)."""
+        digest_weekday, digest_minute, digest_enabled, deliver_platform, anonymous)."""
         async with self.db.write() as conn:
             if values:
                 await conn.execute(

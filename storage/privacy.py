@@ -46,6 +46,7 @@ _PROFILE_EXPORT = (
     "digest_minute",
     "digest_enabled",
     "deliver_platform",
+    "anonymous",
     "created_at",
     "registered_at",
     "last_active_at",

@@ -8,6 +8,7 @@ from storage.conversations import ConversationRepository
 from storage.counterparts import CounterpartRepository
 from storage.digests import DigestReadRepository, DigestRepository
 from storage.engine import Database
+from storage.exports import ExportRepository
 from storage.introductions import IntroductionRepository
 from storage.linking import LinkRepository
 from storage.membership import MembershipRepository
@@ -16,6 +17,7 @@ from storage.notes import NoteRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.privacy import PrivacyRepository
+from storage.reports import ReportRepository
 from storage.roster import RosterRepository
 from storage.updates import ProcessedUpdateRepository
 
@@ -38,6 +40,8 @@ class Store:
         self.introductions = IntroductionRepository(db)
         self.notes = NoteRepository(db)
         self.announcements = AnnouncementRepository(db)
+        self.reports = ReportRepository(db)
+        self.exports = ExportRepository(db)
 
     async def close(self) -> None:
         await self.db.dispose()

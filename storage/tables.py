@@ -124,6 +124,8 @@ participants = Table(
     # an import); None: a stranger, who may only set up, read help, export and erase
     Column("member_since", UTCDateTime),
     Column("removed_at", UTCDateTime),  # removed by an admin: not admitted again automatically
+    # "a colleague from <city>, <department>" instead of the name in exports (/profile anonymous)
+    Column("anonymous", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("role in ('participant', 'coordinator', 'admin')", name="role"),
 )
 Index("ix_participants_city", participants.c.city_id)

@@ -97,7 +97,7 @@ def feature_router(
         selected ^= {data.value}
         return _fields(selected, edit=True)
 
-    @router.command("export", registered=False, menu=False)
+    @router.command("datafile", registered=False, menu=False)
     async def export(ctx: Context) -> Reply:
         return Reply(
             sections=[Section("Here is your data.")],

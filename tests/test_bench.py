@@ -181,6 +181,15 @@ async def test_digests_are_built_for_everyone(bench_services: Services) -> None:
     assert "participants" in result.notes["digest_build_s"]
 
 
+async def test_the_report_is_built_over_every_note(bench_services: Services) -> None:
+    from bench.report_figure import reports
+
+    network = await _network(bench_services.store)
+    result = await reports(bench_services, network, SMALL)
+    assert result.values["report_build_s"] is not None and result.values["report_build_s"] > 0
+    assert f"{SMALL.notes:,} notes" in result.notes["report_build_s"]
+
+
 def test_table_marks_targets_and_explains_missing_values() -> None:
     values = {"find_p50_ms": 2.0, "find_sql_p50_ms": 0.5, "find_p99_ms": 60.0, "rss_mb": 120.0}
     table = markdown(values, {"notes_p50_ms": "/notes: not available in this build"})

@@ -130,7 +130,7 @@ async def test_find_lists_counterparts_in_english_and_german(
     answer = await chat("1").send("/find")
     assert "Your counterparts 1–10" in answer
     assert f"#{ids['a']} User 10" in answer
-    assert "Sheboygan, United States · Transportation" in answer
+    assert "Sheboygan, WI, United States · Transportation" in answer
     assert "In a partner city of yours" in answer
     assert "SDG 11 Sustainable Cities and Communities" in answer.text
     assert answer.text.index(f"#{ids['a']} ") < answer.text.index(f"#{ids['b']} ")

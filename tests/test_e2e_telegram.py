@@ -173,7 +173,7 @@ async def test_two_partner_cities_meet_on_telegram(
         department="Environmental Department",
         sdgs=[13],
     )
-    assert "Your profile is saved" in done and "City: St. Louis (US)" in done
+    assert "Your profile is saved" in done and "City: St. Louis, MO (US)" in done
     assert "Department: Environmental Department" in done and "America/Chicago" in done
     g = await store.participants.by_identity("telegram", str(GERTRUD))
     e = await store.participants.by_identity("telegram", str(EMMA))
@@ -215,7 +215,7 @@ async def test_two_partner_cities_meet_on_telegram(
     await delivery.drain(1)
     request = gertrud.last
     assert request.startswith("Anfrage zum Kennenlernen\nEmma möchte Ihnen gern vorgestellt")
-    assert "St. Louis, Vereinigte Staaten · Umweltamt" in request
+    assert "St. Louis, MO, Vereinigte Staaten · Umweltamt" in request
     assert "läuft am 09.12.2026 ab" in request and "tg://" not in request  # no contact yet
     assert gertrud.keyboard == ["Annehmen", "Ablehnen"]
     request_id = fake.last_message_id(GERTRUD)

@@ -140,12 +140,13 @@ async def test_an_expired_request_is_announced_once_with_a_suggestion(
     text = Reply.from_json(message.payload[0]).plain_text
     if language == "en":
         assert "Your introduction request to Sam Lee expired on" in text
-        assert f"You could ask Oli Ray (St. Louis, Transportation) instead: /intro {other.id}" in (
-            text
+        assert (
+            f"You could ask Oli Ray (St. Louis, MO, Transportation) instead: /intro {other.id}"
+            in text
         )
     else:
         assert "Ihre Anfrage, Sam Lee vorgestellt zu werden, ist am" in text
-        assert "Sie könnten stattdessen Oli Ray (St. Louis, Verkehrsplanung" in text
+        assert "Sie könnten stattdessen Oli Ray (St. Louis, MO, Verkehrsplanung" in text
     async with store.db.read() as conn:
         keys = (await conn.execute(select(outbox.c.key))).scalars().all()
     assert sorted(keys) == sorted([f"intro:{intro.id}:request", f"intro:{intro.id}:expired"])

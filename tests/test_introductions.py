@@ -44,7 +44,7 @@ async def test_accept_across_platforms_and_languages(
     )
     listing = await chat("1").send("/find")
     confirm = await chat("1").press(listing.button("Introduce me to Bob Berg"))
-    assert "Ask Bob Berg (Sheboygan, United States · Transportation) whether" in confirm
+    assert "Ask Bob Berg (Sheboygan, WI, United States · Transportation) whether" in confirm
     assert await store.introductions.open_count(alice.id, clock()) == 0  # nothing sent yet
     answer = await chat("1").press(confirm.button("Send request"))
     assert "I've asked Bob Berg whether they'd like to be introduced" in answer

@@ -12,9 +12,10 @@ from sqlalchemy import create_engine, func, select
 from storage import open_store
 from storage.engine import Database
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.tables import metadata, note_sdgs, participants
+from storage.tables import cities, metadata, note_sdgs, participants
 from tests.support import SEED_NOW, TEST_NOW
-from udx_bot.demo import seed_demo
+from udx_bot.demo import data_path, seed_demo
+from udx_bot.imports import import_cities
 
 AUTOINCREMENT_TABLES = (
     "announcements", "cities", "identities", "introductions", "notes", "outbox", "participants",
@@ -134,3 +135,32 @@ async def test_migrated_sqlite_schema_is_the_table_definitions_with_autoincremen
         assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in shapes[name], name
     with sqlite3.connect(migrated) as conn:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+async def test_durham_county_becomes_county_durham_and_keeps_its_id(tmp_path: Path) -> None:
+    """0008_city_names: a database seeded with the old name keeps the city (and all that points
+    at it) under the corrected name; re-importing the shipped cities.csv adds no second row."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'durham.sqlite3'}"
+    db = Database.from_url(url)
+    assert (await upgrade(db, "0006_membership"))[1] == "0006_membership"
+    async with db.write() as conn:
+        await conn.execute(
+            cities.insert().values(
+                name="Durham County",
+                slug="durhamcounty",
+                country="GB",
+                timezone="Europe/London",
+                language="en",
+            )
+        )
+        old_id = (await conn.execute(select(cities.c.id))).scalar_one()
+    await db.dispose()
+    store = await open_store(url)  # upgrades to head
+    try:
+        found = await store.cities.get(old_id)
+        assert found is not None and (found.name, found.slug) == ("County Durham", "countydurham")
+        await import_cities(store, data_path("cities.csv"), now=TEST_NOW)
+        durham = [c for c in await store.cities.all() if "Durham" in c.name]
+        assert [(c.id, c.name) for c in durham] == [(old_id, "County Durham")]
+    finally:
+        await store.close()

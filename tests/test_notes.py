@@ -20,11 +20,11 @@ async def my_notes(services: Services, user_id: str, platform: str = "telegram")
 async def test_note_is_saved_with_tags_in_english_and_german(services: Services) -> None:
     en = await member(services, "1", city="Esslingen am Neckar")
     answer = await en.send("/note Compared heat plans with #Sheboygan #sdg13")
-    assert "Saved as note #" in answer and "tagged SDG 13 · Sheboygan." in answer
+    assert "Saved as note #" in answer and "tagged SDG 13 · Sheboygan, WI." in answer
     de = await member(services, "2", language="de", city="Sheboygan")
     answer = await de.send("/notiz Radwege mit #tuebingen und #StLouis verglichen #SDG11")
     assert "Als Notiz #" in answer
-    assert "verschlagwortet mit SDG 11 · Tübingen · St. Louis." in answer
+    assert "verschlagwortet mit SDG 11 · Tübingen · St. Louis, MO." in answer
     assert await my_notes(services, "2") == [
         "Radwege mit #tuebingen und #StLouis verglichen #SDG11"
     ]
@@ -274,7 +274,7 @@ async def test_the_whole_flow_on_both_databases(any_services: Services) -> None:
     de = await member(any_services, "2", language="de", platform="slack", city="San Francisco")
     text = "<b>Kühlzentren</b> *in* _Bibliotheken_ `x`; DELETE FROM notes; #SanFrancisco #sdg13"
     saved = await en.send(f"/note {text}")
-    assert "tagged SDG 13 · San Francisco." in saved
+    assert "tagged SDG 13 · San Francisco, CA." in saved
     assert "#Atlantis ist keine Stadt" in await de.send("/note Besuch aus #Atlantis")
     assert "3.001 Zeichen" in await de.send("/note " + "a" * 3001)
     assert "3,500 characters" in await en.send("/note " + "b" * 3500)

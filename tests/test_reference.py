@@ -1,3 +1,6 @@
+import re
+from importlib import resources
+
 import pytest
 
 from udx_bot import reference
@@ -12,9 +15,10 @@ def test_seventeen_sdgs_in_both_languages() -> None:
     assert reference.sdgs_in_display_order()[:3] == [11, 16, 17]
 
 
-def test_taxonomy_has_about_twenty_departments_with_both_names() -> None:
+def test_taxonomy_has_the_common_departments_with_both_names() -> None:
     deps = reference.departments()
-    assert 18 <= len(deps) <= 25
+    assert 24 <= len(deps) <= 32
+    assert {"digital", "education", "fire", "participation", "equality"} <= set(deps)
     for dep in deps.values():
         assert dep.names["de"] and dep.names["en"] and dep.aliases
 
@@ -38,6 +42,27 @@ def test_taxonomy_has_about_twenty_departments_with_both_names() -> None:
         ("Stadtplanugsamt", "planning"),  # typo
         ("Quartiersmanagement", "neighbourhood"),
         ("youth council", "youth_council"),
+        # the departments added with the field's names: German, US and UK
+        ("Amt für Digitalisierung", "digital"),
+        ("IT-Amt", "digital"),
+        ("Department of Innovation and Technology", "digital"),
+        ("Digital Services", "digital"),
+        ("Schulamt", "education"),
+        ("Amt für Schule und Bildung", "education"),
+        ("school district", "education"),
+        ("Education", "education"),
+        ("Feuerwehr", "fire"),
+        ("Amt für Brand- und Katastrophenschutz", "fire"),
+        ("Office of Emergency Management", "fire"),
+        ("Fire and Rescue Service", "fire"),
+        ("Bürgerbeteiligung", "participation"),
+        ("Office of Civic Engagement", "participation"),
+        ("Community Engagement", "participation"),
+        ("Gleichstellungsstelle", "equality"),
+        ("Büro für Chancengleichheit und Vielfalt", "equality"),
+        ("Office of Equity and Inclusion", "equality"),
+        ("Equality and Diversity", "equality"),
+        ("Feuerwehrhauptwache", "fire"),  # contains "Feuerwehr"
     ],
 )
 def test_departments_are_matched_forgivingly(typed: str, key: str) -> None:
@@ -47,13 +72,13 @@ def test_departments_are_matched_forgivingly(typed: str, key: str) -> None:
 
 
 def test_unmatched_department_offers_the_closest() -> None:
-    match = match_department("Feuerwehrhauptwache")
+    match = match_department("Friedhofsamt")
     assert match.department is None
     match = match_department("xyz")
     assert match.department is None
 
 
-CITIES = ["Tübingen", "Durham County", "St. Louis", "Esslingen am Neckar", "Kingston upon Thames"]
+CITIES = ["Tübingen", "County Durham", "St. Louis", "Esslingen am Neckar", "Kingston upon Thames"]
 
 
 @pytest.mark.parametrize(
@@ -61,8 +86,11 @@ CITIES = ["Tübingen", "Durham County", "St. Louis", "Esslingen am Neckar", "Kin
     [
         ("#Tuebingen", "Tübingen"),
         ("tubingen", "Tübingen"),
-        ("#DurhamCounty", "Durham County"),
-        ("durham county", "Durham County"),
+        ("#CountyDurham", "County Durham"),
+        ("#DurhamCounty", "County Durham"),  # the name it had before, still an alias
+        ("durham county", "County Durham"),
+        ("St. Louis, MO", "St. Louis"),
+        ("Saint Louis", "St. Louis"),
         ("#StLouis", "St. Louis"),
         ("Esslingen", "Esslingen am Neckar"),
         ("KingstonUponThames", "Kingston upon Thames"),
@@ -122,3 +150,46 @@ def test_typo_suggestions_are_the_closest_spellings() -> None:
     assert reference.closest_names("Sheboygn", ["Sheboygan", "Leeds", "Tübingen"]) == ["Sheboygan"]
     closest = [d.key for d in match_department("Parkamtx").closest]
     assert closest and closest[0] == "parks"
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Nürnberg", "Nuremberg"),
+        ("#Nuernberg", "Nuremberg"),
+        ("nurnberg", "Nuremberg"),
+        ("Nuremberg", "Nuremberg"),
+        ("Munich", "München"),
+        ("München", "München"),
+        ("Cologne", "Köln"),
+        ("#Koeln", "Köln"),
+        ("Glendale", "Glendale"),
+        ("Glendale, AZ", "Glendale"),
+        ("#Glendale", "Glendale"),
+    ],
+)
+def test_cities_are_found_by_their_german_and_english_names(typed: str, name: str) -> None:
+    network = ["Nuremberg", "München", "Köln", "Glendale", "Leeds"]
+    assert match_name(typed.lstrip("#"), network) == name
+
+
+def test_city_names_in_the_readers_language() -> None:
+    assert reference.city_name("Nuremberg", "de") == "Nürnberg"
+    assert reference.city_name("Nuremberg", "en") == "Nuremberg"
+    assert reference.city_name("Nürnberg", "en") == "Nuremberg"
+    assert reference.city_name("München", "en") == "Munich"
+    assert reference.city_name("Cologne", "de") == "Köln"
+    assert reference.city_name("Glendale", "de") == "Glendale, AZ"
+    assert reference.city_name("St. Louis", "en") == "St. Louis, MO"
+    assert reference.city_name("Durham County", "de") == "County Durham"
+    assert reference.city_name("Tübingen", "en") == "Tübingen"  # no other name: as it is
+    assert reference.city_name("Atlantis", "de") == "Atlantis"
+    assert reference.closest_names("Nurnburg", ["Nuremberg", "Leeds"]) == ["Nuremberg"]
+
+
+def test_every_us_city_of_the_network_carries_its_state() -> None:
+    rows = (resources.files("udx_bot") / "data" / "cities.csv").read_text("utf-8").splitlines()
+    us = [row.split(",")[0] for row in rows[1:] if ",US," in row]
+    assert us and all(re.search(r", [A-Z]{2}$", reference.city_name(n, "en")) for n in us), us
+    assert any(r.startswith("County Durham,GB") for r in rows)
+    assert not any(r.startswith("Durham County") for r in rows)

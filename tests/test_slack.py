@@ -86,7 +86,7 @@ def feature(gate: asyncio.Event) -> Router:
         await gate.wait()
         return Reply.text("Finally done")
 
-    @router.command("export", registered=False)
+    @router.command("datafile", registered=False)
     async def export(ctx: Context) -> Reply:
         content = json.dumps({"note": "*bold* <b> `x`"}).encode()
         return Reply(sections=[Section("Your data")], document=Document("udx.json", content))
@@ -439,7 +439,7 @@ async def test_home_buttons_answer_in_the_dm_and_open_the_modal(h: SlackHarness)
 
 
 async def test_a_document_is_uploaded_as_a_file(h: SlackHarness) -> None:
-    await h.dm(ENGLISH, "export")
+    await h.dm(ENGLISH, "datafile")
     await h.settle()
     (text_message,) = h.fake.posted(f"D{ENGLISH}")
     assert "Your data" in shown(text_message)
@@ -449,7 +449,7 @@ async def test_a_document_is_uploaded_as_a_file(h: SlackHarness) -> None:
 
 
 async def test_a_document_asked_for_by_slash_command_goes_to_the_dm(h: SlackHarness) -> None:
-    await h.command(ENGLISH, "export")
+    await h.command(ENGLISH, "datafile")
     await h.settle()
     assert "Your data" in shown(last_response(h.fake, ENGLISH))  # the answer: ephemeral
     (file,) = h.fake.files(ENGLISH)  # the file: in the DM, where a response_url cannot go

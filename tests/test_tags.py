@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from udx_bot.tags import parse_tags
 
-CITIES = ["Sheboygan", "Tübingen", "Durham County", "St. Louis", "Esslingen am Neckar", "Leeds"]
+CITIES = [
+    "Sheboygan",
+    "Tübingen",
+    "County Durham",
+    "St. Louis",
+    "Nuremberg",
+    "Esslingen am Neckar",
+    "Leeds",
+]
 
 
 def test_sdg_tags_in_any_case_and_spacing() -> None:
@@ -15,7 +23,12 @@ def test_sdg_tags_in_any_case_and_spacing() -> None:
 
 def test_city_tags_ignore_case_spaces_punctuation_and_umlaut_spellings() -> None:
     tags = parse_tags("#Tuebingen, #DurhamCounty. #StLouis! #st.louis #tübingen #Esslingen", CITIES)
-    assert tags.cities == ("Tübingen", "Durham County", "St. Louis", "Esslingen am Neckar")
+    assert tags.cities == ("Tübingen", "County Durham", "St. Louis", "Esslingen am Neckar")
+
+
+def test_city_tags_in_either_language() -> None:
+    tags = parse_tags("#Nürnberg #Nuremberg #CountyDurham #Sheboygan", CITIES)
+    assert tags.cities == ("Nuremberg", "County Durham", "Sheboygan")
 
 
 def test_unknown_tags_and_sdgs_outside_the_range_are_reported_not_tagged() -> None:

@@ -160,7 +160,7 @@ async def test_multi_select_toggles_on_the_same_message(tg: TelegramHarness) -> 
 
 
 async def test_a_document_is_sent_as_a_file(tg: TelegramHarness) -> None:
-    assert await tg.send(ALICE, "/export") == ["Here is your data."]
+    assert await tg.send(ALICE, "/datafile") == ["Here is your data."]
     await tg.fake.wait_for_calls("sendDocument")
     (upload,) = tg.fake.documents(ALICE)
     assert upload.filename == "export.json"

@@ -285,7 +285,7 @@ def _notes_section(r: Reading, found: list[DigestNote], heading: str) -> Section
 def _notes_text(t: Translator, found: list[DigestNote]) -> str:
     lines = []
     for note in found[:MAX_NOTES]:
-        where = " · ".join(x for x in (note.city_name, t.department(note.department)) if x)
+        where = " · ".join(x for x in (t.city(note.city_name), t.department(note.department)) if x)
         meta = (
             f"#{note.id} · {note.author_name} · {where} · {t.fmt_date(note.created_at, 'medium')}"
         )
@@ -304,7 +304,7 @@ def _notes_text(t: Translator, found: list[DigestNote]) -> str:
 
 def _person_line(t: Translator, person: Participant, reader: Participant) -> str:
     shared = [t.sdg(n) for n in person.sdgs if n in set(reader.sdgs)]
-    where = ", ".join(x for x in (person.city_name, t.department(person.department)) if x)
+    where = ", ".join(x for x in (t.city(person.city_name), t.department(person.department)) if x)
     line = f"• {person.name} ({where})"
     if shared:
         line += " · " + t.fmt_list(shared)

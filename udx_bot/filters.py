@@ -223,7 +223,7 @@ def unknown_city(t: Translator, tag: str, names: Sequence[str]) -> str:
     message = t._(UNKNOWN_CITY).format(tag=shorten(tag))
     close = reference.closest_names(tag.lstrip("#"), names)
     if close:
-        tags = ["#" + name.replace(" ", "") for name in close]
+        tags = ["#" + reference.city_tag(t.city(name)) for name in close]
         message += " " + t._(DID_YOU_MEAN).format(names=t.fmt_list(tags, style="or"))
     return message
 

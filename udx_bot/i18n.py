@@ -36,7 +36,7 @@ from babel.dates import (
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from udx_bot import reference
 
@@ -203,6 +203,10 @@ class Translator:
     def fmt_number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
 
+    def fmt_percent(self, value: float) -> str:
+        """0.5 -> "50%" / "50 %"."""
+        return format_percent(value, locale=self.locale)
+
     def fmt_list(
         self, items: Iterable[str], style: Literal["standard", "or", "unit"] = "standard"
     ) -> str:
@@ -224,6 +228,10 @@ class Translator:
     def department(self, key: str | None) -> str:
         dep = reference.department(key)
         return dep.name(self.language) if dep else (key or "")
+
+    def city(self, name: str | None) -> str:
+        """A city's name as the reader writes it: "Nürnberg" / "Nuremberg", "Glendale, AZ"."""
+        return reference.city_name(name, self.language) if name else ""
 
     def country(self, code: str | None) -> str:
         """ "United Kingdom" / "Vereinigtes Königreich" (Babel's name of the territory)."""

@@ -87,12 +87,16 @@ def parse_partnerships(
     rows: list[PartnershipRow] = []
     errors: list[str] = []
     seen: dict[frozenset[str], int] = {}
+    names = list(known_slugs.values())
     lines = list(read_rows(path, ("city", "partner_city"), ("since",), notice))
     for done, (line, row) in enumerate(lines, start=1):
         problems = []
         slugs = []
         for column in ("city", "partner_city"):
             key = slug(row[column])
+            if key not in known_slugs:  # another name of a known city: "Nürnberg", "Durham County"
+                name = match_name(row[column], names)
+                key = slug(name) if name is not None else key
             if key not in known_slugs:
                 problems.append(
                     f"unknown city {row[column]!r} in {column} (import it with "

@@ -1,5 +1,6 @@
-"""Reference data shipped with the bot: the 17 SDGs and the department taxonomy, plus the
-forgiving matching people expect when they type a department or a city.
+"""Reference data shipped with the bot: the 17 SDGs, the department taxonomy and the names
+cities are known by (Nürnberg/Nuremberg, "Glendale, AZ"), plus the forgiving matching people
+expect when they type a department or a city.
 
 The data lives in udx_bot/data/*.json (from ../shared/reference); both languages are in the data,
 so these names need no gettext catalog. The matching keys themselves (``fold``, ``slug``) live on
@@ -13,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from rapidfuzz import fuzz, process
@@ -37,6 +38,7 @@ class Department:
     group: str  # departments in one group are "related" (environment, built, social, ...)
     names: dict[str, str]  # language -> display name
     aliases: tuple[str, ...]
+    sdgs: tuple[int, ...] = ()  # the goals its work serves most directly, the closest first
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names["en"]
@@ -83,6 +85,7 @@ def departments() -> dict[str, Department]:
             group=item["group"],
             names={"de": item["de"], "en": item["en"]},
             aliases=tuple(item["aliases"]),
+            sdgs=tuple(item.get("sdgs", ())),
         )
     return result
 
@@ -160,7 +163,7 @@ def closest_names(text: str, names: Iterable[str], n: int = 3) -> list[str]:
     """The names most like ``text`` ("did you mean …"), compared by their matching keys."""
     by_slug: dict[str, str] = {}
     for name in names:
-        for variant in slug_variants(name):
+        for variant in sorted(city_keys(name)):
             by_slug.setdefault(variant, name)
     typed = slug(match_words(text))
     if not typed:
@@ -178,23 +181,89 @@ def closest_names(text: str, names: Iterable[str], n: int = 3) -> list[str]:
 
 
 def match_name(text: str, names: Sequence[str]) -> str | None:
-    """The one name that ``text`` means: same matching key, else a unique prefix (4+ letters).
+    """The one city name that ``text`` means: same matching key (of any of the city's names,
+    :func:`city_keys`), else a unique prefix (4+ letters).
 
-    Used for cities: "#Tuebingen", "#DurhamCounty", "#StLouis", "Esslingen".
+    "#Tuebingen", "#DurhamCounty" (County Durham), "#StLouis", "Esslingen", "Nürnberg".
     """
     typed = slug_variants(match_words(text))
     if not typed:
         return None
     for name in names:
-        if typed & slug_variants(name):
+        if typed & city_keys(name):
             return name
     prefixed = {
         name
         for name in names
         for key in typed
-        if len(key) >= 4 and any(v.startswith(key) for v in slug_variants(name))
+        if len(key) >= 4 and any(v.startswith(key) for v in city_keys(name))
     }
     return next(iter(prefixed)) if len(prefixed) == 1 else None
+
+
+@dataclass(frozen=True)
+class Place:
+    """The names one city is known by: per language where they differ ("Nürnberg" /
+    "Nuremberg"), its full form ("Glendale, AZ", "County Durham") and other spellings."""
+
+    names: dict[str, str]  # language -> display name; "en" is the fallback
+    aliases: tuple[str, ...]
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names["en"]
+
+    def all_names(self) -> tuple[str, ...]:
+        return (*self.names.values(), *self.aliases)
+
+
+@cache
+def _places() -> dict[str, Place]:
+    """Every matching key of every name in city_names.json -> its place."""
+    raw = _load("city_names.json")
+    assert isinstance(raw, list)
+    index: dict[str, Place] = {}
+    for item in raw:
+        place = Place(
+            names={k: item[k] for k in ("de", "en") if k in item},
+            aliases=tuple(item.get("aliases", ())),
+        )
+        for name in place.all_names():
+            for variant in slug_variants(name):
+                index[variant] = place
+    return index
+
+
+def place(name: str) -> Place | None:
+    """The reference names of the city called ``name`` (any of its names), if there are any."""
+    return _places().get(slug(name))
+
+
+def city_name(name: str, language: str) -> str:
+    """How a reader of ``language`` writes the city the network calls ``name``: "Nürnberg" for
+    German readers, "Nuremberg" for English ones, "Glendale, AZ", "County Durham"."""
+    found = place(name)
+    return found.name(language) if found else name
+
+
+_STATE = re.compile(r",\s*[A-Z]{2}\s*$")  # "Glendale, AZ"
+
+
+def city_tag(name: str) -> str:
+    """The tag people write for a city, without "#": "Glendale, AZ" -> "Glendale",
+    "Esslingen am Neckar" -> "EsslingenamNeckar"."""
+    return _STATE.sub("", name).replace(" ", "")
+
+
+@lru_cache(maxsize=4096)
+def city_keys(name: str) -> frozenset[str]:
+    """The matching keys of a city: of its own name, its name without the state, and every
+    name the reference data knows it by."""
+    names = [name, _STATE.sub("", name)]
+    found = place(name)
+    if found is not None:
+        names.extend(found.all_names())
+        names.extend(_STATE.sub("", n) for n in found.all_names())
+    return frozenset().union(*(slug_variants(n) for n in names))
 
 
 def parse_sdg(token: str) -> int | None:

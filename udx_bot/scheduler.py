@@ -90,6 +90,7 @@ class SchedulerService:
         self.jobs = JOBS if jobs is None else jobs
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[None]] = set()  # the jobs under way
+        self._stopping = False
         # several workers: only the one holding the lock runs the jobs (PostgreSQL)
         self.leader = Leadership(services.store.db, "scheduler")
 
@@ -118,7 +119,13 @@ class SchedulerService:
         task = asyncio.create_task(self._job(name, job), name=f"job:{name}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # our own shutdown: stop() waits for the job; nothing to report to APScheduler
+            # (which would log the cancellation as a failed job, with a traceback)
 
     async def _job(self, name: str, job: Job) -> None:
         if not await self.leader.hold():
@@ -132,6 +139,7 @@ class SchedulerService:
 
     async def stop(self) -> None:
         """No new run starts; the runs under way finish."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self._running:

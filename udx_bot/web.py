@@ -45,11 +45,18 @@ def build_app(routes: list[web.RouteDef], services: Services | None = None) -> w
     return app
 
 
+# On stop, requests in progress get this long to finish before their connections are closed
+# (within the runner's STOP_TIMEOUT_S; a client that never finishes its upload must not hold it).
+SHUTDOWN_TIMEOUT_S = 5.0
+
+
 async def start_server(
     app: web.Application, port: int, host: str = "0.0.0.0"
 ) -> tuple[web.AppRunner, int]:
     """Start serving; returns the runner and the bound port (port 0 picks a free one)."""
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -88,7 +88,7 @@ def suggested_message(t: Translator, writer: Participant, other: Participant) ->
     ).format(
         name=other.name,
         department=t.department(writer.department),
-        city=writer.city_name or "",
+        city=t.city(writer.city_name),
         topic=topic,
     )
 

@@ -164,7 +164,7 @@ async def _filter_words(ctx: Context, where: NoteFilter | None) -> str | None:
         parts.append(ctx.t.sdg_label(where.sdg))
     if where.city_id is not None:
         city = await ctx.store.cities.get(where.city_id)
-        parts.append(city.name if city else "?")
+        parts.append(ctx.t.city(city.name) if city else "?")
     if where.department is not None:
         parts.append(ctx.t.department(where.department))
     return " · ".join(parts)
@@ -177,7 +177,7 @@ def note_entry(ctx: Context, note: Note, *, full: bool = False) -> Section:
         date = ctx._("{date} (edited)").format(date=date)
     head = [f"#{note.id}", note.author_name]
     if note.city_name:
-        head.append(note.city_name)
+        head.append(ctx.t.city(note.city_name))
     if note.department:
         head.append(ctx.t.department(note.department))
     head.append(date)

@@ -225,7 +225,7 @@ async def _tags(ctx: Context, text: str) -> tuple[Tags, list[int]]:
 
 
 def _tag_summary(ctx: Context, tags: Tags) -> str:
-    return " · ".join([*(f"SDG {n}" for n in tags.sdgs), *tags.cities])
+    return " · ".join([*(f"SDG {n}" for n in tags.sdgs), *(ctx.t.city(c) for c in tags.cities)])
 
 
 def _tag_problems(ctx: Context, tags: Tags) -> list[str]:

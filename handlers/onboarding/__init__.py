@@ -132,7 +132,7 @@ async def _choose_city(ctx: Context, city: City, *, edit: bool) -> Reply:
     await ctx.store.participants.update(ctx.participant.id, now=ctx.now(), city_id=city.id)
     await ctx.reload()
     reply = await department_step(ctx, edit=edit)
-    reply.sections.insert(0, Section(ctx._("City: {city}").format(city=city.name)))
+    reply.sections.insert(0, Section(ctx._("City: {city}").format(city=ctx.t.city(city.name))))
     return reply
 
 
@@ -176,7 +176,7 @@ async def typed_city(ctx: Context) -> Reply:
     found = await match_city(ctx, ctx.args)
     if found.city is not None:
         return await _choose_city(ctx, found.city, edit=False)
-    buttons = [Button(c.name, ObCity(c.id).pack()) for c in found.closest]
+    buttons = [Button(ctx.t.city(c.name), ObCity(c.id).pack()) for c in found.closest]
     rows = [buttons] if buttons else []
     rows.append([Button(ctx._("Show the cities"), ObCities().pack())])
     return Reply.text(

@@ -72,7 +72,7 @@ async def city_step(ctx: Context, *, edit: bool = False) -> Reply:
         buttons.append(
             [
                 Button(
-                    ctx._("Keep {value}").format(value=ctx.participant.city_name),
+                    ctx._("Keep {value}").format(value=ctx.t.city(ctx.participant.city_name)),
                     ObKeep("city").pack(),
                     style="primary",
                 )
@@ -98,8 +98,8 @@ async def country_cities(ctx: Context, country: str) -> Reply:
     cities = [c for c in await ctx.store.cities.all() if c.country == country]
     if not cities:
         return Reply.notify(ctx._(STALE))
-    cities.sort(key=lambda c: reference.fold(c.name))
-    buttons = [Button(c.name, ObCity(c.id).pack()) for c in cities]
+    cities.sort(key=lambda c: reference.fold(ctx.t.city(c.name)))
+    buttons = [Button(ctx.t.city(c.name), ObCity(c.id).pack()) for c in cities]
     rows = rows_of(buttons, 3)
     rows.append([Button(ctx._("« Other country"), ObCities().pack())])
     return Reply(

@@ -28,6 +28,7 @@ from handlers.profile.fields import (
 from handlers.profile.view import digest_text, missing_text, next_steps_text, profile_sections
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
+from udx_bot.reports.anonymity import colleague
 from udx_bot.router import Router
 from udx_bot.types import Reply, Section
 
@@ -58,11 +59,14 @@ _FIELDS = {
     "deliver": "deliver",
     "zustellung": "deliver",
     "name": "name",
+    "anonymous": "anonymous",
+    "anonym": "anonymous",
 }
 
 USAGE = N_(
     "/profile [city <name> | department <name> | sdgs <n> … | language de|en | "
-    "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name>]"
+    "timezone <Area/City> | digest <weekday> <HH:MM>|off | deliver telegram|slack | name <name> | "
+    "anonymous on|off]"
 )
 
 
@@ -117,7 +121,7 @@ async def _update(ctx: Context, **values: Any) -> None:
 async def _set_city(ctx: Context, value: str) -> str:
     city = await parse_city(ctx, value)
     await _update(ctx, city_id=city.id)
-    return ctx._("Saved: your city is now {city}.").format(city=city.name)
+    return ctx._("Saved: your city is now {city}.").format(city=ctx.t.city(city.name))
 
 
 async def _set_department(ctx: Context, value: str) -> str:
@@ -211,6 +215,19 @@ async def _set_name(ctx: Context, value: str) -> str:
     return ctx._("Saved: your name is now {name}.").format(name=name)
 
 
+async def _set_anonymous(ctx: Context, value: str) -> str:
+    choice = value.casefold()
+    if choice not in ("on", "an", "ein", "off", "aus"):
+        raise UserError(ctx._("Usage: /profile anonymous on|off"))
+    anonymous = choice in ("on", "an", "ein")
+    await _update(ctx, anonymous=anonymous)
+    if anonymous:
+        return ctx._(
+            "Saved: coordinators' exports and reports show you as {colleague}, never by name."
+        ).format(colleague=colleague(ctx.t, ctx.participant.city_name, ctx.participant.department))
+    return ctx._("Saved: coordinators' exports show your name again.")
+
+
 _SETTERS = {
     "city": _set_city,
     "department": _set_department,
@@ -220,4 +237,5 @@ _SETTERS = {
     "digest": _set_digest,
     "deliver": _set_deliver,
     "name": _set_name,
+    "anonymous": _set_anonymous,
 }

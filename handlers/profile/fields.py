@@ -54,7 +54,9 @@ def unknown_city_message(
     if closest:
         return ctx._(
             "I don't know a city called “{typed}” in the network. Did you mean {names}?"
-        ).format(typed=typed, names=ctx.t.fmt_list((c.name for c in closest), style="or"))
+        ).format(
+            typed=typed, names=ctx.t.fmt_list((ctx.t.city(c.name) for c in closest), style="or")
+        )
     if in_wizard:
         return ctx._(
             "I don't know a city called “{typed}” in the network. Check the spelling, or "

@@ -7,6 +7,7 @@ from datetime import time
 from handlers.profile.fields import LANGUAGE_NAMES, NEXT_COMMANDS, platform_name
 from storage.participants import Participant
 from udx_bot.context import Context
+from udx_bot.reports.anonymity import colleague
 from udx_bot.types import Section
 
 
@@ -22,7 +23,11 @@ def digest_text(ctx: Context, participant: Participant) -> str:
 
 async def profile_sections(ctx: Context, participant: Participant) -> list[Section]:
     unset = ctx._("not set")
-    city = f"{participant.city_name} ({participant.country})" if participant.city_name else unset
+    city = (
+        f"{ctx.t.city(participant.city_name)} ({participant.country})"
+        if participant.city_name
+        else unset
+    )
     sdgs = (
         "\n".join(f"  • {ctx.t.sdg_label(n)}" for n in participant.sdgs)
         if participant.sdgs
@@ -55,6 +60,12 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
     if len(platforms) > 1:
         chosen = participant.deliver_platform or identities[0].platform
         lines.append(ctx._("Digests go to: {value}").format(value=platform_name(ctx, chosen)))
+    if participant.anonymous:
+        lines.append(
+            ctx._("In exports: {value}").format(
+                value=colleague(ctx.t, participant.city_name, participant.department)
+            )
+        )
     if participant.role != "participant":
         role = ctx._("coordinator") if participant.role == "coordinator" else ctx._("admin")
         lines.append(ctx._("Role: {value}").format(value=role))

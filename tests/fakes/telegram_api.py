@@ -423,6 +423,35 @@ class FakeTelegram(FakeServer):
         )
         return message
 
+    def _m_sendphoto(self, params: dict[str, Any]) -> Any:
+        chat_id = _chat_key(params.get("chat_id"))
+        if chat_id is None:
+            return self._error(400, "Bad Request: chat_id is empty")
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile) or not photo.content:
+            return self._error(400, "Bad Request: there is no photo in the request")
+        n = next(self._file_ids)
+        size: dict[str, Any] = {"file_id": f"AgACFake{n}", "file_unique_id": f"AQADFake{n}"}
+        data = photo.content  # a PNG's IHDR holds its size (other pictures: 0 x 0)
+        png = data.startswith(b"\x89PNG")
+        width = int.from_bytes(data[16:20], "big") if png else 0
+        height = int.from_bytes(data[20:24], "big") if png else 0
+        size.update(width=width, height=height, file_size=len(data))
+        message = self._new_message(chat_id, self.bot, photo=[size])
+        self._messages[(chat_id, message["message_id"])] = _Stored(message)
+        return message
+
+    def photos(self, chat_id: ChatId | None = None) -> list[UploadedFile]:
+        """Pictures sent with sendPhoto (``.filename``, ``.content``)."""
+        return [
+            c.params["photo"]
+            for c in self.calls
+            if c.ok
+            and c.method == "sendPhoto"
+            and isinstance(c.params.get("photo"), UploadedFile)
+            and (chat_id is None or c.chat_id == chat_id)
+        ]
+
     def _m_senddocument(self, params: dict[str, Any]) -> Any:
         chat_id = _chat_key(params.get("chat_id"))
         if chat_id is None:

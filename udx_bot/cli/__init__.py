@@ -14,7 +14,7 @@ from typing import Any
 
 from storage.engine import DatabaseUnavailable
 from udx_bot import log_redaction, logs
-from udx_bot.cli import announce, chat, data, digest, members, people, run
+from udx_bot.cli import announce, chat, data, digest, export, members, people, report, run
 from udx_bot.clock import Clock, system_clock
 from udx_bot.config import ConfigError, Settings
 from udx_bot.i18n import CatalogError, check_catalogs
@@ -28,6 +28,8 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     people.register,  # grant, revoke, import participants
     members.register,  # invite, remove
     announce.register,  # announce
+    report.register,  # report
+    export.register,  # export notes|participants|introductions
 )
 
 

@@ -105,7 +105,7 @@ async def _announce(
         default_language=settings.default_language,
         keep=really,
     )
-    audience = draft.audience.describe(t, {c.id: c.name for c in cities})
+    audience = draft.audience.describe(t, {c.id: t.city(c.name) for c in cities})
     n = preview.reach
     print(f"Audience: {audience} — {n:,} recipient{'s' if n != 1 else ''}")
     if not n:

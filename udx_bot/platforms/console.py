@@ -74,9 +74,12 @@ def render(reply: Reply) -> tuple[str, Choices]:
     for offset, button in enumerate(reply.all_buttons()):
         choices[next_number + offset] = button
     lines.append(render_choices(choices))
-    if reply.document is not None:
-        lines.append(f"(file {reply.document.filename}:)")
-        lines.append(reply.document.content.decode("utf-8", "replace"))
+    document = reply.document
+    if document is not None and document.mime_type.startswith(("image/", "application/pdf")):
+        lines.append(f"(file {document.filename}, {len(document.content)} bytes)")
+    elif document is not None:
+        lines.append(f"(file {document.filename}:)")
+        lines.append(document.content.decode("utf-8", "replace"))
     return "\n".join(lines).rstrip() + "\n", choices
 
 

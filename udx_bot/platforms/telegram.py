@@ -218,7 +218,9 @@ class TelegramService:
             body = await request.read()  # stops with 413 once a streamed body passes the limit
         except web.HTTPRequestEntityTooLarge:
             log.warning("telegram: webhook request over %d bytes refused", limit)
-            return web.Response(status=413, text="too large")
+            refused = web.Response(status=413, text="too large")
+            refused.force_close()  # the rest of the body is never read: end the connection
+            return refused
         try:
             data = json.loads(body)
             if not isinstance(data, dict):

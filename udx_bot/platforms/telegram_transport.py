@@ -177,6 +177,7 @@ def render(reply: Reply) -> list[TelegramMessage]:
 
 
 Markup = InlineKeyboardMarkup | ForceReply | None
+PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})  # sent with sendPhoto, not as files
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,15 @@ class TelegramTransport:
         await self._call(lambda: self.bot.answer_callback_query(press_id, text or None))
 
     async def send_document(self, to: Target, document: Document) -> None:
+        """A file; a PNG or JPEG picture as a photo (``sendPhoto``), shown in the chat."""
         chat = to.chat_id or to.user_id
+        if document.mime_type in PHOTO_TYPES:
+            await self._call(
+                lambda: self.bot.send_photo(
+                    chat, InputFile(document.content, filename=document.filename)
+                )
+            )
+            return
         await self._call(
             lambda: self.bot.send_document(
                 chat, InputFile(document.content, filename=document.filename)

@@ -77,4 +77,4 @@ async def suggestion(
 
 
 def _place(t: Translator, person: Participant) -> str:
-    return ", ".join(x for x in (person.city_name, t.department(person.department)) if x)
+    return ", ".join(x for x in (t.city(person.city_name), t.department(person.department)) if x)
