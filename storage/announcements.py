@@ -210,7 +210,6 @@ class AnnouncementRepository:
                 participants.c.department.is_not(None),
                 members_only(),
                 identities.c.blocked_at.is_(None),
-                identities.c.platform != "console",
             )
             .order_by(participants.c.id, identities.c.id)
         )
@@ -227,20 +226,23 @@ class AnnouncementRepository:
                     participant_sdgs.c.sdg.in_(list(sdgs)),
                 )
             )
-        chosen: dict[int, Recipient] = {}
+        chosen: dict[int, tuple[tuple[bool, bool], Recipient]] = {}
         async with self.db.read() as conn:
             for row in await conn.execute(query):
+                # the platform they chose, else the first identity, the console last (it
+                # shows the message only when the person next opens it)
+                rank = (row.platform != row.deliver_platform, row.platform == "console")
                 current = chosen.get(row.id)
-                preferred = (
-                    row.deliver_platform is not None and row.platform == row.deliver_platform
-                )
-                if current is None or (preferred and current.platform != row.deliver_platform):
-                    chosen[row.id] = Recipient(
-                        participant_id=row.id,
-                        language=row.language,
-                        language_code=row.language_code,
-                        platform=row.platform,
-                        user_id=row.user_id,
-                        chat_id=row.chat_id,
+                if current is None or rank < current[0]:
+                    chosen[row.id] = (
+                        rank,
+                        Recipient(
+                            participant_id=row.id,
+                            language=row.language,
+                            language_code=row.language_code,
+                            platform=row.platform,
+                            user_id=row.user_id,
+                            chat_id=row.chat_id,
+                        ),
                     )
-        return list(chosen.values())
+        return [recipient for _, recipient in chosen.values()]

@@ -12,12 +12,12 @@ next part and a part already delivered is never sent again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from storage.engine import Database
 from storage.tables import outbox
@@ -63,6 +63,7 @@ class OutboxClaims:
         lease: timedelta,
         platforms: Iterable[str] | None = None,
         worker: str | None = None,
+        recipients: Mapping[str, Collection[str]] | None = None,
     ) -> list[OutboxMessage]:
         """Take up to ``limit`` due pending rows, oldest due first, for ``lease``, in the name
         of ``worker``.
@@ -70,10 +71,14 @@ class OutboxClaims:
         Atomic across processes: PostgreSQL locks the candidates with ``FOR UPDATE SKIP
         LOCKED``; SQLite's write transaction (``BEGIN IMMEDIATE``) serialises claimers. The
         update re-checks that each row is still pending and due, so a row is never claimed twice.
+        ``recipients`` narrows a platform to some user ids (the console sends only to the person
+        at the keyboard).
         """
         due = and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
         if platforms is not None:
             due = and_(due, outbox.c.platform.in_(list(platforms)))
+        for platform, users in (recipients or {}).items():
+            due = and_(due, or_(outbox.c.platform != platform, outbox.c.user_id.in_(list(users))))
         candidates = (
             select(outbox.c.id)
             .where(due)

@@ -201,3 +201,75 @@ def test_a_large_file_shows_progress(cli: Cli, tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "1000/2500 rows checked" in result.stderr and "2500/2500" in result.stderr
     assert "2500 cities added" in result.stdout
+
+
+SIGN_UP = "".join(
+    f"{line}\n"
+    for line in ("/profile city Leeds", "/profile department planning", "/start", "English",
+                 "Leeds", "planning", "13", "done")
+)  # fmt: skip
+
+
+def test_at_a_terminal_ctrl_c_discards_the_line_a_long_paste_stays_whole_ctrl_d_ends(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """One real terminal (a pty): readline reads the line, so a line past the terminal's
+    4096-byte cooked-mode buffer arrives whole; Ctrl-C mid-line leaves the chat open."""
+    pty = pytest.importorskip("pty")
+    import selectors
+    import time
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'tty.sqlite3'}"}
+    demo = cli("demo", "--as", "Ada", cwd=tmp_path, env=env, stdin=SIGN_UP)
+    assert "Your profile is saved" in demo.stdout  # "done" pressed "Done ✓"
+    assert "Try an introduction: Sam Okafor (Sheboygan)" in demo.stdout
+
+    fd, terminal = pty.openpty()
+    # the console in a session of its own whose controlling terminal is the pty (so Ctrl-C
+    # there is a SIGINT), started without fork() in this threaded process
+    take_terminal = (
+        "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'udx_bot', 'console', '--as', 'Ada'])"
+    )
+    child_env = {
+        **os.environ,
+        **env,
+        "PYTHONPATH": str(ROOT),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", take_terminal],
+        stdin=terminal, stdout=terminal, stderr=terminal, env=child_env,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = b""
+
+    def until(needle: str) -> str:
+        nonlocal seen
+        deadline = time.monotonic() + 60
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while needle.encode() not in seen:
+                left = deadline - time.monotonic()
+                assert left > 0, f"no {needle!r} in {seen[-500:]!r}"
+                if selector.select(left):
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:  # the child closed the terminal
+                        chunk = b""
+                    assert chunk, f"the console ended before {needle!r}: {seen[-500:]!r}"
+                    seen += chunk
+        shown, seen = seen.decode(errors="replace"), b""
+        return shown
+
+    until("> ")
+    os.write(fd, b"/hel\x03")  # Ctrl-C while typing
+    assert "^C" in until("> ")
+    os.write(fd, ("/note " + "x" * 5000 + "\r").encode())
+    assert "That note has 5,000 characters" in until("Nothing was saved.")
+    until("> ")
+    os.write(fd, b"\x04")  # Ctrl-D
+    assert until("\n") == "\r\n"  # the shell's prompt starts on a line of its own
+    assert child.wait(60) == 0
+    os.close(fd)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import update
+
 from storage import Store
+from storage.tables import identities
 from tests.counterparts_support import register
 from tests.support import TEST_NOW, Chat, FakeClock
 from udx_bot.matching import counterpart_query
@@ -156,16 +159,18 @@ async def test_bad_input_in_both_languages(
     unregistered, _ = await store.participants.touch(
         "telegram", "77", display_name="Half", now=TEST_NOW
     )
-    console = await register(
-        store, "c1", city="Sheboygan", department="mobility", platform="console", name="Carla"
-    )
+    carla = await register(store, "c1", city="Sheboygan", department="mobility", name="Carla")
+    async with store.db.write() as conn:  # Telegram refused delivery for good: no way left
+        await conn.execute(update(identities).values(blocked_at=TEST_NOW).where(
+            identities.c.participant_id == carla.id
+        ))  # fmt: skip
     cases = [
         ("/intro", "Please give the number of a person", "Bitte geben Sie die Nummer"),
         ("/intro abc", "Please give the number of a person", "Bitte geben Sie die Nummer"),
         ("/intro 999999", "There is no one with the number 999999", "Es gibt niemanden"),
         (f"/intro {demo.id}", "is a demo profile", "ist ein Demo-Profil"),
         (f"/intro {unregistered.id}", "has not (or no longer) registered", "nicht (mehr)"),
-        (f"/intro {console.id}", "I can't reach Carla", "Ich kann Carla derzeit"),
+        (f"/intro {carla.id}", "I can't reach Carla", "Ich kann Carla derzeit"),
     ]
     for command, english, german in cases:
         assert english in await en.send(command), command

@@ -36,6 +36,28 @@ async def test_claim_is_atomic_leased_and_ordered(any_store: Store, clock: FakeC
     assert await store.outbox.claim(now=clock.now + lease, limit=5, lease=lease, platforms=[]) == []
 
 
+async def test_a_claim_can_be_narrowed_to_some_recipients_of_a_platform(
+    any_store: Store, clock: FakeClock
+) -> None:
+    """The console's worker claims only the rows of the person at the keyboard."""
+    store = any_store
+    people = await add_people(store, 3, now=clock.now)
+    queued = [
+        NewMessage(f"c:{pid}", "test", "console", user, None, "[]", pid, 1)
+        for (pid, _), user in zip(people, ("Ada", "Sam", "Cem"), strict=True)
+    ]
+    await store.outbox.enqueue_many([*queued, *rows(people[:1])], now=clock.now)
+    lease = timedelta(minutes=1)
+    mine = await store.outbox.claim(
+        now=clock.now, limit=10, lease=lease, platforms=["console"], recipients={"console": ["Sam"]}
+    )
+    assert [(m.platform, m.user_id) for m in mine] == [("console", "Sam")]
+    rest = await store.outbox.claim(
+        now=clock.now, limit=10, lease=lease, recipients={"console": []}
+    )
+    assert [m.platform for m in rest] == ["telegram"]  # other platforms are not narrowed
+
+
 async def test_marks_and_counts(any_store: Store, clock: FakeClock) -> None:
     store = any_store
     people = await add_people(store, 5, now=clock.now)

@@ -1,6 +1,10 @@
 """The demo network: the documented partnerships (udx_bot/data) and fictional demo people.
 
-Seeding is idempotent: running the demo again adds nothing twice.
+Seeding is idempotent: running the demo again adds nothing twice. ``udx-bot demo`` also adds
+:data:`PERSONA`, a second console person who, unlike the demo people, can be asked for an
+introduction or reached by an announcement: ``udx-bot demo --as Sam`` shows what the outbox
+holds for them (udx_bot/platforms/console_transport.py), so both sides of an introduction can
+be tried without Telegram or Slack.
 """
 
 from __future__ import annotations
@@ -12,9 +16,23 @@ from importlib import resources
 from pathlib import Path
 
 from storage import Store
+from storage.participants import Participant
 from udx_bot.imports import import_cities, import_partnerships
 from udx_bot.reference import slug
 from udx_bot.tags import parse_tags
+
+
+@dataclass(frozen=True)
+class Persona:
+    user: str  # the console name: ``--as user``
+    name: str
+    city: str
+    department: str
+    sdgs: tuple[int, ...]
+    language: str
+
+
+PERSONA = Persona("Sam", "Sam Okafor", "Sheboygan", "sustainability", (11, 13), "en")
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,27 @@ async def seed_demo(store: Store, *, now: datetime) -> SeedResult:
         participants_added=added,
         notes_added=await _seed_notes(store, now),
     )
+
+
+async def seed_persona(store: Store, *, now: datetime, persona: Persona = PERSONA) -> Participant:
+    """The demo's second console person, registered and a member (once; a profile they changed
+    in the console is left as it is)."""
+    participant, _ = await store.participants.touch(
+        "console", persona.user, display_name=persona.user, username=persona.user, now=now
+    )
+    if participant.registered:
+        return participant
+    city = next(c for c in await store.cities.all() if slug(c.name) == slug(persona.city))
+    await store.participants.update(
+        participant.id,
+        name=persona.name,
+        city_id=city.id,
+        department=persona.department,
+        language=persona.language,
+        now=now,
+    )
+    await store.membership.admit(participant.id, now=now)
+    return await store.participants.set_sdgs(participant.id, persona.sdgs)
 
 
 async def _seed_notes(store: Store, now: datetime) -> int:

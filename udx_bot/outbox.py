@@ -16,11 +16,14 @@ from udx_bot.types import Reply
 
 
 def delivery_identity(participant: Participant, identities: Sequence[Identity]) -> Identity | None:
-    """Where a participant's messages go: the platform they chose, else their first identity.
-
-    Blocked identities (the platform refused delivery for good) and the console are skipped.
+    """Where a participant's messages go: the platform they chose, else their first identity,
+    the console last (it shows them only when the person next opens it: udx_bot/platforms/
+    console_transport.py). Blocked identities (the platform refused delivery for good) are
+    skipped.
     """
-    usable = [i for i in identities if i.blocked_at is None and i.platform != "console"]
+    usable = sorted(
+        (i for i in identities if i.blocked_at is None), key=lambda i: i.platform == "console"
+    )
     if participant.deliver_platform:
         for ident in usable:
             if ident.platform == participant.deliver_platform:

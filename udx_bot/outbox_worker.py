@@ -81,11 +81,14 @@ DEFAULT_BATCH_RATE = 30.0  # messages/s a batch is sized for when no route has a
 @dataclass(frozen=True)
 class Route:
     """How the worker reaches one platform: its transport, and its limits in messages per
-    second over all chats (``rate``) and per chat (``per_chat_rate``); None: no limit."""
+    second over all chats (``rate``) and per chat (``per_chat_rate``); None: no limit.
+    ``only_to``: the user ids the transport reaches when it reaches only some (the console: the
+    person at the keyboard); the others' messages stay queued for a transport that does."""
 
     transport: Transport
     rate: float | None = None
     per_chat_rate: float | None = None
+    only_to: frozenset[str] | None = None
 
 
 class OutboxWorker:
@@ -108,6 +111,7 @@ class OutboxWorker:
     ) -> None:
         self.store = store
         self.transports = {platform: route.transport for platform, route in routes.items()}
+        self.recipients = {p: r.only_to for p, r in routes.items() if r.only_to is not None}
         self.limits = {
             platform: PlatformLimits(Pace(route.rate), KeyedPace(route.per_chat_rate))
             for platform, route in routes.items()
@@ -159,6 +163,7 @@ class OutboxWorker:
             lease=self.lease,
             platforms=platforms,
             worker=self.worker_name,
+            recipients=self.recipients,
         )
         result.claimed = len(rows)
         tasks = []

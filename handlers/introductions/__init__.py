@@ -68,12 +68,17 @@ MAX_PERSONAL = 300  # characters of the personal message sent with a request
 
 
 def contacts(person: Participant, identities: list[Identity]) -> tuple[Contact, ...]:
-    """How to reach ``person`` on each platform they use (the console has no contact)."""
-    return tuple(
+    """How to reach ``person`` on each platform they use; their console name only when they
+    use nothing else (the demo's console people)."""
+    found = tuple(
         Contact(ident.platform, ident.user_id, person.name, ident.username)
         for ident in identities
         if ident.platform in ("telegram", "slack")
     )
+    console = tuple(
+        Contact(i.platform, i.user_id, person.name) for i in identities if i.platform == "console"
+    )
+    return found or console
 
 
 def suggested_message(t: Translator, writer: Participant, other: Participant) -> str:
