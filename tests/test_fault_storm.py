@@ -5,7 +5,7 @@ happens, every message of every reader who did not block the bot is shown, each 
 exactly once and in order, and nothing is left to send. The real transports (PTB's Bot,
 slack_sdk's client) against the fake servers, on SQLite and PostgreSQL.
 
-``UDX_STORM_READERS`` (default 12) sets the readers per platform and run; the README's figures
+``UDX_STORM_READERS`` (default 8) sets the readers per platform and run; the README's figures
 come from a run with more."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from udx_bot.outbox_worker import OutboxWorker, Route
 from udx_bot.types import Reply, Section
 
 TOKEN = "123456:TEST"
-READERS = int(os.environ.get("UDX_STORM_READERS", "12"))
+READERS = int(os.environ.get("UDX_STORM_READERS", "8"))
 # what may happen to one reader's message, at a part chosen at random
 FAULTS = ("none", "429", "5xx", "empty_502", "drop", "garbage", "slow", "blocked")
 PERHAPS_SHOWN = {"drop", "garbage", "slow"}  # the platform has it, the worker cannot know
