@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_POOL_SIZE = 16
@@ -87,7 +88,13 @@ class Database:
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
             # a thread each, cheap; every use ends its transaction, so the pool's rollback of a
             # returned connection would be one more round trip to its thread, for nothing
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_reset_on_return=None)
+            # (a queue pool said outright: SQLAlchemy before 2.0.38 gives aiosqlite files none)
+            kwargs.update(
+                poolclass=AsyncAdaptedQueuePool,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_reset_on_return=None,
+            )
         else:
             kwargs.update(pool_size=pool_size, max_overflow=POOL_OVERFLOW)
             # a pooled connection the server dropped (a restart, a fail-over) is replaced
