@@ -194,7 +194,9 @@ async def slowest_statement(
     if not per_position:
         return {}
     position, samples = max(per_position.items(), key=lambda item: statistics.median(item[1]))
-    sql = " ".join(captured[0][position].sql.split())
+    # runs may differ in length (a first update reads what later ones find cached)
+    example = next(statements for statements in captured if len(statements) > position)
+    sql = " ".join(example[position].sql.split())
     return {"ms": _ms(statistics.median(samples)), "sql": sql[:300]}
 
 
