@@ -100,6 +100,11 @@ class _Build:
     async def _rows(self, stmt: Any) -> list[Any]:
         return list(await self.conn.execute(stmt))
 
+    async def _tally(self, stmt: Any, into: dict[PairKey, dict[Any, int]]) -> None:
+        """Rows of (city, partner, key, count) into ``into[(city, partner)][key]``."""
+        for a, b, key, count in await self._rows(stmt):
+            into.setdefault((a, b), {})[key] = count
+
     async def _pairs(self) -> None:
         a, b = cities.alias("a"), cities.alias("b")
         p = partnerships
@@ -185,18 +190,18 @@ class _Build:
         )
         for m, count in await self._rows(stmt):
             self._cell(None, m).notes = count
-        for a, b, sdg, count in await self._rows(
+        await self._tally(
             select(rows.c.a, rows.c.b, note_sdgs.c.sdg, func.count())
             .join(note_sdgs, note_sdgs.c.note_id == rows.c.note_id)
-            .group_by(rows.c.a, rows.c.b, note_sdgs.c.sdg)
-        ):
-            self.data.sdg_notes.setdefault((a, b), {})[sdg] = count
-        for a, b, dep, count in await self._rows(
+            .group_by(rows.c.a, rows.c.b, note_sdgs.c.sdg),
+            self.data.sdg_notes,
+        )
+        await self._tally(
             select(rows.c.a, rows.c.b, rows.c.department, func.count())
             .where(rows.c.department.is_not(None))
-            .group_by(rows.c.a, rows.c.b, rows.c.department)
-        ):
-            self.data.department_notes.setdefault((a, b), {})[dep] = count
+            .group_by(rows.c.a, rows.c.b, rows.c.department),
+            self.data.department_notes,
+        )
 
     def _in_range(self, column: Any) -> list[Any]:
         return [column >= self.since, column < self.until]
@@ -345,18 +350,18 @@ class _Build:
             .where(p.c.registered_at < self.until)
         )
         ppl = people.subquery("ppl")
-        for a, b, sdg, count in await self._rows(
+        await self._tally(
             select(ppl.c.a, ppl.c.b, participant_sdgs.c.sdg, func.count())
             .join(participant_sdgs, participant_sdgs.c.participant_id == ppl.c.id)
-            .group_by(ppl.c.a, ppl.c.b, participant_sdgs.c.sdg)
-        ):
-            self.data.sdg_profiles.setdefault((a, b), {})[sdg] = count
-        for a, b, dep, count in await self._rows(
+            .group_by(ppl.c.a, ppl.c.b, participant_sdgs.c.sdg),
+            self.data.sdg_profiles,
+        )
+        await self._tally(
             select(ppl.c.a, ppl.c.b, ppl.c.department, func.count())
             .where(ppl.c.department.is_not(None))
-            .group_by(ppl.c.a, ppl.c.b, ppl.c.department)
-        ):
-            self.data.department_people.setdefault((a, b), {})[dep] = count
+            .group_by(ppl.c.a, ppl.c.b, ppl.c.department),
+            self.data.department_people,
+        )
 
 
 def _months(since: datetime, until: datetime) -> list[str]:
