@@ -8,18 +8,20 @@ in :mod:`storage.privacy`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.conversations import Conversation, load_conversation
+from storage.conversations import Conversation
 from storage.engine import Database
-from storage.tables import cities, identities, participant_sdgs, participants
+from storage.sql import joined_ints, split_ints
+from storage.tables import cities, conversations, identities, participant_sdgs, participants
 
 ROLES = ("participant", "coordinator", "admin")
 ACTIVITY_RESOLUTION = timedelta(minutes=10)  # last_active_at is kept to this precision
@@ -106,13 +108,44 @@ class Arrival:
     conversation: Conversation | None
 
 
-_SELECT_PARTICIPANT = select(
+_SDG_LIST = "sdg_list"
+# a person with city and SDGs in one row (the SDGs joined by commas: see storage.sql)
+_PARTICIPANT_SELECTED = [
     *_PARTICIPANT_COLUMNS,
     cities.c.name.label("city_name"),
     cities.c.country,
     cities.c.timezone.label("city_timezone"),
-).select_from(participants.outerjoin(cities, cities.c.id == participants.c.city_id))
+    select(joined_ints(participant_sdgs.c.sdg))
+    .where(participant_sdgs.c.participant_id == participants.c.id)
+    .scalar_subquery()
+    .label(_SDG_LIST),
+]
+_WITH_CITY = participants.outerjoin(cities, cities.c.id == participants.c.city_id)
+_SELECT_PARTICIPANT = select(*_PARTICIPANT_SELECTED).select_from(_WITH_CITY)
 _IDENTITY_FIELDS = {f.name for f in fields(Identity)}
+_IDENTITY_PREFIX = "identity_"
+_CONVERSATION_PREFIX = "conversation_"
+# what every update needs about its sender, in one statement: identity, person (city, SDGs) and
+# what the bot awaits from them
+_SELECT_ARRIVAL = (
+    select(
+        *(c.label(_IDENTITY_PREFIX + c.name) for c in identities.c),
+        *_PARTICIPANT_SELECTED,
+        *(
+            conversations.c[name].label(_CONVERSATION_PREFIX + name)
+            for name in ("state", "data", "updated_at")
+        ),
+    )
+    .select_from(
+        identities.join(_WITH_CITY, participants.c.id == identities.c.participant_id).outerjoin(
+            conversations, conversations.c.participant_id == participants.c.id
+        )
+    )
+    .where(
+        identities.c.platform == bindparam("platform"),
+        identities.c.user_id == bindparam("user_id"),
+    )
+)
 
 
 def members_only() -> ColumnElement[bool]:
@@ -123,6 +156,26 @@ def members_only() -> ColumnElement[bool]:
 
 def _identity(row: Row[Any]) -> Identity:
     return Identity(**{k: v for k, v in row._mapping.items() if k in _IDENTITY_FIELDS})
+
+
+def _arrival(row: Row[Any]) -> Arrival:
+    """A row of :data:`_SELECT_ARRIVAL` taken apart."""
+    ident: dict[str, Any] = {}
+    person: dict[str, Any] = {}
+    talk: dict[str, Any] = {}
+    for key, value in row._mapping.items():
+        if key.startswith(_IDENTITY_PREFIX):
+            ident[key.removeprefix(_IDENTITY_PREFIX)] = value
+        elif key.startswith(_CONVERSATION_PREFIX):
+            talk[key.removeprefix(_CONVERSATION_PREFIX)] = value
+        else:
+            person[key] = value
+    conversation = (
+        None
+        if talk["state"] is None
+        else Conversation(talk["state"], json.loads(talk["data"]), talk["updated_at"])
+    )
+    return Arrival(_participant(person), Identity(**ident), conversation)
 
 
 async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Participant]:
@@ -136,18 +189,13 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
         rows = await conn.execute(_SELECT_PARTICIPANT.where(participants.c.id.in_(chunk)))
         for row in rows:
             result[row.id] = dict(row._mapping)
-        sdg_rows = await conn.execute(
-            select(participant_sdgs.c.participant_id, participant_sdgs.c.sdg)
-            .where(participant_sdgs.c.participant_id.in_(chunk))
-            .order_by(participant_sdgs.c.sdg)
-        )
-        for pid, sdg in sdg_rows:
-            if pid in result:
-                result[pid].setdefault("sdgs", []).append(sdg)
-    return {
-        pid: Participant(**{**data, "sdgs": tuple(data.get("sdgs", ()))})
-        for pid, data in result.items()
-    }
+    return {pid: _participant(data) for pid, data in result.items()}
+
+
+def _participant(data: dict[str, Any]) -> Participant:
+    """A :class:`Participant` from a row of :data:`_PARTICIPANT_SELECTED`."""
+    sdgs = split_ints(data.pop(_SDG_LIST))
+    return Participant(**data, sdgs=sdgs)
 
 
 async def replace_sdgs(conn: AsyncConnection, participant_id: int, sdgs: Iterable[int]) -> None:
@@ -241,6 +289,13 @@ class ParticipantRepository:
         )
         return arrival.participant, arrival.identity
 
+    async def _arrival(self, platform: str, user_id: str) -> Arrival | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(_SELECT_ARRIVAL, {"platform": platform, "user_id": user_id})
+            ).first()
+        return None if row is None else _arrival(row)
+
     async def arrive(
         self,
         platform: str,
@@ -254,26 +309,9 @@ class ParticipantRepository:
     ) -> Arrival:
         """:meth:`touch`, and the person's conversation read in the same transaction: what every
         update needs before a feature runs, in one round for a known person."""
-        conversation: Conversation | None = None
-        async with self.db.read() as conn:  # one round for the common case: a known person
-            row = (
-                await conn.execute(
-                    select(identities).where(
-                        identities.c.platform == platform, identities.c.user_id == user_id
-                    )
-                )
-            ).first()
-            ident = _identity(row) if row else None
-            known = (
-                (await load_participants(conn, [ident.participant_id])).get(ident.participant_id)
-                if ident
-                else None
-            )
-            if ident is not None:
-                conversation = await load_conversation(conn, ident.participant_id)
-        if ident is not None:
-            participant = known
-            assert participant is not None
+        known = await self._arrival(platform, user_id)  # one statement for a known person
+        if known is not None:
+            participant, ident, conversation = known.participant, known.identity, known.conversation
             changes: dict[str, Any] = {}
             for name, value in (
                 ("display_name", display_name or ident.display_name),
@@ -309,10 +347,9 @@ class ParticipantRepository:
                         .where(participants.c.id == participant.id)
                         .values(**own)
                     )
-            refreshed = await self.get(participant.id)
+            refreshed = await self._arrival(platform, user_id)
             assert refreshed is not None
-            current = await self.identity(platform, user_id) or ident
-            return Arrival(refreshed, current, conversation)
+            return refreshed
         try:
             async with self.db.write() as conn:
                 pid = await self._create(conn, name=display_name.strip() or user_id, now=now)
@@ -331,14 +368,10 @@ class ParticipantRepository:
         except IntegrityError:
             # Two first updates of one person at once (or two processes): the other one
             # created the identity; use it.
-            existing = await self.identity(platform, user_id)
+            existing = await self._arrival(platform, user_id)
             if existing is None:
                 raise
-            participant = await self.get(existing.participant_id)
-            assert participant is not None
-            async with self.db.read() as conn:
-                conversation = await load_conversation(conn, participant.id)
-            return Arrival(participant, existing, conversation)
+            return existing
         created = await self.get(pid)
         new_ident = await self.identity(platform, user_id)
         assert created is not None and new_ident is not None
