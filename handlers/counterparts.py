@@ -119,8 +119,7 @@ async def _parse(ctx: Context) -> FindPage:
 
 async def _listing(ctx: Context, wanted: FindPage, *, edit: bool) -> Reply:
     page = wanted.page
-    query = await counterpart_query(
-        ctx.store,
+    query = counterpart_query(
         ctx.participant,
         department=wanted.department,
         sdgs=wanted.sdgs,

@@ -111,7 +111,7 @@ async def _sections(ctx: Context) -> list[Section]:
         heading=ctx._("Your recent notes"),
     ))  # fmt: skip
     sections.extend(note_entry(ctx, note) for note in mine)
-    query = replace(await counterpart_query(ctx.store, p), paused_at=ctx.now())  # paused last
+    query = replace(counterpart_query(p), paused_at=ctx.now())  # paused last
     best = await ctx.store.counterparts.rank(query, page_size=HOME_COUNTERPARTS)
     sections.append(Section(
         ctx._("More, and introductions: /find") if best.items else

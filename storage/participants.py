@@ -14,14 +14,21 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.conversations import Conversation
 from storage.engine import Database
 from storage.sql import joined_ints, split_ints
-from storage.tables import cities, conversations, identities, participant_sdgs, participants
+from storage.tables import (
+    cities,
+    conversations,
+    identities,
+    participant_sdgs,
+    participants,
+    partnerships,
+)
 
 ROLES = ("participant", "coordinator", "admin")
 ACTIVITY_RESOLUTION = timedelta(minutes=10)  # last_active_at is kept to this precision
@@ -77,6 +84,9 @@ class Participant:
         return self.paused_until is not None and now < self.paused_until
 
     translate: bool = True  # notes in the other language shown translated (/profile translate)
+    # the partner cities of their city (reference data, read with the person: /find and /notes
+    # rank by it on every update)
+    partner_city_ids: tuple[int, ...] = ()
 
     @property
     def member(self) -> bool:
@@ -108,8 +118,8 @@ class Arrival:
     conversation: Conversation | None
 
 
-_SDG_LIST = "sdg_list"
-# a person with city and SDGs in one row (the SDGs joined by commas: see storage.sql)
+_SDG_LIST, _PARTNER_LIST = "sdg_list", "partner_list"
+# a person with city, SDGs and partner cities in one row (lists joined by commas: storage.sql)
 _PARTICIPANT_SELECTED = [
     *_PARTICIPANT_COLUMNS,
     cities.c.name.label("city_name"),
@@ -119,6 +129,22 @@ _PARTICIPANT_SELECTED = [
     .where(participant_sdgs.c.participant_id == participants.c.id)
     .scalar_subquery()
     .label(_SDG_LIST),
+    select(
+        joined_ints(
+            case(
+                (partnerships.c.city_id == participants.c.city_id, partnerships.c.partner_city_id),
+                else_=partnerships.c.city_id,
+            )
+        )
+    )
+    .where(
+        or_(
+            partnerships.c.city_id == participants.c.city_id,
+            partnerships.c.partner_city_id == participants.c.city_id,
+        )
+    )
+    .scalar_subquery()
+    .label(_PARTNER_LIST),
 ]
 _WITH_CITY = participants.outerjoin(cities, cities.c.id == participants.c.city_id)
 _SELECT_PARTICIPANT = select(*_PARTICIPANT_SELECTED).select_from(_WITH_CITY)
@@ -194,8 +220,8 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
 
 def _participant(data: dict[str, Any]) -> Participant:
     """A :class:`Participant` from a row of :data:`_PARTICIPANT_SELECTED`."""
-    sdgs = split_ints(data.pop(_SDG_LIST))
-    return Participant(**data, sdgs=sdgs)
+    sdgs, partners = split_ints(data.pop(_SDG_LIST)), split_ints(data.pop(_PARTNER_LIST))
+    return Participant(**data, sdgs=sdgs, partner_city_ids=partners)
 
 
 async def replace_sdgs(conn: AsyncConnection, participant_id: int, sdgs: Iterable[int]) -> None:

@@ -184,8 +184,7 @@ async def test_sql_and_memory_rank_alike(
 ) -> None:
     store = empty_store
     me, everyone, city_ids = await _build(store, reader, others, pairs)
-    query = await counterpart_query(
-        store,
+    query = counterpart_query(
         me,
         department=wanted.department,
         sdgs=wanted.sdgs,

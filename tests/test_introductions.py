@@ -153,7 +153,7 @@ async def test_bad_input_in_both_languages(
     en, de = chat("1"), chat("2", language="de")
     demo = next(
         i.participant
-        for i in (await store.counterparts.rank(await counterpart_query(store, alice))).items
+        for i in (await store.counterparts.rank(counterpart_query(alice))).items
         if i.participant.is_demo
     )
     unregistered, _ = await store.participants.touch(

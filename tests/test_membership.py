@@ -291,7 +291,7 @@ async def test_strangers_are_not_found_not_introduced_and_get_no_announcements(
     store = services.store
     reader = await register(store, "70", city="Krefeld", department="mobility")
     hidden = await register(store, "71", city="Leeds", department="mobility", member=False)
-    ranked = await store.counterparts.rank(await counterpart_query(store, reader))
+    ranked = await store.counterparts.rank(counterpart_query(reader))
     assert hidden.id not in [c.participant.id for c in ranked.items]
     chat = Chat(services, person("70"))
     assert "no one with the number" in await chat.send(f"/intro {hidden.id}")
@@ -318,7 +318,7 @@ async def test_remove_cuts_access_at_the_next_update(any_services: Services) -> 
     assert "nicht mehr Mitglied" in await chat.send("/notes")  # open mode does not let them back
     assert "not a member" in await admin.send(f"/remove {victim.id}")
     admin_me = await member(services, "80")
-    ranked = await store.counterparts.rank(await counterpart_query(store, admin_me))
+    ranked = await store.counterparts.rank(counterpart_query(admin_me))
     assert victim.id not in [c.participant.id for c in ranked.items]
 
 

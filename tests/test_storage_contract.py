@@ -134,3 +134,23 @@ async def test_first_contact_twice_at_once_makes_one_participant(any_store: Stor
         )
     )
     assert len({p.id for p, _ in results}) == 1
+
+
+async def test_a_person_comes_with_the_partner_cities_of_their_city(any_store: Store) -> None:
+    """Read in the same row as the person (/find and /notes rank by them on every update):
+    both sides of a partnership, none without a city, and SDGs ascending beside them."""
+    cities = {c.name: c for c in await any_store.cities.all()}
+    heidelberg, cambridge = cities["Heidelberg"], cities["Cambridge"]
+    pids = [
+        await any_store.participants.create_profile(
+            name=name, city_id=city, department="planning", sdgs=[17, 11, 5], now=TEST_NOW
+        )
+        for name, city in (("H", heidelberg.id), ("C", cambridge.id), ("N", None))
+    ]
+    people = await any_store.participants.get_many(pids)
+    h, c, n = (people[pid] for pid in pids)
+    assert set(h.partner_city_ids) == {cambridge.id, cities["Palo Alto"].id}
+    assert heidelberg.id in c.partner_city_ids
+    assert n.partner_city_ids == () and n.sdgs == h.sdgs == (5, 11, 17)
+    arrival = await any_store.participants.arrive("telegram", "4711", now=TEST_NOW)
+    assert arrival.participant.partner_city_ids == () and arrival.participant.sdgs == ()

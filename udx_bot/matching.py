@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from storage import Store
 from storage.counterparts import OTHER, CounterpartQuery
 from storage.participants import Participant
 from udx_bot import reference
@@ -42,8 +41,7 @@ def reader_query(
     )
 
 
-async def counterpart_query(
-    store: Store,
+def counterpart_query(
     reader: Participant,
     *,
     department: str | None = None,
@@ -51,10 +49,8 @@ async def counterpart_query(
     city_id: int | None = None,
 ) -> CounterpartQuery:
     """The query /find runs for ``reader`` (see :func:`reader_query`), with their partner
-    cities read from the store."""
-    partners = (
-        await store.cities.partner_ids(reader.city_id) if reader.city_id is not None else set()
-    )
+    cities (read with the person)."""
+    partners = set(reader.partner_city_ids)
     return reader_query(reader, partners, department=department, sdgs=sdgs, city_id=city_id)
 
 

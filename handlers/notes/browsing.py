@@ -82,11 +82,7 @@ async def _list_page(
     partners: set[int] = set()
     if where is None:
         participant = ctx.participant
-        partners = (
-            await ctx.store.cities.partner_ids(participant.city_id)
-            if participant.city_id is not None
-            else set()
-        )
+        partners = set(participant.partner_city_ids)
         found = await ctx.store.notes.for_reader(
             city_ids=partners, sdgs=participant.sdgs, offset=offset, limit=PAGE_SIZE + 1
         )

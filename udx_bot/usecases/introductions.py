@@ -67,7 +67,7 @@ async def suggestion(
     all those either of them called "Not a fit", udx_bot/usecases/meetings.py: never again)."""
     store = services.store
     exclude = exclude | await store.meetings.not_a_fit(reader.id)
-    page = await store.counterparts.rank(await counterpart_query(store, reader), page=0)
+    page = await store.counterparts.rank(counterpart_query(reader), page=0)
     for item in page.items:
         person = item.participant
         if person.id in exclude or person.is_demo or person.paused(now):
