@@ -329,6 +329,8 @@ async def test_the_audience_is_read_with_the_filter_grammar(store: Store) -> Non
     draft = parse_draft("SDG 13 #Krefeld Hallo zusammen", t, cities, now=TEST_NOW, tz=UTC)
     assert draft.audience == Audience(sdgs=(13,), city_ids=(krefeld,))
     assert draft.texts == {"de": "Hallo zusammen"}
-    assert parse_draft("3 neue Termine", t, cities, now=TEST_NOW, tz=UTC).audience.everyone
+    assert parse_draft("13 Hallo", t, cities, now=TEST_NOW, tz=UTC).audience.sdgs == (13,)
+    numbered = parse_draft("alle 3 neue Termine", t, cities, now=TEST_NOW, tz=UTC)
+    assert numbered.audience.everyone and numbered.texts == {"de": "3 neue Termine"}
     strict = parse_draft("Hallo", t, cities, now=TEST_NOW, tz=UTC, audience_words="public works")
     assert strict.audience.departments == ("public_works",)
