@@ -24,7 +24,14 @@ from udx_bot.translation import TranslationError, glossary, other_language
 from udx_bot.typed import is_row_id
 from udx_bot.types import Button, Reply, Section
 from udx_bot.usecases import announcements as use
-from udx_bot.usecases.announcements import Audience, Outcome, Standing, message_for, texts_of
+from udx_bot.usecases.announcements import (
+    Audience,
+    Outcome,
+    Standing,
+    author_label,
+    message_for,
+    texts_of,
+)
 
 router = Router()
 STATUS_LIMIT = 5
@@ -303,5 +310,7 @@ def _standing(ctx: Context, standing: Standing, city_names: dict[int, str]) -> S
         if c.uncertain:
             counted += " · " + ctx._("{n} unconfirmed").format(n=ctx.t.fmt_number(c.uncertain))
         lines.append(counted)
-    heading = " · ".join(x for x in (f"#{a.number}", a.author_name, state) if x)
+    heading = " · ".join(
+        x for x in (f"#{a.number}", author_label(ctx.t, a.author_name), state) if x
+    )
     return Section("\n".join(lines), heading=heading)

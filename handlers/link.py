@@ -4,7 +4,6 @@ creator's profile wins) who then chooses where digests go (``/profile deliver``)
 
 from __future__ import annotations
 
-from handlers.profile.fields import platform_name
 from storage.linking import LINK_CODE_TTL, LinkError
 from udx_bot.context import Context, UserError
 from udx_bot.i18n import N_
@@ -70,7 +69,7 @@ async def _redeem(ctx: Context, code: str) -> Reply:
                 ctx._(
                     "Both accounts are on {platform}. You can link one Telegram and one Slack "
                     "account."
-                ).format(platform=platform_name(ctx, error.platform))
+                ).format(platform=ctx.t.platform(error.platform))
             ) from None
         raise UserError(
             ctx._(
@@ -82,7 +81,7 @@ async def _redeem(ctx: Context, code: str) -> Reply:
     ctx.participant = joined
     ctx.t = ctx.services.translator_for(joined, ctx.actor)
     identities = await ctx.store.participants.identities(joined.id)
-    names = ctx.t.fmt_list(platform_name(ctx, i.platform) for i in identities)
+    names = ctx.t.fmt_list(ctx.t.platform(i.platform) for i in identities)
     sections = [
         Section(
             ctx._("Linked: your accounts on {platforms} are now one profile.").format(

@@ -36,6 +36,16 @@ async def test_dry_run_then_send(
     assert all("Mitteilung von der Koordination" in r.payload[0] for r in rows)
 
 
+@pytest.mark.parametrize("typed", ["13", "sdg13", "SDG 13", "#sdg13"])
+async def test_every_spelling_of_an_sdg_is_the_same_audience(
+    store: Store, settings: Settings, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    await add_people(store, 3, sdgs=[13], now=TEST_NOW)
+    await add_people(store, 2, first_id=6000, sdgs=[4], now=TEST_NOW)
+    assert await announce(settings, "--to", typed, "Hello") == 0
+    assert "Audience: SDG 13 Climate Action — 3 recipients" in capsys.readouterr().out
+
+
 async def test_schedule_and_bad_input(
     store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -47,6 +57,8 @@ async def test_schedule_and_bad_input(
     assert (await store.outbox.counts("announcement", [1]))[1].total == 0
     for argv, expected in [
         (["--to", "sdg99", "Hi"], "There is no SDG 99:"),
+        (["--to", "#sdg0", "Hi"], "There is no SDG 0:"),
+        (["--to", "99", "Hi"], "There is no SDG 99:"),  # a bare number is an SDG here too
         (["--to", "hello", "Hi"], 'I don\'t know a department "hello".'),  # every word counts
         (["--at", "2001-01-01 09:00", "Hi"], "in the past"),
         (["--at", "tomorrow", "Hi"], "write the time like"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from storage import Store
@@ -16,7 +18,10 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.outbox_support import add_people, running_clock, telegram_route
 from tests.support import TEST_NOW, Chat, FakeClock
 from udx_bot.announcements import parse_draft
+from udx_bot.cli import build_parser
+from udx_bot.config import Settings
 from udx_bot.context import Services
+from udx_bot.demo import PERSONA, seed_persona
 from udx_bot.i18n import Translator
 from udx_bot.outbox_worker import OutboxWorker
 from udx_bot.scheduler import SchedulerService
@@ -329,6 +334,56 @@ async def test_the_audience_is_read_with_the_filter_grammar(store: Store) -> Non
     draft = parse_draft("SDG 13 #Krefeld Hallo zusammen", t, cities, now=TEST_NOW, tz=UTC)
     assert draft.audience == Audience(sdgs=(13,), city_ids=(krefeld,))
     assert draft.texts == {"de": "Hallo zusammen"}
-    assert parse_draft("3 neue Termine", t, cities, now=TEST_NOW, tz=UTC).audience.everyone
+    assert parse_draft("13 Hallo", t, cities, now=TEST_NOW, tz=UTC).audience.sdgs == (13,)
+    numbered = parse_draft("alle 3 neue Termine", t, cities, now=TEST_NOW, tz=UTC)
+    assert numbered.audience.everyone and numbered.texts == {"de": "3 neue Termine"}
     strict = parse_draft("Hallo", t, cities, now=TEST_NOW, tz=UTC, audience_words="public works")
     assert strict.audience.departments == ("public_works",)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "unsigned"),
+    [("en", "Announcements this week", "Coordinators"),
+     ("de", "Ankündigungen dieser Woche", "Koordination")],
+)  # fmt: skip
+async def test_a_console_person_sees_the_announcements_a_telegram_person_sees(
+    chat: Callable[..., Chat],
+    store: Store,
+    services: Services,
+    settings: Settings,
+    clock: FakeClock,
+    language: str,
+    heading: str,
+    unsigned: str,
+) -> None:
+    """The demo's Sam has only a console account: their /digest lists the week's announcements
+    like the digest of someone on Telegram with the same profile, including one sent from the
+    command line (without an author: listed as from the coordinators)."""
+    sam = await seed_persona(store, now=clock(), persona=replace(PERSONA, language=language))
+    sam_chat = chat("Sam", platform="console", language=language)
+    tom = await reader(chat, store, "910", language, list(PERSONA.sdgs))
+    tom_p = await store.participants.by_identity("telegram", "910")
+    assert tom_p is not None
+    await store.participants.update(
+        tom_p.id, city_id=sam.city_id, department=sam.department, now=clock()
+    )
+    berta = await coordinator(chat, store, "901", language="de")
+    preview = await berta.send("/ankuendigen sdg13 de: Klimaforum en: Climate forum")
+    await berta.press(preview.button("Senden"))
+    preview = await berta.send("/ankuendigen #Krefeld de: Nur Krefeld en: Krefeld only")
+    await berta.press(preview.button("Senden"))
+    args = build_parser().parse_args(
+        ["announce", "--yes", "--to", "#Sheboygan", "de: Stadtfest en: City fair"]
+    )
+    assert await args.run(args, settings, clock) == 0
+    clock.advance(hours=1)
+    digests = [(await p.send("/digest")).text for p in (sam_chat, tom)]
+    sections = [d.split(heading + "\n", 1)[1].split("\n\n")[0] for d in digests]
+    assert sections[0] == sections[1], sections
+    forum, fair = (
+        ("Climate forum", "City fair") if language == "en" else ("Klimaforum", "Stadtfest")
+    )
+    assert f"• {forum} (Coord 901, " in sections[0]
+    assert f"• {fair} ({unsigned}, " in sections[0] and "Krefeld" not in sections[0]
+    status = await berta.send("/ankuendigen status")
+    assert "#3 · Koordination · gesendet" in status, status.text

@@ -168,9 +168,10 @@ async def open_console(
     ("persona", "language", "heading", "buttons", "answer", "result"),
     [
         (PERSONA, "en", "Introduction request", ("[1] Accept", "[2] Decline"), "yes",
-         "Here is how to reach Ada"),
+         "Here is how to reach Ada:\nAda (Console: Ada)"),
         (Persona("Jonas", "Jonas Weber", "Esslingen am Neckar", "sustainability", (13,), "de"),
-         "de", "Anfrage", ("[1] Annehmen", "[2] Ablehnen"), "ja", "So erreichen Sie Ada"),
+         "de", "Anfrage", ("[1] Annehmen", "[2] Ablehnen"), "ja",
+         "So erreichen Sie Ada:\nAda (Konsole: Ada)"),
     ],
 )  # fmt: skip
 async def test_an_introduction_between_two_console_people_end_to_end(
@@ -202,7 +203,7 @@ async def test_an_introduction_between_two_console_people_end_to_end(
 
     back = await open_console(services, "Ada")
     assert f"{other.name} accepted your introduction request" in back
-    assert f"{other.name} (Console: {persona.user})" in back  # the contact
+    assert f"{other.name} (Console: {persona.user})" in back  # the contact, in Ada's English
     assert await rows(services, "Ada") == ["sent"]
     assert f"{other.name} accepted" not in await open_console(services, "Ada")  # shown once
 

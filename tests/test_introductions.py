@@ -3,17 +3,21 @@ platforms and in English and German; what reaches the other person is read from 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import replace
 
+import pytest
 from sqlalchemy import update
 
 from storage import Store
 from storage.tables import identities
 from tests.counterparts_support import register
 from tests.support import TEST_NOW, Chat, FakeClock
+from udx_bot.demo import PERSONA, seed_persona
 from udx_bot.matching import counterpart_query
 from udx_bot.platforms.slack_render import render_blocks
-from udx_bot.types import Contact, Reply
+from udx_bot.types import Contact, Reply, Section
 
 
 async def _outbox(store: Store, key: str) -> tuple[str, Reply]:
@@ -68,7 +72,7 @@ async def test_accept_across_platforms_and_languages(
     assert platform == "telegram"
     assert "Bob Berg accepted your introduction request" in note.plain_text
     assert "Bob Berg (Slack: @userU2)" in note.plain_text
-    assert Contact("slack", "U2", "Bob Berg", "userU2") in note.sections[0].contacts
+    assert Contact("slack", "U2", "Bob Berg", "userU2", "Slack") in note.sections[0].contacts
     assert "<@U2>" in render_blocks(note)[0]["text"]["text"]  # on Slack: a mention
     assert "Hello Bob Berg" in note.plain_text and "Sustainable Cities" in note.plain_text
 
@@ -79,6 +83,39 @@ async def test_accept_across_platforms_and_languages(
     connected = await chat("1").send(f"/intro {bob.id}")
     assert "You are already connected with Bob Berg" in connected
     assert "Bob Berg (Slack: @userU2)" in connected
+
+
+@pytest.mark.parametrize(("asker", "sam"), [("en", "de"), ("de", "en")])
+async def test_a_console_contact_names_the_console_in_the_readers_language(
+    store: Store, clock: FakeClock, chat: Callable[..., Chat], asker: str, sam: str
+) -> None:
+    """Console-only people (the demo's Sam, ``--as Sam``): each sees the other's contact with
+    the platform as they call it, "Konsole" or "Console", on the reply and from the outbox."""
+    word = {"en": "Console", "de": "Konsole"}
+    persona = replace(PERSONA, language=sam)
+    sam_okafor = await seed_persona(store, now=clock(), persona=persona)
+    ada = await register(store, "Ada", city="Leeds", department="sustainability",
+                         sdgs=[13], platform="console", name="Ada", language=asker)  # fmt: skip
+    ada_chat = chat("Ada", platform="console", language=asker)
+    await ada_chat.send(f"/intro {sam_okafor.id}")
+    intro = await _intro_id(store, ada.id, sam_okafor.id, clock)
+    platform, request = await _outbox(store, f"intro:{intro}:request")
+    assert platform == "console" and "(Console" not in request.plain_text
+    accepted = await chat("Sam", platform="console", language=sam).press(request.all_buttons()[0])
+    assert f"Ada ({word[sam]}: Ada)" in accepted, accepted.text
+    _, note = await _outbox(store, f"intro:{intro}:accepted")
+    assert f"Sam Okafor ({word[asker]}: Sam)" in note.plain_text, note.plain_text
+    other = {"en": "Konsole", "de": "Console"}[asker]
+    assert f"({other}:" not in note.plain_text
+    connected = await ada_chat.send(f"/intro {sam_okafor.id}")
+    assert f"Sam Okafor ({word[asker]}: Sam)" in connected, connected.text
+
+
+async def test_a_contact_queued_before_platform_names_were_kept_still_reads() -> None:
+    raw = Reply(sections=[Section("Reach:", contacts=(Contact("console", "Sam", "Sam"),))])
+    stored = json.loads(raw.to_json())
+    stored["sections"][0]["contacts"] = [["console", "Sam", "Sam", None]]  # four fields
+    assert "Sam (Console: Sam)" in Reply.from_json(json.dumps(stored)).plain_text
 
 
 async def test_decline_is_kind_and_shares_nothing(

@@ -17,12 +17,14 @@ import pytest
 
 from storage.notes import NoteFilter
 from tests.fakes.slack_api import FakeSlack, message_text, visible_mrkdwn
+from tests.outbox_support import running_clock, slack_route
 from tests.slack_support import SECRET, TOKEN, SlackHarness, button, elements, harness
 from tests.slack_support import fake_slack as fake_slack  # the fixture
 from tests.support import TEST_NOW
 from udx_bot.callback_data import CallbackData
 from udx_bot.config import Settings
 from udx_bot.context import Context, Services
+from udx_bot.outbox_worker import OutboxWorker
 from udx_bot.platforms import slack as slack_platform
 from udx_bot.router import Router
 from udx_bot.runner import build_services
@@ -88,10 +90,15 @@ def feature(gate: asyncio.Event) -> Router:
 
     @router.command("datafile", registered=False)
     async def export(ctx: Context) -> Reply:
-        content = json.dumps({"note": "*bold* <b> `x`"}).encode()
-        return Reply(sections=[Section("Your data")], document=Document("udx.json", content))
+        return data_reply()
 
     return router
+
+
+def data_reply() -> Reply:
+    """What ``datafile`` answers: a text and a document (as /mydata does)."""
+    content = json.dumps({"note": "*bold* <b> `x`"}).encode()
+    return Reply(sections=[Section("Your data")], document=Document("udx.json", content))
 
 
 @pytest.fixture
@@ -456,6 +463,58 @@ async def test_a_document_asked_for_by_slash_command_goes_to_the_dm(h: SlackHarn
     assert json.loads(file["content"]) == {"note": "*bold* <b> `x`"}
 
 
+def sending_calls(fake: FakeSlack, since: int) -> list[tuple[Any, ...]]:
+    """The Web API calls that post or upload, from ``since`` on, without what differs by
+    nature between two sends (message timestamps, file ids): method, channel, and the
+    text and blocks of a message or the name, length and title of a file."""
+    found: list[tuple[Any, ...]] = []
+    for call in fake.calls[since:]:
+        p = call.params
+        if call.method == "chat.postMessage":
+            found.append((call.method, p.get("channel"), p.get("text"), p.get("blocks")))
+        elif call.method == "files.getUploadURLExternal":
+            found.append((call.method, p.get("filename"), p.get("length")))
+        elif call.method == "files.completeUploadExternal":
+            titles = [f.get("title") for f in json.loads(str(p.get("files")))]
+            found.append((call.method, p.get("channel_id"), titles))
+        elif call.method.startswith(("chat.", "files.", "conversations.")):
+            found.append((call.method, p.get("channel") or p.get("users")))
+    return found
+
+
+async def test_a_document_goes_out_the_same_way_as_a_reply_and_from_the_outbox(
+    h: SlackHarness,
+) -> None:
+    """One send path: the reply to a DM (through Bolt) and the same reply queued in the outbox
+    (delivered by the outbox worker with a transport of its own) make the same Web API calls
+    and leave the same file in the DM."""
+    await h.dm(ENGLISH, "datafile")
+    await h.settle()
+    as_reply = sending_calls(h.fake, 0)
+    assert [c[0] for c in as_reply] == [
+        "chat.postMessage",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ], as_reply
+    services = h.service.services
+    person = await services.store.participants.by_identity("slack", ENGLISH)
+    assert person is not None
+    mark = len(h.fake.calls)
+    assert await services.outbox.send(person, [data_reply()], key="datafile:1", kind="test")
+    worker = OutboxWorker(
+        services.store, slack_route(TOKEN, h.fake.api_url), clock=running_clock(TEST_NOW)
+    )
+    await worker.run_until_idle(within=20)
+    await worker.stop()
+    assert sending_calls(h.fake, mark) == as_reply
+    replied, queued = h.fake.files(ENGLISH)
+    for file in (replied, queued):
+        file.pop("id")
+    assert replied == queued and replied["channel"] == f"D{ENGLISH}"
+    assert replied["filename"] == replied["title"] == "udx.json"
+    assert json.loads(replied["content"]) == {"note": "*bold* <b> `x`"}
+
+
 # --- signatures ----------------------------------------------------------------------------------
 
 
@@ -608,6 +667,48 @@ async def test_an_answer_whose_connection_dropped_is_not_posted_again(h: SlackHa
     assert len(posts) == 1 and len(h.fake.posted(f"D{ENGLISH}")) == 1
 
 
+# The bot scope each Web API method the adapter and the transport call needs (None: no scope),
+# and the scopes the manifest's features need (the slash command, the events it subscribes).
+METHOD_SCOPES = {
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "conversations_open": "im:write",  # a DM for the outbox and for documents
+    "files_upload_v2": "files:write",
+    "users_info": "users:read",  # include_locale needs nothing more
+    "views_open": None,
+    "views_publish": None,
+}
+FEATURE_SCOPES = {"commands", "im:history", "app_mentions:read"}  # /udx, message.im, app_mention
+
+
+def used_scopes() -> set[str]:
+    """The scopes of every ``client.<method>(`` in udx_bot/platforms/slack*.py; a method not in
+    METHOD_SCOPES fails, so a new call has to say which scope it needs."""
+    import re
+    from pathlib import Path
+
+    platforms = Path(slack_platform.__file__).parent
+    called = {
+        name
+        for path in platforms.glob("slack*.py")
+        for name in re.findall(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text("utf-8"))
+    }
+    assert called and called <= METHOD_SCOPES.keys(), called - METHOD_SCOPES.keys()
+    return {s for m in called if (s := METHOD_SCOPES[m])} | FEATURE_SCOPES
+
+
+def manifest_scopes(manifest: str) -> set[str]:
+    """The bot scopes listed under ``oauth_config: scopes: bot:``."""
+    lines = manifest.split("    bot:\n", 1)[1].splitlines()
+    scopes = []
+    for line in lines:
+        if not line.startswith("      - "):
+            break
+        scopes.append(line.split("#")[0].strip().removeprefix("- ").strip())
+    return set(scopes)
+
+
 def test_the_manifest_matches_the_adapter() -> None:
     from pathlib import Path
 
@@ -618,4 +719,5 @@ def test_the_manifest_matches_the_adapter() -> None:
         assert needed in manifest
     for needed in ("chat:write", "im:write", "files:write"):  # what the transport calls need
         assert needed in manifest
+    assert manifest_scopes(manifest) == used_scopes()  # exactly these: none missing, none unused
     assert "socket_mode_enabled: false" in manifest

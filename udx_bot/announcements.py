@@ -3,10 +3,11 @@ line (``udx-bot announce``); what an announcement then does is the use case's
 (udx_bot/usecases/announcements.py).
 
 Input: ``[audience words] <text> [at YYYY-MM-DD HH:MM]``. Audience words come first and are
-combinable, in the one filter grammar of udx_bot/filters.py (:data:`AUDIENCE`): ``all``;
-``sdg13``; ``#City``; a department name (one word, e.g. ``mobility``, ``Klimaschutz``) or
-``dept:<name>``; ``lang:de`` / ``lang:en``. Several values of one kind mean any of them;
-different kinds must all match. The text may carry both languages: ``de: … en: …``.
+combinable, in the one filter grammar of udx_bot/filters.py (:data:`AUDIENCE`): ``all`` (the
+last audience word: what follows is text); ``13``, ``sdg13``, ``SDG 13`` or ``#sdg13``;
+``#City``; a department name (one word, e.g. ``mobility``, ``Klimaschutz``) or ``dept:<name>``;
+``lang:de`` / ``lang:en``. Several values of one kind mean any of them; different kinds must all
+match. The text may carry both languages: ``de: … en: …``.
 A first word naming a subcommand (``status``, ``cancel <n>`` and their German forms) never
 starts an announcement's text.
 """
@@ -27,8 +28,8 @@ from udx_bot.usecases.announcements import Audience, Draft
 
 MAX_TEXT = 3500  # leaves room for the header within one Telegram message
 USAGE = N_(
-    "/announce [audience] <text> [at YYYY-MM-DD HH:MM] — audience: all, sdg13, #City, a "
-    "department, lang:de or lang:en (combinable); text in both languages: de: … en: … · "
+    "/announce [audience] <text> [at YYYY-MM-DD HH:MM] — audience: all, 13|sdg13, #City, "
+    "a department, lang:de or lang:en (combinable); text in both languages: de: … en: … · "
     "/announce status · /announce cancel <n>"
 )
 _AT_RE = re.compile(
@@ -55,8 +56,7 @@ AUDIENCE = Grammar(
     several_departments=True,
     languages=True,
     everyone=True,
-    bare_numbers=False,  # "3 new events" stays text
-    leading=True,
+    leading=True,  # a text starting with a number comes after the audience: "all 3 new events"
 )
 STRICT_AUDIENCE = replace(AUDIENCE, leading=False)
 

@@ -21,7 +21,7 @@ from udx_bot.matching import counterpart_key, is_match
 from udx_bot.outbox import delivery_identity
 from udx_bot.translation import text_hash
 from udx_bot.types import Reply, Section
-from udx_bot.usecases.announcements import Audience, recipients
+from udx_bot.usecases.announcements import Audience, author_label, recipients
 
 MAX_NOTES = 5  # per notes section; the rest is counted
 MAX_PEOPLE = 3
@@ -232,7 +232,8 @@ def announcements(r: Reading) -> Section | None:
     ]
     r.named.update(ann.author_id for ann in shown if ann.author_id is not None)
     lines = [
-        f"• {_first_line(t, ann)} ({ann.author_name}, {t.fmt_date(ann.sent_at, 'medium')})"
+        f"• {_first_line(t, ann)} ({author_label(t, ann.author_name)}, "
+        f"{t.fmt_date(ann.sent_at, 'medium')})"
         for ann in shown
     ]
     return Section("\n".join(lines), t._("Announcements this week")) if lines else None

@@ -49,11 +49,12 @@ class Grammar:
     several_departments: bool = False
     languages: bool = False  # lang:de, sprache:en
     everyone: bool = False  # all, alle
-    # A bare number ("13") is an SDG. A command where free text follows the filter (leading)
-    # may say no, so that "3 new events" stays text.
+    # A bare number ("13") is an SDG. A command whose other words are numbers (/invite's uses
+    # and days) says no.
     bare_numbers: bool = True
     # Read filter words from the start and stop at the first word that is none (the text
-    # follows, as in /announce); departments are then one-word names or dept:… words.
+    # follows, as in /announce); departments are then one-word names or dept:… words, and
+    # ``all`` (where allowed) is the last filter word, so "all 3 new events" keeps its number.
     leading: bool = False
 
 
@@ -118,6 +119,8 @@ def parse(text: str, t: Translator, cities: Sequence[City], grammar: Grammar) ->
     for match in _WORD_RE.finditer(text):
         word = match.group()
         if reader.take(word):
+            if grammar.leading and reader.everyone:
+                return Parsed(reader.result(), text[match.end() :].strip())
             continue
         if not grammar.leading:
             phrase.append(word)
@@ -147,7 +150,7 @@ class _Reader:
         grammar, low = self.grammar, word.casefold()
         number = _SDG_RE.fullmatch(word) or (grammar.bare_numbers and _NUMBER_RE.fullmatch(word))
         if number:
-            self.add_sdg(int(number.group(1)))
+            self.add_sdg(int(number.group(1)), bare=not _SDG_RE.fullmatch(word))
         elif word.startswith("#") and len(word) > 1:
             self.add_city(word)
         elif grammar.languages and low.startswith(_LANGUAGE_MARKS):
@@ -161,9 +164,12 @@ class _Reader:
             return False
         return True
 
-    def add_sdg(self, number: int) -> None:
+    def add_sdg(self, number: int, bare: bool = False) -> None:
         if number not in reference.SDG_RANGE:
-            raise UserError(self.t._(SDG_OUT_OF_RANGE).format(n=number))
+            message = self.t._(SDG_OUT_OF_RANGE).format(n=number)
+            if bare and self.grammar.leading and self.grammar.everyone:
+                message += "\n" + self.t._(NUMBER_FIRST)
+            raise UserError(message)
         _add(self.sdgs, number, self.grammar.several_sdgs, self.t._(ONE_SDG))
 
     def add_city(self, tag: str) -> None:
@@ -250,6 +256,9 @@ def one_word_departments() -> dict[str, str]:
 
 
 SDG_OUT_OF_RANGE = N_("There is no SDG {n}: the goals are numbered 1 to 17.")
+NUMBER_FIRST = N_(
+    "To start the text with a number, put the audience first, e.g. all 2026 budget news."
+)
 ONE_SDG = N_("Please filter by one SDG at a time.")
 ONE_CITY = N_("Please filter by one city at a time.")
 ONE_DEPARTMENT = N_("Please filter by one department at a time.")

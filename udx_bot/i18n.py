@@ -53,6 +53,10 @@ def N_(message: str) -> str:
     return message
 
 
+# The platforms by their names; only the console's is a word to translate ("Konsole").
+PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": N_("Console")}
+
+
 def catalog_root() -> Traversable:
     try:
         return resources.files(CATALOG_PACKAGE)
@@ -239,6 +243,11 @@ class Translator:
     def department(self, key: str | None) -> str:
         dep = reference.department(key)
         return dep.name(self.language) if dep else (key or "")
+
+    def platform(self, key: str | None) -> str:
+        """A platform as the reader calls it: "Telegram", "Slack", "Console" / "Konsole"."""
+        name = PLATFORM_NAMES.get(key or "")
+        return self._(name) if name else key or ""
 
     def city(self, name: str | None) -> str:
         """A city's name as the reader writes it: "Nürnberg" / "Nuremberg", "Glendale, AZ"."""

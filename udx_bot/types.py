@@ -91,17 +91,19 @@ class MultiSelect:
 @dataclass(frozen=True)
 class Contact:
     """How to reach a person, rendered natively where the platform can: a Slack mention (which
-    opens a DM), a Telegram link; elsewhere the name and the platform."""
+    opens a DM), a Telegram link; elsewhere the name and the platform, as the reader calls it
+    (``platform_name``, from the reader's translator: ``Translator.platform``)."""
 
     platform: str
     user_id: str
     name: str
     username: str | None = None
+    platform_name: str = ""  # "Konsole"; empty in messages queued before it was kept
 
     @property
     def plain(self) -> str:
         handle = f"@{self.username}" if self.username else self.user_id
-        return f"{self.name} ({self.platform.capitalize()}: {handle})"
+        return f"{self.name} ({self.platform_name or self.platform.capitalize()}: {handle})"
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,10 @@ class Reply:
                 {
                     "text": s.text,
                     "heading": s.heading,
-                    "contacts": [[c.platform, c.user_id, c.name, c.username] for c in s.contacts],
+                    "contacts": [
+                        [c.platform, c.user_id, c.name, c.username, c.platform_name]
+                        for c in s.contacts
+                    ],
                 }
                 for s in self.sections
             ],

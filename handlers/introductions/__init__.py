@@ -67,16 +67,19 @@ class MeetNotNow(MeetButton, action="keep"):
 MAX_PERSONAL = 300  # characters of the personal message sent with a request
 
 
-def contacts(person: Participant, identities: list[Identity]) -> tuple[Contact, ...]:
+def contacts(t: Translator, person: Participant, identities: list[Identity]) -> tuple[Contact, ...]:
     """How to reach ``person`` on each platform they use; their console name only when they
-    use nothing else (the demo's console people)."""
+    use nothing else (the demo's console people). The platform is named in ``t``'s language
+    (the reader's): "Konsole" / "Console"."""
     found = tuple(
-        Contact(ident.platform, ident.user_id, person.name, ident.username)
-        for ident in identities
-        if ident.platform in ("telegram", "slack")
+        Contact(i.platform, i.user_id, person.name, i.username, t.platform(i.platform))
+        for i in identities
+        if i.platform in ("telegram", "slack")
     )
     console = tuple(
-        Contact(i.platform, i.user_id, person.name) for i in identities if i.platform == "console"
+        Contact(i.platform, i.user_id, person.name, None, t.platform(i.platform))
+        for i in identities
+        if i.platform == "console"
     )
     return found or console
 
@@ -270,7 +273,7 @@ async def _already_connected(ctx: Context, other: Participant) -> Reply:
         sections=[
             Section(
                 ctx._("You are already connected with {name}:").format(name=other.name),
-                contacts=contacts(other, identities),
+                contacts=contacts(ctx.t, other, identities),
             )
         ]
     )
@@ -389,7 +392,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
                             name=me.name
                         ),
                         heading=t._("You've been introduced"),
-                        contacts=contacts(me, my_identities),
+                        contacts=contacts(t, me, my_identities),
                     ),
                     Section(
                         suggested_message(t, requester, me),
@@ -409,7 +412,7 @@ async def answer(ctx: Context, intro_id: int, *, accepted: bool) -> Reply:
             Section(
                 ctx._("Wonderful! Here is how to reach {name}:").format(name=requester.name),
                 heading=ctx._("You've been introduced"),
-                contacts=contacts(requester, identities),
+                contacts=contacts(ctx.t, requester, identities),
             ),
             Section(
                 ctx._("{name} has received your contact too.").format(name=requester.name),

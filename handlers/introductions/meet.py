@@ -220,11 +220,11 @@ async def slot_pressed(ctx: Context, data: MeetSlot) -> Reply:
     await ctx.store.meetings.choose(intro.id, start, end, ctx.participant.id, now)
     sequence = 0 if earlier is None else _minute(now)  # a later choice updates the entry
     me = ctx.participant
-    my_contacts = contacts(me, await ctx.store.participants.identities(me.id))
-    their_contacts = contacts(other, await ctx.store.participants.identities(other.id))
-    their_t = ctx.services.translator_for(
-        other, delivery_identity(other, await ctx.store.participants.identities(other.id))
-    )
+    their_identities = await ctx.store.participants.identities(other.id)
+    their_t = ctx.services.translator_for(other, delivery_identity(other, their_identities))
+    # each in the language of the one who reads them
+    my_contacts = contacts(their_t, me, await ctx.store.participants.identities(me.id))
+    their_contacts = contacts(ctx.t, other, their_identities)
     my_zone = ZoneInfo(person_for(ctx.services, me).timezone)
     their_zone = ZoneInfo(person_for(ctx.services, other).timezone)
     mine = _invitation(

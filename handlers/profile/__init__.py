@@ -27,7 +27,6 @@ from handlers.profile.fields import (
     parse_time,
     parse_timezone,
     parse_weekday,
-    platform_name,
 )
 from handlers.profile.view import digest_text, missing_text, next_steps_text, profile_sections
 from udx_bot.context import Context, UserError
@@ -212,11 +211,11 @@ async def _set_deliver(ctx: Context, value: str) -> str:
             ctx._(
                 "Your {platform} account is not linked yet. Send /link here and then the code "
                 "to the bot on {platform}."
-            ).format(platform=platform_name(ctx, platform))
+            ).format(platform=ctx.t.platform(platform))
         )
     await _update(ctx, deliver_platform=platform)
     return ctx._("Saved: digests and messages go to {platform}.").format(
-        platform=platform_name(ctx, platform)
+        platform=ctx.t.platform(platform)
     )
 
 

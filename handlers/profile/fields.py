@@ -11,19 +11,11 @@ from babel.dates import get_day_names
 from storage.cities import City
 from udx_bot import reference
 from udx_bot.context import Context, UserError
-from udx_bot.i18n import LANGUAGES, N_
+from udx_bot.i18n import LANGUAGES
 from udx_bot.imports import timezones
 from udx_bot.typed import shorten
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
-PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": N_("Console")}
-
-
-def platform_name(ctx: Context, platform: str | None) -> str:
-    """ "Telegram", "Slack", "Console" / "Konsole"."""
-    name = PLATFORM_NAMES.get(platform or "")
-    return ctx._(name) if name else platform or ""
-
 
 NAME_MAX = 200
 # Commands worth trying once registered, if the features that own them are installed.

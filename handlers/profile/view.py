@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from handlers.profile.fields import LANGUAGE_NAMES, NEXT_COMMANDS, platform_name
+from handlers.profile.fields import LANGUAGE_NAMES, NEXT_COMMANDS
 from storage.participants import Participant
 from udx_bot.context import Context
 from udx_bot.reports.anonymity import colleague
@@ -53,13 +53,13 @@ async def profile_sections(ctx: Context, participant: Participant) -> list[Secti
         ctx._("Timezone: {value}").format(value=timezone),
         ctx._("Weekly digest: {value}").format(value=digest_text(ctx, participant)),
         ctx._("Accounts: {value}").format(
-            value=ctx.t.fmt_list(platform_name(ctx, i.platform) for i in identities)
+            value=ctx.t.fmt_list(ctx.t.platform(i.platform) for i in identities)
         ),
     ]
     platforms = {i.platform for i in identities}
     if len(platforms) > 1:
         chosen = participant.deliver_platform or identities[0].platform
-        lines.append(ctx._("Digests go to: {value}").format(value=platform_name(ctx, chosen)))
+        lines.append(ctx._("Digests go to: {value}").format(value=ctx.t.platform(chosen)))
     if participant.anonymous:
         lines.append(
             ctx._("In exports: {value}").format(

@@ -119,6 +119,12 @@ def texts_of(announcement: Announcement) -> dict[str, str]:
     return texts
 
 
+def author_label(t: Translator, author_name: str) -> str:
+    """Who an announcement is from, where it is listed (digest, status): its author, or
+    "Coordinators" / "Koordination" for one without an author (``udx-bot announce``)."""
+    return author_name or t._("Coordinators")
+
+
 def message_for(language: str, texts: dict[str, str], author_name: str, network: str) -> Reply:
     """The announcement as a recipient reads it: their language, else the other one, under a
     header that says who sends it in which network."""
