@@ -20,11 +20,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from storage import sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_POOL_SIZE = 16
@@ -83,9 +86,15 @@ class Database:
         # errors are logged, and the log is no place for what people wrote.
         kwargs: dict[str, Any] = {"hide_parameters": True}
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url or url.endswith("://"):
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
+            # one trip to the connection's thread per statement (see storage.sqlite_driver)
+            kwargs["async_creator"] = partial(
+                sqlite_driver.connect,
+                str(make_url(url).database),
+                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
             # a thread each, cheap; every use ends its transaction, so the pool's rollback of a
             # returned connection would be one more round trip to its thread, for nothing
             # (a queue pool said outright: SQLAlchemy before 2.0.38 gives aiosqlite files none)
