@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, exists, func, literal, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, literal, select
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from storage.engine import Database
 from storage.participants import Participant, load_participants, members_only
@@ -116,39 +117,7 @@ class CounterpartRepository:
         their own, so the tiers are read in order, each sorted by shared SDGs and activity,
         until the page is full: the expensive sort only ever covers the tiers the page needs.
         """
-        p = participants
-        base: list[ColumnElement[bool]] = [
-            p.c.id != query.reader_id,
-            p.c.city_id.is_not(None),
-            p.c.department.is_not(None),
-            members_only(),  # no strangers, no removed people
-        ]
-        if query.only_department and query.department is not None:
-            base.append(p.c.department == query.department)
-        if query.only_sdgs and query.sdgs:
-            base.append(
-                exists().where(
-                    participant_sdgs.c.participant_id == p.c.id,
-                    participant_sdgs.c.sdg.in_(query.sdgs),
-                )
-            )
-        if query.city_id is not None:
-            base.append(p.c.city_id == query.city_id)
-        if query.exclude_demo:
-            base.append(p.c.is_demo.is_(False))
-        shared: ColumnElement[int] = (
-            select(func.count())
-            .select_from(participant_sdgs)
-            .where(
-                participant_sdgs.c.participant_id == p.c.id,
-                participant_sdgs.c.sdg.in_(query.sdgs),
-            )
-            .scalar_subquery()
-            if query.sdgs
-            else literal(0, Integer)
-        )
-        order = (shared.desc(), p.c.last_active_at.desc().nulls_last(), p.c.id)
-
+        params = _parameters(query)
         skip = page * page_size
         need = page_size + 1  # one more tells whether there is a next page
         found: list[tuple[int, bool, int]] = []  # (id, partner city, department rank)
@@ -156,22 +125,16 @@ class CounterpartRepository:
             for partner, department_rank, tier in self._tiers(query):
                 if need <= 0:
                     break
-                stmt = (
-                    select(p.c.id)
-                    .where(and_(*base, *tier))
-                    .order_by(*order)
-                    .limit(need)
-                    .offset(skip)
+                ids_of, count_of = _tier_statements(_Shape.of(query), tier)
+                ids = list(
+                    (await conn.execute(ids_of, {**params, "limit": need, "offset": skip}))
+                    .scalars()
+                    .all()
                 )
-                ids = list((await conn.execute(stmt)).scalars())
                 if ids:
                     skip = 0
                 elif skip:
-                    size = (
-                        await conn.execute(
-                            select(func.count()).select_from(p).where(and_(*base, *tier))
-                        )
-                    ).scalar_one()
+                    size = (await conn.execute(count_of, params)).scalar_one()
                     skip = max(0, skip - int(size))
                 found.extend((pid, partner, department_rank) for pid in ids)
                 need -= len(ids)
@@ -191,39 +154,138 @@ class CounterpartRepository:
         return CounterpartPage(items=items, page=page, has_next=has_next)
 
     @staticmethod
-    def _tiers(
-        query: CounterpartQuery,
-    ) -> list[tuple[bool, int, list[ColumnElement[bool]]]]:
-        """(partner city, department rank, conditions) in ranking order; empty tiers left out."""
-        p = participants
-        partners = sorted(query.partner_city_ids)
-        partner_sides: list[tuple[bool, list[ColumnElement[bool]]]]
+    def _tiers(query: CounterpartQuery) -> list[tuple[bool, int, _Tier]]:
+        """(partner city, department rank, tier) in ranking order; empty tiers left out."""
+        partner_sides: list[tuple[bool, str]]
         if query.city_id is not None:  # one city: it is a partner or it is not
-            partner_sides = [(query.city_id in query.partner_city_ids, [])]
-        elif partners:
-            partner_sides = [
-                (True, [p.c.city_id.in_(partners)]),
-                (False, [p.c.city_id.not_in(partners)]),
-            ]
+            partner_sides = [(query.city_id in query.partner_city_ids, "")]
+        elif query.partner_city_ids:
+            partner_sides = [(True, "in"), (False, "not in")]
         else:
-            partner_sides = [(False, [])]
+            partner_sides = [(False, "")]
         same = query.department
         related = [d for d in query.related if d != same]
         known = [d for d in (same, *related) if d is not None]
-        department_sides: list[tuple[int, list[ColumnElement[bool]]]] = []
+        department_sides: list[tuple[int, str]] = []
         if same is not None:
-            department_sides.append((SAME, [p.c.department == same]))
+            department_sides.append((SAME, "same"))
         if not query.only_department:
             if related:
-                department_sides.append((RELATED, [p.c.department.in_(related)]))
-            department_sides.append((OTHER, [p.c.department.not_in(known)] if known else []))
-        tiers: list[tuple[bool, int, list[ColumnElement[bool]]]] = []
-        for partner, partner_conditions in partner_sides:
-            for rank, department_conditions in department_sides:
-                tiers.append((partner, rank, [*partner_conditions, *department_conditions]))
+                department_sides.append((RELATED, "related"))
+            department_sides.append((OTHER, "not known" if known else ""))
+        tiers = [
+            (partner, rank, _Tier(partner_side, department_side))
+            for partner, partner_side in partner_sides
+            for rank, department_side in department_sides
+        ]
         if query.paused_at is None:
             return tiers
-        paused = and_(p.c.paused_until.is_not(None), p.c.paused_until > query.paused_at)
-        return [(a, r, [*c, ~paused]) for a, r, c in tiers] + [
-            (a, r, [*c, paused]) for a, r, c in tiers
+        return [(a, r, t._replace(paused=False)) for a, r, t in tiers] + [
+            (a, r, t._replace(paused=True)) for a, r, t in tiers
         ]
+
+
+class _Tier(NamedTuple):
+    """Which people a tier holds: ``partner`` "in", "not in" or "" (the partner cities),
+    ``department`` "same", "related", "not known" or "", and paused or not (None: both)."""
+
+    partner: str
+    department: str
+    paused: bool | None = None
+
+
+class _Shape(NamedTuple):
+    """The filters of a query that change its SQL (not just its values)."""
+
+    only_department: bool
+    only_sdgs: bool
+    sdgs: bool
+    city: bool
+    exclude_demo: bool
+
+    @classmethod
+    def of(cls, query: CounterpartQuery) -> _Shape:
+        return cls(
+            query.only_department and query.department is not None,
+            query.only_sdgs and bool(query.sdgs),
+            bool(query.sdgs),
+            query.city_id is not None,
+            query.exclude_demo,
+        )
+
+
+def _parameters(query: CounterpartQuery) -> dict[str, Any]:
+    """The values of :func:`_tier_statements`' parameters for ``query``."""
+    related = [d for d in query.related if d != query.department]
+    return {
+        "reader": query.reader_id,
+        "department": query.department,
+        "related": related,
+        "known": [d for d in (query.department, *related) if d is not None],
+        "sdgs": list(query.sdgs),
+        "city": query.city_id,
+        "partners": sorted(query.partner_city_ids),
+        "paused_at": query.paused_at,
+    }
+
+
+def _expanding(name: str) -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+@lru_cache(maxsize=256)
+def _tier_statements(shape: _Shape, tier: _Tier) -> tuple[Select[Any], Select[Any]]:
+    """One tier's page of ids (best first) and its size, as statements built once per shape
+    (the values come as parameters: see :func:`_parameters`)."""
+    p = participants
+    where: list[ColumnElement[bool]] = [
+        p.c.id != bindparam("reader"),
+        p.c.city_id.is_not(None),
+        p.c.department.is_not(None),
+        members_only(),  # no strangers, no removed people
+    ]
+    if shape.only_department:
+        where.append(p.c.department == bindparam("department"))
+    if shape.only_sdgs:
+        where.append(
+            exists().where(
+                participant_sdgs.c.participant_id == p.c.id,
+                participant_sdgs.c.sdg.in_(_expanding("sdgs")),
+            )
+        )
+    if shape.city:
+        where.append(p.c.city_id == bindparam("city"))
+    if shape.exclude_demo:
+        where.append(p.c.is_demo.is_(False))
+    if tier.partner == "in":
+        where.append(p.c.city_id.in_(_expanding("partners")))
+    elif tier.partner == "not in":
+        where.append(p.c.city_id.not_in(_expanding("partners")))
+    if tier.department == "same":
+        where.append(p.c.department == bindparam("department"))
+    elif tier.department == "related":
+        where.append(p.c.department.in_(_expanding("related")))
+    elif tier.department == "not known":
+        where.append(p.c.department.not_in(_expanding("known")))
+    if tier.paused is not None:
+        paused = and_(p.c.paused_until.is_not(None), p.c.paused_until > bindparam("paused_at"))
+        where.append(paused if tier.paused else ~paused)
+    shared: ColumnElement[int] = (
+        select(func.count())
+        .select_from(participant_sdgs)
+        .where(
+            participant_sdgs.c.participant_id == p.c.id,
+            participant_sdgs.c.sdg.in_(_expanding("sdgs")),
+        )
+        .scalar_subquery()
+        if shape.sdgs
+        else literal(0, Integer)
+    )
+    ids = (
+        select(p.c.id)
+        .where(*where)
+        .order_by(shared.desc(), p.c.last_active_at.desc().nulls_last(), p.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return ids, select(func.count()).select_from(p).where(*where)
