@@ -124,3 +124,12 @@ async def test_waiting_behind_the_bound_people_get_their_own_language(
     await h.settle()
     assert "Befehle" in answers(h.fake, GERMAN)[0]
     assert "Commands" in answers(h.fake, ENGLISH)[0]
+
+
+async def test_answers_share_one_session_and_keep_its_connection(h: SlackHarness) -> None:
+    for _ in range(3):  # one after the other: the connection is kept alive in between
+        await h.command(ENGLISH, "help")
+        await h.settle()
+    assert len(h.fake.response_peers) == 3
+    assert len(set(h.fake.response_peers)) == 1  # one connection, not one per answer
+    assert h.service.client.session is not None and not h.service.client.session.closed

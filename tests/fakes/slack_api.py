@@ -193,6 +193,7 @@ class FakeSlack(FakeServer):
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> current
         self._posted: list[dict[str, Any]] = []
         self._responses: list[tuple[str, dict[str, Any]]] = []
+        self.response_peers: list[Any] = []  # the client's address of each response_url post
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._buckets: dict[str, TokenBucket] = {}
@@ -298,6 +299,8 @@ class FakeSlack(FakeServer):
         key = request.match_info["key"]
         raw = await request.read()
         body = json.loads(raw) if raw else {}
+        transport = request.transport
+        self.response_peers.append(transport.get_extra_info("peername") if transport else None)
         self._responses.append((key, body))
         self.changed()
         if self.delay > 0:

@@ -128,6 +128,7 @@ class SlackService:
                 await self.drain()
         except TimeoutError:
             log.warning("%d Slack tasks did not finish in time", len(self._tasks))
+        await self.events.transport.close()
 
     async def drain(self) -> None:
         """Wait for the work in flight (answers still being sent)."""
