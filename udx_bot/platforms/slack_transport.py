@@ -159,13 +159,14 @@ class SlackTransport:
         self._owns_client = owns_client  # else Bolt's app shares it and the adapter owns it
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None  # the one this transport opened
+        self._closed = False  # work still running after close() opens no session to leave open
         self._channels: dict[str, str] = {}
 
     def api(self) -> AsyncWebClient:
         """The Web API client, on one shared session from the first call on (made in the
         running loop): slack_sdk, given none, opens a new session, and so a new connection,
         for every call, which under load costs more than the work."""
-        if self.client.session is None or self.client.session.closed:
+        if not self._closed and (self.client.session is None or self.client.session.closed):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 timeout=aiohttp.ClientTimeout(total=self.client.timeout),
@@ -312,6 +313,7 @@ class SlackTransport:
 
     async def close(self) -> None:
         """Close the session this transport opened (or, owning the client, its session)."""
+        self._closed = True
         session = self.client.session if self._owns_client else self._session
         if session is not None and not session.closed:
             await session.close()
