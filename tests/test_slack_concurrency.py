@@ -1,7 +1,8 @@
 """Many people at once on Slack: every request is acknowledged at once, at most
 ``UDX_CONCURRENT_UPDATES`` of them are worked on at the same time, and one person's requests are
 answered in the order they came. The real Bolt AsyncApp behind our aiohttp server, FakeSlack
-recording the answers; the work is counted in a test feature of the real router."""
+recording the answers; the work is counted in a test feature of the real router. On SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from handlers import build_router
+from storage import Store
 from tests.fakes.slack_api import FakeSlack, message_text
 from tests.slack_support import SlackHarness, harness
 from tests.slack_support import fake_slack as fake_slack  # the fixture
+from tests.support import FakeClock
 from udx_bot.config import Settings
 from udx_bot.context import Context, Services
 from udx_bot.router import Router
@@ -52,8 +56,10 @@ class Work:
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return Settings(database_url=sqlite_url, concurrent_updates=BOUND)
+def services(any_store: Store, clock: FakeClock) -> Services:
+    """On SQLite and on PostgreSQL, at most BOUND requests in work."""
+    settings = Settings(concurrent_updates=BOUND)
+    return Services(settings=settings, store=any_store, router=build_router(), clock=clock)
 
 
 @pytest.fixture
