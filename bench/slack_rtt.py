@@ -214,8 +214,8 @@ async def slack_rtt(services: Services, network: Network, config: Config) -> Fig
     )
     figures.notes["slack_ack_p99_ms"] = (
         f"HTTP response time of the signed POST /slack/events (Slack allows 3,000 ms), "
-        f"{len(users)} people sending one /udx find each at once, and {len(serial_users)} more "
-        "with UDX_CONCURRENT_UPDATES=1"
+        f"{len(users)} people sending one /udx find each at once, then {len(serial_users)} of "
+        "them at once with UDX_CONCURRENT_UPDATES=1"
     )
     figures.notes["slack_reply_p99_ms"] = (
         f"from sending the slash command until its response_url answer arrived, {len(users)} "
@@ -224,6 +224,6 @@ async def slack_rtt(services: Services, network: Network, config: Config) -> Fig
     )
     figures.notes["slack_find_per_s_rtt"] = (
         f"/udx find answered per second, {len(users)} people at once; serial: "
-        f"{len(serial_users)} at once with UDX_CONCURRENT_UPDATES=1"
+        f"{len(serial_users)} people at once with UDX_CONCURRENT_UPDATES=1"
     )
     return figures
