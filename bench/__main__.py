@@ -31,6 +31,7 @@ from bench import figures as fig
 from bench.generate import generate, progress_printer
 from bench.report import document, markdown, write_json
 from bench.report_figure import reports
+from bench.slack_rtt import slack_rtt
 from bench.sqlfloor import replayer_for
 from bench.telegram_rtt import telegram_rtt
 from bench.workers import fanout_two_workers
@@ -52,7 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fanout", type=int, help="announcement recipients (1,500; quick: 60)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     parser.add_argument(
-        "--rtt-ms", type=float, help="the slow fake Bot API's delay per call, ms (80)"
+        "--rtt-ms", type=float, help="the slow fake Bot API's and Slack's delay per call, ms (80)"
     )
     args = parser.parse_args(argv)
     for name in ("participants", "notes", "fanout"):
@@ -168,6 +169,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     telegram_rtt,
                     (),
                 ),
+                (f"many people at once on Slack, {config.rtt_ms:g} ms per call", slack_rtt, ()),
                 ("digests", fig.digests, ()),
                 ("the coordinators' report over every note", reports, ()),
                 (f"fan-out to {config.fanout:,} Telegram recipients", fig.fanout, ()),

@@ -32,6 +32,12 @@ KEYS = (
     "tg_order_violations",
     "tg_echo_per_s_rtt",
     "tg_echo_aiohttp_per_s_rtt",
+    "slack_ack_p50_ms",
+    "slack_ack_p99_ms",
+    "slack_reply_p50_ms",
+    "slack_reply_p99_ms",
+    "slack_find_per_s_rtt",
+    "slack_find_per_s_serial",
     "digest_build_s",
     "digests_per_s",
     "report_build_s",
@@ -86,6 +92,7 @@ TARGETS: dict[str, Target] = {
     "tg_find_per_s_rtt": _beats("tg_find_per_s_serial", 80),
     "tg_reply_p99_ms": Target("< 2,000", lambda v, _: v < 2000),
     "tg_order_violations": Target("= 0", lambda v, _: v == 0),
+    "slack_ack_p99_ms": Target("< 3000", lambda v, _: v < 3000),
 }
 
 

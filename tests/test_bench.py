@@ -207,3 +207,18 @@ async def test_fanout_counts_rate_losses_and_429s(bench_services: Services) -> N
     fraction = result.values["fanout_rate_fraction"]
     assert fraction is not None and fraction > 0
     assert "12 recipients at 30/s configured" in result.notes["fanout_rate_fraction"]
+
+
+async def test_slack_commands_are_acknowledged_and_answered(bench_services: Services) -> None:
+    from bench.slack_rtt import KEYS, slack_rtt
+
+    network = await _network(bench_services.store)
+    small = dataclasses.replace(SMALL, rtt_ms=5, rtt_chats=6, rtt_serial_updates=3)
+    result = await slack_rtt(bench_services, network, small)
+    assert set(result.values) == set(KEYS)
+    assert all(v is not None and v > 0 for v in result.values.values()), result.values
+    identity = await bench_services.store.participants.identity(
+        "slack", f"UB{network.participant_ids[0]:09d}"
+    )
+    assert identity is not None and identity.participant_id == network.participant_ids[0]
+    assert "6 people at once" in result.notes["slack_reply_p99_ms"]

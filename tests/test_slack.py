@@ -621,7 +621,7 @@ async def test_socket_mode_is_wired_to_the_same_app(
     assert "Commands" in visible_mrkdwn(
         last_response(fake_slack, "socket")["blocks"][1]["text"]["text"]
     )
-    await handler.client.close()
+    await slack.stop()  # closes the socket client and the session the answers went over
 
 
 async def test_closing_the_modal_cancels_the_waiting(h: SlackHarness) -> None:

@@ -21,6 +21,9 @@ Files (``files_upload_v2``): ``files.getUploadURLExternal`` hands out an upload 
 server, the client POSTs the bytes there, ``files.completeUploadExternal`` shares them into
 ``channel_id`` (:meth:`FakeSlack.files`); a file whose bytes never arrived is ``file_not_found``.
 
+``delay`` makes every call wait that many seconds before it is answered (the benchmark's slow
+Slack, :mod:`bench.slow_slack_api`).
+
 Limits and failures: ``per_channel_rate`` (token bucket with ``per_channel_burst``) for
 ``chat.postMessage`` -> HTTP 429, ``Retry-After`` header and ``{"ok": false, "error":
 "ratelimited"}`` (``count_429``); ``fail[channel_or_user] = "channel_not_found"`` (or any error
@@ -170,9 +173,13 @@ class FakeSlack(FakeServer):
         per_channel_burst: float = 3,
         retry_after: int | None = None,
         fail: dict[str, str | int] | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """``token`` None accepts any bearer token (else ``invalid_auth`` for others)."""
+        """``token`` None accepts any bearer token (else ``invalid_auth`` for others).
+        ``delay``: seconds every Web API call and ``response_url`` post waits before it is
+        answered (a round trip to a far server)."""
         super().__init__()
+        self.delay = delay
         self.token = token
         self.per_channel_rate = per_channel_rate
         self.per_channel_burst = per_channel_burst
@@ -186,6 +193,7 @@ class FakeSlack(FakeServer):
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> current
         self._posted: list[dict[str, Any]] = []
         self._responses: list[tuple[str, dict[str, Any]]] = []
+        self.response_peers: list[Any] = []  # the client's address of each response_url post
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._buckets: dict[str, TokenBucket] = {}
@@ -249,6 +257,8 @@ class FakeSlack(FakeServer):
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await read_request(request)
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         for key in _JSON_FIELDS & params.keys():
             if isinstance(params[key], str) and params[key][:1] in ("[", "{"):
                 params[key] = json.loads(params[key])
@@ -289,8 +299,12 @@ class FakeSlack(FakeServer):
         key = request.match_info["key"]
         raw = await request.read()
         body = json.loads(raw) if raw else {}
+        transport = request.transport
+        self.response_peers.append(transport.get_extra_info("peername") if transport else None)
         self._responses.append((key, body))
         self.changed()
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         return web.json_response({"ok": True})
 
     async def _handle_upload(self, request: web.Request) -> web.Response:

@@ -14,8 +14,12 @@ not a request Slack sends gets 400 (see :mod:`~udx_bot.platforms.slack_requests`
 Every request is acknowledged first and handled afterwards in a task the service tracks (Bolt's
 ``process_before_response=True`` keeps Bolt from spawning untracked tasks of its own; our
 listeners only ``ack()`` and hand over), so Slack's 3-second limit holds however slow the work,
-and :meth:`SlackService.stop` lets work in flight finish. Slack's retries of an event carry the
-same ``event_id``, which goes to the router as ``Incoming.update_id`` and is processed once.
+and :meth:`SlackService.stop` lets work in flight finish. A person's requests are worked on one
+after the other, in the order they came; at most ``UDX_CONCURRENT_UPDATES`` requests (of different
+people) are worked on at once, as on Telegram, so a burst never waits on more database
+connections than the pool has. The bound is taken after the acknowledgement: acks never wait.
+Slack's retries of an event carry the same ``event_id``, which goes to the router as
+``Incoming.update_id`` and is processed once.
 
 Three modules make the adapter: this one runs the Bolt app (listeners, tasks, start and stop);
 :mod:`~udx_bot.platforms.slack_events` turns what arrives into the router's
@@ -87,6 +91,8 @@ class SlackService:
             logger=logging.getLogger("udx_bot.platforms.slack.bolt"),
         )
         self._tasks: set[asyncio.Task[None]] = set()
+        # requests worked on at once (taken after the ack, by a person's first waiting request)
+        self._slots = asyncio.Semaphore(services.settings.concurrent_updates)
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         self.socket_handler: Any = None
@@ -122,6 +128,7 @@ class SlackService:
                 await self.drain()
         except TimeoutError:
             log.warning("%d Slack tasks did not finish in time", len(self._tasks))
+        await self.events.transport.close()
 
     async def drain(self) -> None:
         """Wait for the work in flight (answers still being sent)."""
@@ -192,11 +199,13 @@ class SlackService:
         task.add_done_callback(self._done)
 
     async def _one_at_a_time(self, user_id: str, work: Coroutine[Any, Any, None]) -> None:
-        """A person's updates are handled one after the other, in the order they came."""
+        """A person's updates are handled one after the other, in the order they came, and at
+        most ``concurrent_updates`` of all people's at once. The person's lock is taken first:
+        their later requests wait in line without holding a slot."""
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         self._waiting[user_id] = self._waiting.get(user_id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await work
         finally:
             self._waiting[user_id] -= 1

@@ -34,7 +34,7 @@ from udx_bot.context import Services
 from udx_bot.delivery import DeliveryError, Target
 from udx_bot.i18n import N_
 from udx_bot.platforms import slack_render
-from udx_bot.platforms.slack_transport import PLATFORM, SlackTransport
+from udx_bot.platforms.slack_transport import CONNECTIONS_SPARE, PLATFORM, SlackTransport
 from udx_bot.types import SHOW_HOME, Actor, Incoming, Prompt, Reply, Section
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,11 @@ class SlackEvents:
     def __init__(self, services: Services, client: AsyncWebClient) -> None:
         self.services = services
         self.client = client
-        self.transport = SlackTransport(client, owns_client=False)
+        self.transport = SlackTransport(
+            client,
+            owns_client=False,
+            connections=services.settings.concurrent_updates + CONNECTIONS_SPARE,
+        )
         self._users: dict[str, _UserInfo] = {}
 
     # --- updates -> router -----------------------------------------------------------------------
@@ -230,7 +234,7 @@ class SlackEvents:
         if cached is not None and now - cached.fetched < USER_CACHE_SECONDS:
             return cached
         try:
-            response = await self.client.users_info(user=user_id, include_locale=True)
+            response = await self.transport.api().users_info(user=user_id, include_locale=True)
         except SlackClientError as error:
             log.warning("users.info failed for a Slack user: %s", error)
             return cached

@@ -14,6 +14,9 @@ part's; "…" for the others). An edit is ``chat.update`` of the pressed message
 ``files:write``); modals (``views.open``) and the App Home (``views.publish``) go through here
 too.
 
+All calls, ``response_url`` posts included, share one aiohttp session (see
+:meth:`SlackTransport.api`): connections are kept alive and bounded.
+
 slack_sdk retries within a call only what was certainly not delivered: a 429 after
 ``Retry-After`` (``rate_limit_retries`` times) and a connection that could not be made (its
 default handler would also send again after the server dropped the connection or reset it,
@@ -67,6 +70,8 @@ RECIPIENT_GONE = frozenset(
 MESSAGE_REFUSED = frozenset(
     {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "too_many_attachments"}
 )
+CONNECTIONS_SPARE = 8  # connections to Slack beyond one per update in flight
+DEFAULT_CONNECTIONS = Settings.concurrent_updates + CONNECTIONS_SPARE
 _DIRECT = ("D", "U", "W")  # a DM channel, or a user id (posted into the app's DM)
 
 # The request never went out: no connection was made.
@@ -143,10 +148,31 @@ class SlackTransport:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, *, owns_client: bool = True) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        owns_client: bool = True,
+        connections: int = DEFAULT_CONNECTIONS,
+    ) -> None:
         self.client = client
         self._owns_client = owns_client  # else Bolt's app shares it and the adapter owns it
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None  # the one this transport opened
+        self._closed = False  # work still running after close() opens no session to leave open
         self._channels: dict[str, str] = {}
+
+    def api(self) -> AsyncWebClient:
+        """The Web API client, on one shared session from the first call on (made in the
+        running loop): slack_sdk, given none, opens a new session, and so a new connection,
+        for every call, which under load costs more than the work."""
+        if not self._closed and (self.client.session is None or self.client.session.closed):
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout),
+            )
+            self.client.session = self._session
+        return self.client
 
     @classmethod
     def from_settings(cls, settings: Settings, *, timeout: int = 30) -> SlackTransport | None:
@@ -159,14 +185,14 @@ class SlackTransport:
             retry_handlers=retry_handlers(),
             timeout=timeout,
         )
-        return cls(client)
+        return cls(client, connections=settings.concurrent_updates + CONNECTIONS_SPARE)
 
     async def _dm(self, user_id: str) -> str:
         """The person's DM channel with the app (``conversations.open``, cached)."""
         cached = self._channels.get(user_id)
         if cached:
             return cached
-        response = await _mapped(lambda: self.client.conversations_open(users=user_id), sends=False)
+        response = await _mapped(lambda: self.api().conversations_open(users=user_id), sends=False)
         channel = response.get("channel") or {}
         channel_id = str(channel.get("id", "")) if isinstance(channel, dict) else ""
         if not channel_id:
@@ -182,7 +208,7 @@ class SlackTransport:
 
     async def _respond(self, url: str, blocks: Blocks, text: str, **options: Any) -> bool:
         """Post to a ``response_url``; False when Slack refused the answer address."""
-        hook = AsyncWebhookClient(url, retry_handlers=retry_handlers())
+        hook = AsyncWebhookClient(url, session=self.api().session, retry_handlers=retry_handlers())
         response = await _mapped(lambda: hook.send(text=text, blocks=blocks, **options))
         if response.status_code == 429 or response.status_code >= 500:
             raise TransientError(f"slack response_url {response.status_code}")
@@ -198,7 +224,7 @@ class SlackTransport:
             return
         channel = await self._channel(to)
         await _mapped(
-            lambda: self.client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+            lambda: self.api().chat_postMessage(channel=channel, blocks=blocks, text=text)
         )
 
     async def _post_parts(
@@ -240,7 +266,7 @@ class SlackTransport:
         elif to.message_id and to.chat_id:
             channel, ts = to.chat_id, to.message_id
             await _mapped(
-                lambda: self.client.chat_update(channel=channel, ts=ts, blocks=first, text=text)
+                lambda: self.api().chat_update(channel=channel, ts=ts, blocks=first, text=text)
             )
         else:
             return False
@@ -261,7 +287,7 @@ class SlackTransport:
             return
         channel = to.chat_id or to.user_id
         await _mapped(
-            lambda: self.client.chat_postEphemeral(
+            lambda: self.api().chat_postEphemeral(
                 channel=channel, user=to.user_id, blocks=blocks, text=text
             )
         )
@@ -270,7 +296,7 @@ class SlackTransport:
         """Uploaded into the person's DM (a ``response_url`` takes no files)."""
         channel = await self._channel(to, dm_only=True)
         await _mapped(
-            lambda: self.client.files_upload_v2(
+            lambda: self.api().files_upload_v2(
                 channel=channel,
                 content=document.content,
                 filename=document.filename,
@@ -279,13 +305,15 @@ class SlackTransport:
         )
 
     async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
-        await _mapped(lambda: self.client.views_open(trigger_id=trigger_id, view=view))
+        await _mapped(lambda: self.api().views_open(trigger_id=trigger_id, view=view))
 
     async def publish_home(self, user_id: str, blocks: Blocks) -> None:
         view = {"type": "home", "blocks": blocks}
-        await _mapped(lambda: self.client.views_publish(user_id=user_id, view=view))
+        await _mapped(lambda: self.api().views_publish(user_id=user_id, view=view))
 
     async def close(self) -> None:
-        session = getattr(self.client, "session", None)
-        if self._owns_client and session is not None and not session.closed:
+        """Close the session this transport opened (or, owning the client, its session)."""
+        self._closed = True
+        session = self.client.session if self._owns_client else self._session
+        if session is not None and not session.closed:
             await session.close()
