@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--notes", type=int, help="notes to generate (100,000)")
     parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a CI smoke run")
-    parser.add_argument("--fanout", type=int, help="announcement recipients (1,500; quick: 60)")
+    parser.add_argument("--fanout", type=int, help="announcement recipients (1,500; quick: 30)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     parser.add_argument(
         "--rtt-ms", type=float, help="the slow fake Bot API's and Slack's delay per call, ms (80)"

@@ -45,17 +45,20 @@ class Config:
 
     @classmethod
     def quick(cls, fanout: int | None = None) -> Config:
+        # a smoke run (CI, tests/test_bench.py): every step once, small and fast; its figures
+        # say nothing about speed
         return cls(
             participants=300,
             notes=2_000,
-            repetitions=3,
-            calls=40,
-            floor_samples=15,
-            telegram_updates=60,
-            fanout=60 if fanout is None else fanout,
-            rtt_chats=40,
+            repetitions=2,
+            calls=20,
+            floor_samples=6,
+            telegram_updates=30,
+            fanout=30 if fanout is None else fanout,
+            rtt_ms=20.0,
+            rtt_chats=20,
             rtt_per_chat=2,
-            rtt_serial_updates=10,
+            rtt_serial_updates=4,
         )
 
 
