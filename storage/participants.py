@@ -147,7 +147,11 @@ _PARTICIPANT_SELECTED = [
     .label(_PARTNER_LIST),
 ]
 _WITH_CITY = participants.outerjoin(cities, cities.c.id == participants.c.city_id)
-_SELECT_PARTICIPANT = select(*_PARTICIPANT_SELECTED).select_from(_WITH_CITY)
+_SELECT_PARTICIPANTS = (  # built once: the ids are a parameter
+    select(*_PARTICIPANT_SELECTED)
+    .select_from(_WITH_CITY)
+    .where(participants.c.id.in_(bindparam("ids", expanding=True)))
+)
 _IDENTITY_FIELDS = {f.name for f in fields(Identity)}
 _IDENTITY_PREFIX = "identity_"
 _CONVERSATION_PREFIX = "conversation_"
@@ -212,7 +216,7 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
     result: dict[int, dict[str, Any]] = {}
     for chunk_start in range(0, len(wanted), 500):
         chunk = wanted[chunk_start : chunk_start + 500]
-        rows = await conn.execute(_SELECT_PARTICIPANT.where(participants.c.id.in_(chunk)))
+        rows = await conn.execute(_SELECT_PARTICIPANTS, {"ids": chunk})
         for row in rows:
             result[row.id] = dict(row._mapping)
     return {pid: _participant(data) for pid, data in result.items()}
