@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,6 +20,7 @@ from storage import Store
 from storage.engine import NestedWriteError
 from tests.fakes.telegram_api import Call, FakeTelegram
 from tests.telegram_support import TelegramHarness, Toggle, feature_router, with_telegram
+from udx_bot.app import open_database
 from udx_bot.config import ConfigError, Settings
 from udx_bot.context import Context, Services
 from udx_bot.platforms.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramService
@@ -219,3 +221,20 @@ def test_the_concurrency_comes_from_the_environment() -> None:
     for bad in ("0", "-3", "many", "2.5", "100000"):
         with pytest.raises(ConfigError, match="UDX_CONCURRENT_UPDATES"):
             Settings.from_env({"UDX_CONCURRENT_UPDATES": bad})
+
+
+async def test_the_pool_holds_a_connection_for_every_handler_of_both_platforms(
+    tmp_path: Path,
+) -> None:
+    """Telegram and Slack each work on up to UDX_CONCURRENT_UPDATES at once."""
+    env = {"UDX_CONCURRENT_UPDATES": "5", "DATABASE_URL": f"sqlite:///{tmp_path}/udx.sqlite3"}
+    both = {**env, "TELEGRAM_BOT_TOKEN": "1:x", "SLACK_BOT_TOKEN": "xoxb-x"}
+    assert Settings.from_env(env).handlers_at_once == 5
+    assert Settings.from_env({**env, "SLACK_BOT_TOKEN": "xoxb-x"}).handlers_at_once == 5
+    settings = Settings.from_env({**both, "SLACK_SIGNING_SECRET": "s"})
+    assert settings.handlers_at_once == 10
+    store = await open_database(settings)
+    try:
+        assert store.db.engine.pool.size() == 10  # type: ignore[attr-defined]
+    finally:
+        await store.close()

@@ -30,7 +30,7 @@ async def open_database(settings: Settings, *, schema: str | None = None) -> Sto
     ephemeral filesystem (a Heroku dyno: DYNO is set) is warned about loudly."""
     warn_if_ephemeral(settings)
     return await open_store(
-        settings.database_url, schema=schema, pool_size=settings.concurrent_updates
+        settings.database_url, schema=schema, pool_size=settings.handlers_at_once
     )
 
 

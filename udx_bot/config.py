@@ -52,8 +52,8 @@ class Settings:
     digest_catchup_hours: float = 24.0
     digest_empty: str = "skip"  # "skip" or "send"
     outbox_retention_days: float = 30.0  # delivered messages are deleted after this many days
-    # updates processed at once (different chats; one chat's stay in order); the PostgreSQL
-    # pool is sized to it
+    # updates processed at once per platform (different chats; one chat's stay in order); the
+    # database pool is sized to it (see handlers_at_once)
     concurrent_updates: int = 64
     # the outbox worker's name in its leases (UDX_WORKER_NAME, else DYNO, else host and
     # directory): a worker of the same name that starts takes over its claims at once
@@ -229,6 +229,13 @@ class Settings:
             deepl_api_key=get("DEEPL_API_KEY"),
             deepl_server_url=deepl_server,
         )
+
+    @property
+    def handlers_at_once(self) -> int:
+        """How many updates may be worked on at once in this process: ``concurrent_updates``
+        for each platform configured (Telegram and Slack have a bound each), at least one's."""
+        platforms = sum(1 for token in (self.telegram_bot_token, self.slack_bot_token) if token)
+        return self.concurrent_updates * max(1, platforms)
 
     def redact(self, text: str) -> str:
         """``text`` with every configured token and secret replaced by ***."""
