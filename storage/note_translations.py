@@ -10,7 +10,7 @@ becomes the original's and the translation's folded text together.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -35,8 +35,12 @@ class NoteTranslationRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def pending(self, *, limit: int = 20, after_id: int = 0) -> list[Untranslated]:
-        """Notes with no translation yet, oldest first, from ids above ``after_id``."""
+    async def pending(
+        self, *, limit: int = 20, after_id: int = 0, skip: Collection[int] = ()
+    ) -> list[Untranslated]:
+        """Notes with no translation yet, oldest first, from ids above ``after_id``, leaving
+        out those in ``skip``."""
+        passed_over = [notes.c.id.not_in(sorted(skip))] if skip else []
         async with self.db.read() as conn:
             rows = await conn.execute(
                 select(notes.c.id, notes.c.text, participants.c.language)
@@ -45,7 +49,7 @@ class NoteTranslationRepository:
                         note_translations, note_translations.c.note_id == notes.c.id
                     )
                 )
-                .where(note_translations.c.note_id.is_(None), notes.c.id > after_id)
+                .where(note_translations.c.note_id.is_(None), notes.c.id > after_id, *passed_over)
                 .order_by(notes.c.id)
                 .limit(limit)
             )

@@ -14,7 +14,7 @@ from storage.notes import Note
 from tests.fakes.deepl_api import FakeDeepL
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.notes_support import member
-from tests.support import FakeClock
+from tests.support import TEST_NOW, FakeClock
 from udx_bot.app import build_router
 from udx_bot.config import ConfigError, Settings
 from udx_bot.context import Services
@@ -345,3 +345,38 @@ async def test_announcement_in_one_language_is_previewed_and_sent_translated(
     en = await member(tr_services, "901", language="en", role="coordinator")
     preview = await en.send("/announce all We planted trees")
     assert "We planted trees" in preview and "automatisch" not in preview
+
+
+async def test_a_note_the_service_refuses_is_passed_over_and_tried_again_later(
+    tr_services: Services, fake: FakeLibreTranslate, clock: FakeClock
+) -> None:
+    await translate_all(tr_services)
+    en = await member(tr_services, "1")
+    fake.refuse = {"the endless report"}  # the service answers 400 for this one
+    assert "Saved as note #" in await en.send("/note the endless report")
+    assert "Saved as note #" in await en.send("/note the flood meadow")
+    backend = LibreTranslate(fake.url, api_key="k3y")
+    state = TranslationState()
+    try:
+        # the note behind the refused one is translated in the same run; the service is up
+        assert await translate_pending(tr_services.store, backend, clock, state) == 1
+        assert not state.down and len(state.refused) == 1
+        asked = len(fake.requests)
+        assert await translate_pending(tr_services.store, backend, clock, state) == 0
+        assert len(fake.requests) == asked  # passed over: not even asked
+        fake.refuse = set()
+        clock.advance(minutes=61)
+        assert await translate_pending(tr_services.store, backend, clock, state) == 1
+        assert state.refused == {}
+    finally:
+        await backend.close()
+    (note,) = await search(tr_services, "Hochwasser Wiese")
+    assert note.text == "the flood meadow"
+    assert [n.text for n in await search(tr_services, "endless report")] == ["the endless report"]
+
+
+def test_a_refused_note_waits_an_hour_then_twice_as_long_up_to_a_day() -> None:
+    state, now = TranslationState(), TEST_NOW
+    pauses = [state.refuse(7, now).total_seconds() / 3600 for _ in range(7)]
+    assert pauses == [1, 2, 4, 8, 16, 24, 24]
+    assert state.passed_over(now) == {7} and state.passed_over(now + timedelta(days=1)) == set()

@@ -59,6 +59,7 @@ class FakeLibreTranslate(FakeServer):
         super().__init__()
         self.api_key = api_key
         self.fail: int | None = None
+        self.refuse: set[str] = set()  # texts /translate answers 400 for ("too long")
         self.delay = 0.0
         self.requests: list[tuple[str, dict[str, Any]]] = []
 
@@ -84,6 +85,8 @@ class FakeLibreTranslate(FakeServer):
     async def _translate(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         q, source, target = body["q"], body["source"], body["target"]
+        if any(text in self.refuse for text in (q if isinstance(q, list) else [q])):
+            raise _error(400)
         if isinstance(q, list):
             return web.json_response(
                 {"translatedText": [translate_words(x, source, target) for x in q]}

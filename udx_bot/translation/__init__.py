@@ -18,7 +18,12 @@ from udx_bot.config import LANGUAGES, Settings
 
 class TranslationError(Exception):
     """The service could not translate (down, slow, refused, rate-limited); try again later.
-    The message never contains the text being translated."""
+    The message never contains the text being translated. ``refused``: the service answered
+    and refused this text (it is up; other texts may go through)."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class Backend(Protocol):

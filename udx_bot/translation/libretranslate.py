@@ -13,6 +13,11 @@ from udx_bot.translation import TranslationError
 TIMEOUT_S = 20.0  # a slower answer counts as a failure: the next run of the job tries again
 
 
+# the answers that refuse the text sent (too long, unsupported, malformed), not the service
+# being down, rate-limited or the key being wrong
+REFUSED = frozenset({400, 413, 422})
+
+
 class LibreTranslate:
     name = "libretranslate"
 
@@ -34,7 +39,10 @@ class LibreTranslate:
         try:
             async with self._session.post(f"{self.url}{path}", json=payload) as response:
                 if response.status != 200:
-                    raise TranslationError(f"LibreTranslate {path} answered HTTP {response.status}")
+                    raise TranslationError(
+                        f"LibreTranslate {path} answered HTTP {response.status}",
+                        refused=response.status in REFUSED,
+                    )
                 return await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise TranslationError(f"LibreTranslate {path}: {type(error).__name__}") from None
