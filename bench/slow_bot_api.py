@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+from bench.child_server import child_server, serve_until_stdin_closes
 
 
 async def serve(rtt_ms: float) -> None:
@@ -23,7 +23,7 @@ async def serve(rtt_ms: float) -> None:
     async with FakeTelegram(delay=rtt_ms / 1000) as fake:
         fake.calls = _Forgetful()  # a long run keeps no record of its calls
         print(fake.base_url, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await serve_until_stdin_closes()
 
 
 class _Forgetful(list):  # type: ignore[type-arg]
@@ -34,29 +34,8 @@ class _Forgetful(list):  # type: ignore[type-arg]
 @asynccontextmanager
 async def slow_bot_api(rtt_ms: float) -> AsyncIterator[str]:
     """Start the fake in a child process; yields its Bot API base URL."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.slow_bot_api",
-        "--rtt-ms",
-        str(rtt_ms),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    assert child.stdout is not None and child.stdin is not None
-    try:
-        line = await asyncio.wait_for(child.stdout.readline(), 30)
-        if not line:
-            raise RuntimeError("the slow Bot API did not start")
-        yield line.decode().strip()
-    finally:
-        child.stdin.close()
-        try:
-            await asyncio.wait_for(child.wait(), 10)
-        except TimeoutError:
-            child.kill()
-            await child.wait()
+    async with child_server("bench.slow_bot_api", rtt_ms, "the slow Bot API") as url:
+        yield url
 
 
 def main() -> None:

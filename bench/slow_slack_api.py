@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+
+from bench.child_server import child_server, serve_until_stdin_closes
 
 
 def _slow_slack(rtt_ms: float) -> Any:
@@ -71,35 +71,14 @@ def _slow_slack(rtt_ms: float) -> Any:
 async def serve(rtt_ms: float) -> None:
     async with _slow_slack(rtt_ms) as fake:
         print(fake.url, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await serve_until_stdin_closes()
 
 
 @asynccontextmanager
 async def slow_slack_api(rtt_ms: float) -> AsyncIterator[str]:
     """Start the fake in a child process; yields its base URL (the Web API is ``/api/``)."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.slow_slack_api",
-        "--rtt-ms",
-        str(rtt_ms),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    assert child.stdout is not None and child.stdin is not None
-    try:
-        line = await asyncio.wait_for(child.stdout.readline(), 30)
-        if not line:
-            raise RuntimeError("the slow Slack API did not start")
-        yield line.decode().strip()
-    finally:
-        child.stdin.close()
-        try:
-            await asyncio.wait_for(child.wait(), 10)
-        except TimeoutError:
-            child.kill()
-            await child.wait()
+    async with child_server("bench.slow_slack_api", rtt_ms, "the slow Slack API") as url:
+        yield url
 
 
 def main() -> None:
