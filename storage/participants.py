@@ -209,7 +209,7 @@ def _arrival(row: Row[Any]) -> Arrival:
 
 
 async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Participant]:
-    """Participants with city and SDGs, by id (missing ids are left out)."""
+    """Participants with city, SDGs and partner cities, by id (missing ids are left out)."""
     wanted = list(ids)
     if not wanted:
         return {}
@@ -337,8 +337,8 @@ class ParticipantRepository:
         chat_id: str | None = None,
         now: datetime,
     ) -> Arrival:
-        """:meth:`touch`, and the person's conversation read in the same transaction: what every
-        update needs before a feature runs, in one round for a known person."""
+        """:meth:`touch`, and the person's conversation read with them: what every update needs
+        before a feature runs, in one statement for a known person."""
         known = await self._arrival(platform, user_id)  # one statement for a known person
         if known is not None:
             participant, ident, conversation = known.participant, known.identity, known.conversation
