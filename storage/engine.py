@@ -7,8 +7,10 @@ block a writer.
 
 SQLite has one writer at a time. Within the process the handlers of many concurrent updates take
 turns for it on an ``asyncio`` lock (waiting costs no thread and no busy-timeout), so the file's
-lock is only ever contended by other processes. A write opened inside a write of the same
-database (same task) raises :class:`NestedWriteError` at once: it would wait for itself forever.
+lock is only ever contended by other processes, and by single statements that commit by
+themselves (``write(one_statement=True)``: they hold the file's lock for microseconds and wait
+on their connection's thread). A write opened inside a write of the same database (same task)
+raises :class:`NestedWriteError` at once: it would wait for itself forever.
 
 The pool holds ``pool_size`` connections (the bot passes ``UDX_CONCURRENT_UPDATES``), so every
 update in flight can have one; PostgreSQL gets a few more on demand.
@@ -33,6 +35,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_POOL_SIZE = 16
 POOL_OVERFLOW = 8  # PostgreSQL: connections beyond the pool, opened on demand
 _WRITE = "udx_write"
+_ONE_STATEMENT = "udx_one_statement"
 # the databases the current task is writing to (a nested write must not wait for itself)
 _WRITING: ContextVar[frozenset[int]] = ContextVar("udx_writing", default=frozenset())
 
@@ -126,17 +129,27 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that may write; on SQLite it takes the write lock at once."""
-        async with self._writer():
+    async def write(self, *, one_statement: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may write; on SQLite it takes the write lock at once.
+
+        ``one_statement``: the block runs a single statement, which SQLite then commits by
+        itself (no BEGIN and COMMIT of their own), and it does not wait for the process's turn
+        to write: SQLite holds its write lock only while the statement runs, and if another
+        writer has it the statement waits on its connection's thread (the busy timeout), not
+        in the event loop. Every update writes one (its id, for de-duplication); taking turns
+        for it made the turn, a few event-loop cycles long under load, the bound on updates per
+        second."""
+        async with self._writer(take_turn=not one_statement):
             async with self.engine.connect() as conn:
-                await conn.execution_options(**{_WRITE: True})
+                await conn.execution_options(**{_WRITE: True, _ONE_STATEMENT: one_statement})
                 async with conn.begin():
                     yield conn
 
     @asynccontextmanager
-    async def _writer(self) -> AsyncIterator[None]:
-        """The process's turn to write (SQLite); a nested write raises instead of waiting."""
+    async def _writer(self, *, take_turn: bool = True) -> AsyncIterator[None]:
+        """The process's turn to write (SQLite; ``take_turn``); a nested write raises instead
+        of waiting (for a statement that commits by itself too: it would wait for the open
+        transaction on its thread until the busy timeout)."""
         writing = _WRITING.get()
         if id(self) in writing:
             raise NestedWriteError(
@@ -145,7 +158,7 @@ class Database:
             )
         token = _WRITING.set(writing | {id(self)})
         try:
-            if self._write_lock is None:
+            if self._write_lock is None or not take_turn:
                 yield
             else:
                 async with self._write_lock:
@@ -202,7 +215,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(_WRITE):
+        options = conn.get_execution_options()
+        if options.get(_ONE_STATEMENT):
+            return  # the statement is its own transaction (see Database.write)
+        if options.get(_WRITE):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")

@@ -9,9 +9,11 @@ of an update's own time (bench/telegram_rtt.py). :func:`connect` gives SQLAlchem
 connection) an aiosqlite connection whose cursors do all four in one trip: :meth:`BatchedCursor
 .execute` runs the statement, reads its description, rows, ``rowcount`` and ``lastrowid`` on the
 connection's thread and keeps them; fetching and closing are then answered from what was kept.
-Everything else is aiosqlite's own connection (``__getattr__``), so SQLAlchemy's adapter sees the
-driver it knows. Results are read whole, which is what the adapter does anyway (no server-side
-cursors are used here).
+Committing or rolling back with no
+transaction open (a statement that committed itself, see ``Database.write(one_statement=True)``)
+makes no trip either. Everything else is aiosqlite's own connection (``__getattr__``), so
+SQLAlchemy's adapter sees the driver it knows. Results are read whole, which is what the adapter
+does anyway (no server-side cursors are used here).
 """
 
 from __future__ import annotations
@@ -118,6 +120,15 @@ class BatchedConnection:
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> BatchedCursor:
         return await BatchedCursor(self).execute(sql, parameters)
+
+    async def commit(self) -> None:
+        # nothing to commit (a statement that committed itself): no trip to the thread
+        if self.inner._conn.in_transaction:
+            await self.inner.commit()
+
+    async def rollback(self) -> None:
+        if self.inner._conn.in_transaction:
+            await self.inner.rollback()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -25,7 +25,7 @@ class ProcessedUpdateRepository:
             .values(platform=platform, update_key=update_key, created_at=now)
             .on_conflict_do_nothing()
         )
-        async with self.db.write() as conn:
+        async with self.db.write(one_statement=True) as conn:
             result = await conn.execute(stmt)
             return bool(result.rowcount)
 

@@ -3,12 +3,15 @@ statement, giving what the plain driver gives (rows, counts, ids, errors)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from typing import Any
 
 import pytest
 from sqlalchemy import exc, text
 
 from storage import Store
+from storage.engine import NestedWriteError
 from storage.sqlite_driver import BatchedConnection
 
 
@@ -69,3 +72,47 @@ async def test_rows_counts_ids_and_errors_are_the_drivers(store: Store) -> None:
         await conn.rollback()
         # the connection stays usable after a failed statement
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 4
+
+
+async def test_a_statement_that_commits_itself_is_one_trip_and_waits_on_its_thread(
+    store: Store,
+) -> None:
+    """``write(one_statement=True)``: no BEGIN or COMMIT of its own, no turn in the process's
+    queue of writers; while another transaction writes, it waits for it on its thread."""
+    async with store.db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (v TEXT PRIMARY KEY)"))
+    trips = 0
+    async with store.db.write(one_statement=True) as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, BatchedConnection)
+        original = driver.inner._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            nonlocal trips
+            trips += 1
+            return await original(fn, *args, **kwargs)
+
+        driver.inner._execute = counted  # type: ignore[method-assign]
+        try:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('one')"))
+        finally:
+            del driver.inner._execute
+    assert trips == 1
+
+    async def alone() -> None:
+        async with store.db.write(one_statement=True) as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('alone')"))
+
+    async with store.db.write() as conn:  # holds the process's turn and the file's lock
+        await conn.execute(text("INSERT INTO t (v) VALUES ('held')"))
+        # another update's task (its own context: not inside this write)
+        waiting = asyncio.create_task(alone(), context=contextvars.Context())
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # waits on its thread for this transaction
+        with pytest.raises(NestedWriteError):  # inside a write: it would wait for itself
+            async with store.db.write(one_statement=True):
+                pass
+    await asyncio.wait_for(waiting, 10)
+    async with store.db.read() as conn:
+        rows = (await conn.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all()
+    assert rows == ["alone", "held", "one"]
