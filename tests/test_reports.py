@@ -36,7 +36,7 @@ async def test_a_coordinator_gets_figures_and_three_pictures(
     text = answer.text
     assert "From Oct 1, 2026 to Nov 30, 2026" in text
     assert "Esslingen am Neckar – Sheboygan, WI\n3 notes\n1 active person" in text
-    assert "Introductions: 1 requested, 1 accepted; met and outcomes: n/a" in text
+    assert "Introductions: 1 requested, 1 accepted, 0 met, 0 with an outcome" in text
     assert "Announcements: 1 of 2 delivered (50%)" in text
     assert "SDG 11 Sustainable Cities and Communities (5)" in text
     assert "Departments: Transportation and Environmental Department" in text
@@ -48,7 +48,7 @@ async def test_a_coordinator_gets_figures_and_three_pictures(
     beside = [r.plain_text for r in answer.replies if r.document is not None]
     assert "Esslingen am Neckar – Sheboygan, WI: SDG 11: 5, SDG 13: 2" in beside[0]
     assert "Heidelberg – Cambridge: Oct 2026: 0, Nov 2026: 2" in beside[1]
-    assert "Requested 3, accepted 1, met n/a, with an outcome n/a" in beside[2]
+    assert "Requested 3, accepted 1, met 0, with an outcome 0" in beside[2]
     for document in documents:
         image = Image.open(io.BytesIO(document.content))
         assert image.width == 1200
