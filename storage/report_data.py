@@ -44,12 +44,8 @@ class MonthStats:
     def set_funnel(
         self, requested: int, accepted: int, declined: int, met: int, outcome: int
     ) -> None:
-        self.intro_requested, self.intro_accepted, self.intro_declined = (
-            requested,
-            accepted,
-            declined,
-        )
-        self.intro_met, self.intro_outcome = met, outcome
+        self.intro_requested, self.intro_accepted = requested, accepted
+        self.intro_declined, self.intro_met, self.intro_outcome = declined, met, outcome
 
     @property
     def recipients(self) -> int:
