@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 PairKey = tuple[int, int]  # (city_id, partner_city_id), the lower id first
 DELIVERY_STATUSES = ("sent", "pending", "failed", "uncertain")
@@ -35,9 +35,17 @@ class MonthStats:
     intro_requested: int = 0
     intro_accepted: int = 0
     intro_declined: int = 0
+    intro_met: int = 0  # accepted, and at least one of the two answered "met"
+    intro_outcome: int = 0  # someone wrote what came of it (an exchange note)
     announcements: int = 0  # network totals only: announcements go to the whole audience
     deliveries: dict[str, int] = field(default_factory=dict)  # outbox status -> recipients
     digests: int = 0  # people whose weekly digest was built and sent out
+
+    def set_funnel(
+        self, requested: int, accepted: int, declined: int, met: int, outcome: int
+    ) -> None:
+        self.intro_requested, self.intro_accepted = requested, accepted
+        self.intro_declined, self.intro_met, self.intro_outcome = declined, met, outcome
 
     @property
     def recipients(self) -> int:
@@ -46,6 +54,13 @@ class MonthStats:
     @property
     def delivered(self) -> int:
         return self.deliveries.get("sent", 0)
+
+
+class Funnel(NamedTuple):
+    requested: int
+    accepted: int
+    met: int
+    outcome: int
 
 
 @dataclass
@@ -66,12 +81,17 @@ class ReportData:
         table = self.network if key is None else self.by_pair.get(key, {})
         return table.get(month) or MonthStats()
 
-    def funnel(self) -> tuple[int, int]:
-        """Introductions (requested, accepted): the network's, or when only some partnerships
-        were asked for, theirs."""
+    def funnel(self) -> Funnel:
+        """Introductions requested, accepted, met and with an outcome: the network's, or when
+        only some partnerships were asked for, theirs."""
         keys: list[PairKey | None] = [p.key for p in self.pairs] if self.filtered else [None]
         totals = [self.total(key) for key in keys]
-        return sum(t.intro_requested for t in totals), sum(t.intro_accepted for t in totals)
+        return Funnel(
+            sum(t.intro_requested for t in totals),
+            sum(t.intro_accepted for t in totals),
+            sum(t.intro_met for t in totals),
+            sum(t.intro_outcome for t in totals),
+        )
 
     def total(self, key: PairKey | None) -> MonthStats:
         """The figures of the whole range (active people: the most in any one month)."""
@@ -83,6 +103,8 @@ class ReportData:
             out.intro_requested += s.intro_requested
             out.intro_accepted += s.intro_accepted
             out.intro_declined += s.intro_declined
+            out.intro_met += s.intro_met
+            out.intro_outcome += s.intro_outcome
             out.announcements += s.announcements
             out.digests += s.digests
             for status, n in s.deliveries.items():

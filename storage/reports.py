@@ -2,7 +2,8 @@
 
 A note counts for a partnership when its author's city is one of the pair; a note that tags
 partner cities of its author's city (#Sheboygan) counts only for the partnerships it tags. An
-introduction counts for a partnership when the two people are in its two cities. Announcements
+introduction counts for a partnership when the two people are in its two cities, in the month
+it was requested (met and with an outcome too: storage/report_meetings.py). Announcements
 and digests count for the partnerships of their recipients' cities. Demo people are never
 counted, and profiles count only for members (no strangers, no removed people). Months are UTC
 calendar months ("2026-11"). Every figure is one GROUP BY query, so a report over 100,000 notes
@@ -18,7 +19,6 @@ from sqlalchemy import (
     CTE,
     Select,
     and_,
-    case,
     distinct,
     exists,
     func,
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Database
 from storage.report_data import MonthStats, Pair, PairKey, ReportData
+from storage.report_meetings import funnel
 from storage.sql import month
 from storage.tables import (
     announcements,
@@ -214,6 +215,7 @@ class _Build:
                 sides.c.a,
                 sides.c.b,
                 month(self.dialect, i.c.created_at).label("m"),
+                i.c.id,
                 i.c.requester_id,
                 i.c.status,
             )
@@ -225,41 +227,24 @@ class _Build:
             .cte("intro_rows")
         )
 
-    def _funnel(self) -> list[Any]:
-        i = introductions
-        return [
-            func.count(),
-            func.sum(case((i.c.status == "accepted", 1), else_=0)),
-            func.sum(case((i.c.status == "declined", 1), else_=0)),
-        ]
-
     async def _introductions(self, sides: CTE) -> None:
         rows = self._intro_rows(sides)
         self._intro_cte = rows
-        stmt = select(
-            rows.c.a,
-            rows.c.b,
-            rows.c.m,
-            func.count(),
-            func.sum(case((rows.c.status == "accepted", 1), else_=0)),
-            func.sum(case((rows.c.status == "declined", 1), else_=0)),
-        ).group_by(rows.c.a, rows.c.b, rows.c.m)
-        for a, b, m, req, acc, dec in await self._rows(stmt):
-            cell = self._cell((a, b), m)
-            cell.intro_requested, cell.intro_accepted, cell.intro_declined = req, acc, dec
+        stmt = select(rows.c.a, rows.c.b, rows.c.m, *funnel(rows.c.id, rows.c.status))
+        for a, b, m, *figures in await self._rows(stmt.group_by(rows.c.a, rows.c.b, rows.c.m)):
+            self._cell((a, b), m).set_funnel(*figures)
         i, r, t = introductions, participants.alias("r"), participants.alias("t")
         m = month(self.dialect, i.c.created_at).label("m")
         net = (
-            select(m, *self._funnel())
+            select(m, *funnel(i.c.id, i.c.status))
             .join(r, r.c.id == i.c.requester_id)
             .join(t, t.c.id == i.c.target_id)
             .where(r.c.is_demo.is_(False), t.c.is_demo.is_(False))
             .where(*self._in_range(i.c.created_at))
             .group_by("m")
         )
-        for mm, req, acc, dec in await self._rows(net):
-            cell = self._cell(None, mm)
-            cell.intro_requested, cell.intro_accepted, cell.intro_declined = req, acc, dec
+        for mm, *figures in await self._rows(net):
+            self._cell(None, mm).set_funnel(*figures)
 
     async def _active(self, sides: CTE) -> None:
         """People who wrote a note or asked for an introduction, per partnership and month."""

@@ -99,3 +99,47 @@ async def build_network(store: Store) -> dict[str, int]:
                 )
             )
     return {**people, "es": es, "sb": sb, "hd": hd, "cam": cam, "pa": city["Palo Alto"]}
+
+
+async def add_meetings(store: Store, ids: dict[str, int]) -> None:
+    """The follow-ups of introductions (issue 17), on top of :func:`build_network`; each
+    counts in the month the introduction was requested:
+
+    - ES, Oct: the accepted e1→s1: e1 said "Not yet" in November, then "Yes" (round 2), s1
+      never answered; s1 wrote what came of it (a note, ES Nov): met, with an outcome.
+    - ES, Nov: s1→e1, accepted: s1 said "Yes", e1 "Not yet": met, no outcome.
+    - HC, Oct: h1→c1, accepted: both said "Not a fit": neither met nor with an outcome.
+    - a demo person (Sheboygan) and e1, Oct, accepted: both said "Yes" and e1 wrote a note
+      about it: never counted.
+
+    Figures: ES Oct 1 requested / 1 accepted / 1 met / 1 with an outcome, ES Nov 1/1/1/0,
+    HC Oct 1/1/0/0, HC Nov 1/0/0/0; the network Oct 2/2/1/1, Nov 3/1/1/0.
+    """
+    e1, s1, h1, c1 = (ids[k] for k in ("e1", "s1", "h1", "c1"))
+    intros, meetings = store.introductions, store.meetings
+    (oct_es,) = await intros.between(e1, s1, at(10, 12))
+    await meetings.answer(oct_es.id, e1, 1, "not_yet", at(11, 1))
+    await meetings.answer(oct_es.id, e1, 2, "met", at(11, 8))
+    note = await store.notes.add(
+        s1, "Visited the depot", city_id=ids["sb"], department=None, now=at(11, 20)
+    )
+    await meetings.outcome_note(oct_es.id, note.id, s1, at(11, 20))
+    nov_es = await intros.request(s1, e1, at(11, 12))
+    await intros.decide(nov_es.id, "accepted", at(11, 13))
+    await meetings.answer(nov_es.id, s1, 1, "met", at(11, 27))
+    await meetings.answer(nov_es.id, e1, 1, "not_yet", at(11, 28))
+    oct_hc = await intros.request(h1, c1, at(10, 14))
+    await intros.decide(oct_hc.id, "accepted", at(10, 15))
+    await meetings.answer(oct_hc.id, h1, 1, "not_fit", at(10, 29))
+    await meetings.answer(oct_hc.id, c1, 1, "not_fit", at(10, 30))
+    demo = await store.participants.create_profile(
+        name="Demo Dora", city_id=ids["sb"], department="planning", is_demo=True, now=at(9, 1)
+    )
+    with_demo = await intros.request(demo, e1, at(10, 16))
+    await intros.decide(with_demo.id, "accepted", at(10, 17))
+    for pid in (demo, e1):
+        await meetings.answer(with_demo.id, pid, 1, "met", at(10, 30))
+    about_demo = await store.notes.add(
+        e1, "Met Dora", city_id=ids["es"], department=None, now=at(10, 31)
+    )
+    await meetings.outcome_note(with_demo.id, about_demo.id, e1, at(10, 31))

@@ -14,7 +14,7 @@ from PIL import Image
 from storage import Store
 from tests.counterparts_support import register
 from tests.fakes.slack_api import FakeSlack
-from tests.reports_support import build_network
+from tests.reports_support import add_meetings, build_network
 from tests.slack_support import fake_slack as fake_slack  # the fixture
 from tests.slack_support import harness
 from tests.support import TEST_NOW, Chat
@@ -36,7 +36,7 @@ async def test_a_coordinator_gets_figures_and_three_pictures(
     text = answer.text
     assert "From Oct 1, 2026 to Nov 30, 2026" in text
     assert "Esslingen am Neckar – Sheboygan, WI\n3 notes\n1 active person" in text
-    assert "Introductions: 1 requested, 1 accepted; met and outcomes: n/a" in text
+    assert "Introductions: 1 requested, 1 accepted, 0 met, 0 with an outcome" in text
     assert "Announcements: 1 of 2 delivered (50%)" in text
     assert "SDG 11 Sustainable Cities and Communities (5)" in text
     assert "Departments: Transportation and Environmental Department" in text
@@ -48,7 +48,7 @@ async def test_a_coordinator_gets_figures_and_three_pictures(
     beside = [r.plain_text for r in answer.replies if r.document is not None]
     assert "Esslingen am Neckar – Sheboygan, WI: SDG 11: 5, SDG 13: 2" in beside[0]
     assert "Heidelberg – Cambridge: Oct 2026: 0, Nov 2026: 2" in beside[1]
-    assert "Requested 3, accepted 1, met n/a, with an outcome n/a" in beside[2]
+    assert "Requested 3, accepted 1, met 0, with an outcome 0" in beside[2]
     for document in documents:
         image = Image.open(io.BytesIO(document.content))
         assert image.width == 1200
@@ -68,6 +68,49 @@ async def test_german_for_one_city_and_as_pdf(
     (pdf,) = [r.document for r in answer.replies if r.document is not None]
     assert pdf.mime_type == "application/pdf"
     assert len(pypdf.PdfReader(io.BytesIO(pdf.content)).pages) == 5  # title, table, 3 charts
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "pair_line", "beside_line"),
+    [
+        (
+            "en",
+            "/report 2026-10 2026-11",
+            "Introductions: 2 requested, 2 accepted, 2 met, 1 with an outcome",
+            "Requested 5, accepted 3, met 2, with an outcome 1",
+        ),
+        (
+            "de",
+            "/bericht 2026-10 2026-11",
+            "Vorstellungen: 2 erbeten, 2 angenommen, 2 getroffen, 1 mit Ergebnis",
+            "Erbeten 5, angenommen 3, getroffen 2, mit Ergebnis 1",
+        ),
+    ],
+)
+async def test_met_and_with_an_outcome_are_shown(
+    chat: Callable[..., Chat],
+    store: Store,
+    network: dict[str, int],
+    language: str,
+    command: str,
+    pair_line: str,
+    beside_line: str,
+) -> None:
+    await add_meetings(store, network)
+    anna = await coordinator(chat, store, "904", language=language)
+    answer = await anna.send(command)
+    es = answer.text.split("Esslingen am Neckar – Sheboygan, WI\n", 1)[1].split("\n\n", 1)[0]
+    assert pair_line in es  # ES: the Oct and Nov introductions were met, one has a note
+    beside = [r.plain_text for r in answer.replies if r.document is not None]
+    assert beside_line in beside[2]  # the funnel: the whole network, the demo person left out
+    shown = answer.text + "".join(beside)
+    assert "n/a" not in shown and "k. A." not in shown
+    with_pdf = await anna.send(command + " pdf")
+    (pdf,) = [r.document for r in with_pdf.replies if r.document is not None]
+    pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    table = pages[1].extract_text()
+    assert "Sheboygan, WI 5 1 2 2 2 1 " in table  # notes, active, requested … with an outcome
+    assert "n/a" not in table and "k. A." not in table
 
 
 async def test_without_dates_the_last_six_months(
@@ -157,7 +200,7 @@ async def test_slack_uploads_the_charts_as_files(
         ]  # fmt: skip
         assert all(f["content"].startswith(b"\x89PNG") for f in files)
         shown = json.dumps(fake_slack.responses("U0COORD"), ensure_ascii=False)
-        assert "Erbeten 3, angenommen 1, getroffen k. A." in shown  # the numbers beside
+        assert "Erbeten 3, angenommen 1, getroffen 0, mit Ergebnis 0" in shown  # the numbers beside
 
 
 def test_the_console_names_a_picture_instead_of_printing_it() -> None:

@@ -46,7 +46,7 @@ def test_csv_round_trips(cli: Cli, db: dict[str, str], tmp_path: Path) -> None:
     assert (es["notes"], es["active"], es["intro_requested"], es["intro_accepted"]) == (
         "2", "1", "1", "1",
     )  # fmt: skip
-    assert es["intro_met"] == "" and es["intro_outcome"] == ""  # not recorded: not zero
+    assert es["intro_met"] == "0" and es["intro_outcome"] == "0"  # no follow-up answers yet
     nov = by_key[("", "", "2026-11")]  # the whole network
     assert (nov["notes"], nov["announcement_recipients"], nov["delivery_rate"]) == ("3", "4", "0.5")
     buffer = io.StringIO()
@@ -64,18 +64,22 @@ def test_json_and_one_partnership(cli: Cli, db: dict[str, str], tmp_path: Path) 
     doc = json.loads(out.read_text("utf-8"))
     (pair,) = doc["partnerships"]
     assert (pair["city"], pair["partner_city"]) == ("Heidelberg", "Palo Alto")
-    assert pair["total"]["notes"] == 1 and pair["total"]["intro_met"] is None
+    assert pair["total"]["notes"] == 1 and pair["total"]["intro_met"] == 0
     assert pair["sdgs_in_notes"] == {"4": 1} and pair["sdgs_in_profiles"] == {"7": 1}
-    assert doc["not_recorded"] == ["intro_met", "intro_outcome"]
+    assert "not_recorded" not in doc
 
 
 def test_markdown_in_german(cli: Cli, db: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "r.md"
     assert report(cli, db, out, "--language", "de")[0] == 0
     text = out.read_text("utf-8")
-    assert "| Ganzes Netzwerk | 5 | 4 | 3 | 1 | k. A. | k. A. | 4 | 2 | 50\xa0% | 1 |" in text
+    assert "| Ganzes Netzwerk | 5 | 4 | 3 | 1 | 0 | 0 | 4 | 2 | 50\xa0% | 1 |" in text
     assert "| Esslingen am Neckar – Sheboygan, WI | Okt. 2026 | 2 |" in text
     assert "SDG 11 Nachhaltige Städte und Gemeinden (5)" in text
+    # met and with an outcome are numbers (no answers yet); "k. A." is left for a delivery rate
+    # without recipients
+    assert "| Esslingen am Neckar – Sheboygan, WI | Okt. 2026 | 2 | 1 | 1 | 1 | 0 | 0 | 0 |" in text
+    assert "nicht erfasst" not in text
     assert "Erika" not in text and "Sheboy " not in text  # a report holds counts, no names
 
 

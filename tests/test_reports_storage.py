@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
 
 from storage import Store
-from tests.reports_support import build_network
+from storage.report_data import PairKey, ReportData
+from tests.reports_support import add_meetings, build_network
+from udx_bot.reports import report_text
+from udx_bot.reports.report_input import Period
 
 SINCE = datetime(2026, 10, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 12, 1, tzinfo=UTC)
@@ -116,3 +122,58 @@ async def test_export_rows_on_both_databases(any_store: Store) -> None:
         ("Erika Esslinger", "Hanna Heidel", "open"),
     ]
     assert intros[1]["target_anonymous"] and not intros[1]["requester_anonymous"]
+
+
+def pair_key(a: int, b: int) -> PairKey:
+    return (min(a, b), max(a, b))
+
+
+def funnel_of(data: ReportData, key: PairKey | None, month: str) -> tuple[int, int, int, int]:
+    s = data.stats(key, month)
+    return (s.intro_requested, s.intro_accepted, s.intro_met, s.intro_outcome)
+
+
+async def test_met_and_with_an_outcome_per_partnership_and_month(any_store: Store) -> None:
+    ids = await build_network(any_store)
+    await add_meetings(any_store, ids)
+    data = await any_store.reports.build(SINCE, UNTIL)
+    es = pair_key(ids["es"], ids["sb"])
+    hc = pair_key(ids["hd"], ids["cam"])
+    hp = pair_key(ids["hd"], ids["pa"])
+    # e1 answered "Not yet", then "Yes" in November: met in the month it was requested
+    assert funnel_of(data, es, "2026-10") == (1, 1, 1, 1)
+    assert funnel_of(data, es, "2026-11") == (1, 1, 1, 0)  # one "Yes", one "Not yet"
+    assert funnel_of(data, hc, "2026-10") == (1, 1, 0, 0)  # "Not a fit" on both sides
+    assert funnel_of(data, hc, "2026-11") == (1, 0, 0, 0)
+    assert funnel_of(data, hp, "2026-11") == (0, 0, 0, 0)
+    assert funnel_of(data, None, "2026-10") == (2, 2, 1, 1)  # the demo person's: not counted
+    assert funnel_of(data, None, "2026-11") == (3, 1, 1, 0)
+    total = data.total(es)
+    assert (total.intro_met, total.intro_outcome) == (2, 1)
+    assert data.funnel() == (5, 3, 2, 1)
+    assert data.stats(es, "2026-10").notes == 3  # the notes about the meetings are notes too
+    only_heidelberg = await any_store.reports.build(SINCE, UNTIL, {ids["hd"]})
+    assert only_heidelberg.funnel() == (2, 1, 0, 0)
+    one_pair = await any_store.reports.build(SINCE, UNTIL, pair=es)
+    assert one_pair.funnel() == (2, 2, 2, 1)
+
+
+async def test_the_exports_carry_met_and_with_an_outcome(any_store: Store) -> None:
+    ids = await build_network(any_store)
+    await add_meetings(any_store, ids)
+    data = await any_store.reports.build(SINCE, UNTIL)
+    span = Period(SINCE.date(), (UNTIL - timedelta(days=1)).date())
+    rows = {
+        (r["city"], r["partner_city"], r["month"]): r
+        for r in csv.DictReader(io.StringIO(report_text.csv_text(data)))
+    }
+    oct_es = rows[("Esslingen am Neckar", "Sheboygan", "2026-10")]
+    assert (oct_es["intro_met"], oct_es["intro_outcome"]) == ("1", "1")
+    nov = rows[("", "", "2026-11")]  # the whole network
+    assert (nov["intro_met"], nov["intro_outcome"]) == ("1", "0")
+    doc = json.loads(report_text.json_text(data, span))
+    assert "not_recorded" not in doc
+    assert doc["network"]["total"]["intro_met"] == 2
+    (es,) = [p for p in doc["partnerships"] if p["partner_city"] == "Sheboygan"]
+    assert es["months"]["2026-11"]["intro_met"] == 1
+    assert es["total"]["intro_outcome"] == 1

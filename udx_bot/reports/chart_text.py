@@ -30,10 +30,10 @@ def descriptions(data: ReportData, t: Translator) -> dict[str, str]:
         )
         if months:
             activity_lines.append(f"{pair_label(pair, t)}: {months}")
-    requested, accepted = data.funnel()
-    funnel = t._("Requested {requested}, accepted {accepted}, met n/a, with an outcome n/a").format(
-        requested=t.fmt_number(requested), accepted=t.fmt_number(accepted)
-    )
+    steps = data.funnel()
+    funnel = t._(
+        "Requested {requested}, accepted {accepted}, met {met}, with an outcome {outcome}"
+    ).format(**{k: t.fmt_number(v) for k, v in steps._asdict().items()})
     return {
         "sdgs": "\n".join(sdg_lines) or nothing,
         "activity": "\n".join(activity_lines) or nothing,

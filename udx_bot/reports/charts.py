@@ -128,24 +128,20 @@ def activity(data: ReportData, t: Translator) -> Figure:
 
 
 def funnel(data: ReportData, t: Translator) -> Figure:
-    """Requested, accepted, met, with an outcome; the last two are not recorded yet."""
-    requested, accepted = data.funnel()
+    """Requested, accepted, met, with an outcome."""
+    counts = data.funnel()
     fig = _figure(4.0)
     ax = fig.add_axes((0.25, 0.12, 0.7, 0.75))
     steps = [
-        (t._("requested"), requested),
-        (t._("accepted"), accepted),
-        (t._("met"), None),
-        (t._("with an outcome"), None),
+        (t._("requested"), counts.requested),
+        (t._("accepted"), counts.accepted),
+        (t._("met"), counts.met),
+        (t._("with an outcome"), counts.outcome),
     ]
-    widest = max(requested, 1)
+    widest = max(counts.requested, 1)
     for y, (_, n) in enumerate(steps):
-        if n is None:
-            ax.barh(y, widest, color="white", edgecolor="#999999", hatch="//")
-            ax.text(widest / 2, y, t._("n/a"), ha="center", va="center")
-        else:
-            ax.barh(y, n, color="#19486A")
-            ax.text(n, y, " " + t.fmt_number(n), va="center")
+        ax.barh(y, n, color="#19486A")
+        ax.text(n, y, " " + t.fmt_number(n), va="center")
     ax.set_yticks(range(len(steps)), [label for label, _ in steps])
     ax.invert_yaxis()
     ax.set_xlim(0, widest * 1.15)

@@ -2,8 +2,9 @@
 
 Chat, Markdown and the PDF use the reader's language (labels, month names, numbers, SDG names
 from the reference data). CSV and JSON are for machines: stable English keys, ISO months, plain
-numbers. Whether an introduction led to a meeting or an outcome is not recorded yet: those
-columns say "not available" (empty in CSV, null in JSON), never zero.
+numbers. An introduction counts as met when one of the two answered "Did you meet?" with
+"met", and as with an outcome when someone wrote what came of it; both in the month it was
+requested (storage/report_meetings.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("delivery_rate", N_("Delivery rate")),
     ("digest_reach", N_("Digest reach")),
 )
-NOT_RECORDED = ("intro_met", "intro_outcome")  # issue 17's follow-ups: not stored yet
 TOP_SDGS = 5
 
 
@@ -42,8 +42,8 @@ def figures(s: MonthStats) -> dict[str, int | float | None]:
         "active": s.active,
         "intro_requested": s.intro_requested,
         "intro_accepted": s.intro_accepted,
-        "intro_met": None,
-        "intro_outcome": None,
+        "intro_met": s.intro_met,
+        "intro_outcome": s.intro_outcome,
         "announcement_recipients": s.recipients,
         "announcement_delivered": s.delivered,
         "delivery_rate": None if rate is None else round(rate, 4),
@@ -142,8 +142,14 @@ def _figures_text(s: MonthStats, t: Translator, network: ReportData | None) -> s
             s.active,
         ).format(n=n(s.active)),
         t._(
-            "Introductions: {requested} requested, {accepted} accepted; met and outcomes: n/a"
-        ).format(requested=n(s.intro_requested), accepted=n(s.intro_accepted)),
+            "Introductions: {requested} requested, {accepted} accepted, {met} met, "
+            "{outcome} with an outcome"
+        ).format(
+            requested=n(s.intro_requested),
+            accepted=n(s.intro_accepted),
+            met=n(s.intro_met),
+            outcome=n(s.intro_outcome),
+        ),
     ]
     if network is not None:
         lines.append(
@@ -191,7 +197,6 @@ def markdown(data: ReportData, span: Period, t: Translator, network: str) -> str
         if deps := department_line(data, pair.key, t):
             out += ["", t._("Departments: {departments}").format(departments=deps)]
         out.append("")
-    out.append(t._("Met and outcomes of introductions are not recorded yet (n/a)."))
     return "\n".join(out) + "\n"
 
 
@@ -228,7 +233,6 @@ def json_text(data: ReportData, span: Period) -> str:
     document = {
         "from": span.first.isoformat(),
         "to": span.last.isoformat(),
-        "not_recorded": list(NOT_RECORDED),
         "network": {"months": months(None), "total": figures(data.total(None))},
         "partnerships": [
             {
