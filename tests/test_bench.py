@@ -191,10 +191,18 @@ async def test_the_report_is_built_over_every_note(bench_services: Services) -> 
 
 
 def test_table_marks_targets_and_explains_missing_values() -> None:
-    values = {"find_p50_ms": 2.0, "find_sql_p50_ms": 0.5, "find_p99_ms": 60.0, "rss_mb": 120.0}
+    values = {
+        "find_p50_ms": 3.0,
+        "find_sql_p50_ms": 0.5,
+        "find_p99_ms": 60.0,
+        "search_p50_ms": 1.2,
+        "search_sql_p50_ms": 0.5,
+        "rss_mb": 120.0,
+    }
     table = markdown(values, {"notes_p50_ms": "/notes: not available in this build"})
     assert "| `find_p99_ms` | 60.0 | < 50 | **no** |" in table
-    assert "| `find_p50_ms` | 2 | ≤ 3 × find_sql_p50_ms | **no** |" in table
+    assert "| `find_p50_ms` | 3 | ≤ 5 × find_sql_p50_ms | **no** |" in table
+    assert "| `search_p50_ms` | 1.2 | ≤ 3 × search_sql_p50_ms | yes |" in table
     assert "| `rss_mb` | 120.0 | < 300 | yes |" in table
     assert "- `notes_p50_ms`: /notes: not available in this build" in table
 
