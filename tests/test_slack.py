@@ -683,8 +683,9 @@ FEATURE_SCOPES = {"commands", "im:history", "app_mentions:read"}  # /udx, messag
 
 
 def used_scopes() -> set[str]:
-    """The scopes of every ``client.<method>(`` in udx_bot/platforms/slack*.py; a method not in
-    METHOD_SCOPES fails, so a new call has to say which scope it needs."""
+    """The scopes of every Web API call (``client.<method>(`` or ``api().<method>(``, the
+    transport's client) in udx_bot/platforms/slack*.py; a method not in METHOD_SCOPES fails, so
+    a new call has to say which scope it needs."""
     import re
     from pathlib import Path
 
@@ -692,7 +693,9 @@ def used_scopes() -> set[str]:
     called = {
         name
         for path in platforms.glob("slack*.py")
-        for name in re.findall(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text("utf-8"))
+        for name in re.findall(
+            r"\b(?:client|api\(\))\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text("utf-8")
+        )
     }
     assert called and called <= METHOD_SCOPES.keys(), called - METHOD_SCOPES.keys()
     return {s for m in called if (s := METHOD_SCOPES[m])} | FEATURE_SCOPES
