@@ -29,11 +29,10 @@ from storage.outbox import NewMessage
 from storage.tables import outbox
 from tests.fakes.telegram_api import FakeTelegram, visible_text
 from tests.outbox_support import add_people
-from tests.support import SEED_NOW, TEST_NOW
+from tests.support import TEST_NOW
 from tests.telegram_support import with_telegram
 from udx_bot import runner
 from udx_bot.context import Services
-from udx_bot.demo import seed_demo
 from udx_bot.exclusive import Exclusive
 from udx_bot.platforms.telegram import TelegramService
 from udx_bot.scheduler import SchedulerService
@@ -73,10 +72,9 @@ asyncio.run(main())
 
 
 @pytest.fixture
-async def pg_store(pg_schema: tuple[str, str]) -> AsyncIterator[tuple[Store, str, str]]:
-    url, schema = pg_schema
+async def pg_store(pg_seeded: tuple[str, str]) -> AsyncIterator[tuple[Store, str, str]]:
+    url, schema = pg_seeded
     store = await open_store(url, schema=schema)
-    await seed_demo(store, now=SEED_NOW)
     try:
         yield store, url, schema
     finally:
