@@ -9,7 +9,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -122,43 +122,67 @@ def _pg_database_url(url: str, name: str) -> str:
 PG_SEEDED_SCHEMA = "seeded"
 
 
+class _PgTemplate:
+    """A PostgreSQL database of this session holding one migrated, demo-seeded schema; tests
+    get copies of it (CREATE DATABASE … TEMPLATE), so migrations and the demo seed run once, as
+    for SQLite. The copies are dropped in a thread of their own, while the next test runs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.name = f"udx_template_{uuid.uuid4().hex[:12]}"
+        self._dropper = ThreadPoolExecutor(1)
+        self._drops: list[Future[None]] = []
+
+    async def build(self) -> None:
+        await _pg_execute(self.url, f'CREATE DATABASE "{self.name}"')
+        template_url = _pg_database_url(self.url, self.name)
+        await _pg_execute(template_url, f'CREATE SCHEMA "{PG_SEEDED_SCHEMA}"')
+        store = await open_store(template_url, schema=PG_SEEDED_SCHEMA)
+        await seed_demo(store, now=SEED_NOW)
+        await store.close()  # a template must have no connections when it is copied
+
+    def copy(self) -> str:
+        """The name of a new copy."""
+        name = f"udx_t_{uuid.uuid4().hex[:12]}"
+        run_in_thread(
+            lambda: _pg_execute(self.url, f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
+        )
+        return name
+
+    def drop_later(self, name: str) -> None:
+        sql = f'DROP DATABASE "{name}" WITH (FORCE)'
+        self._drops.append(self._dropper.submit(lambda: asyncio.run(_pg_execute(self.url, sql))))
+
+    def close(self) -> None:
+        self._dropper.shutdown(wait=True)
+        run_in_thread(
+            lambda: _pg_execute(self.url, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        )
+        for drop in self._drops:
+            drop.result()  # a copy that could not be dropped: say so
+
+
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """The name of a PostgreSQL database of this session holding one migrated, demo-seeded
-    schema; tests get copies of it (CREATE DATABASE … TEMPLATE), so migrations and the demo
-    seed run once, as for SQLite."""
+def pg_template() -> Iterator[_PgTemplate]:
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    url = normalize_database_url(PG_URL)
-    name = f"udx_template_{uuid.uuid4().hex[:12]}"
-    run_in_thread(lambda: _pg_execute(url, f'CREATE DATABASE "{name}"'))
+    template = _PgTemplate(normalize_database_url(PG_URL))
     try:
-
-        async def build() -> None:
-            template_url = _pg_database_url(url, name)
-            await _pg_execute(template_url, f'CREATE SCHEMA "{PG_SEEDED_SCHEMA}"')
-            store = await open_store(template_url, schema=PG_SEEDED_SCHEMA)
-            await seed_demo(store, now=SEED_NOW)
-            await store.close()  # a template must have no connections when it is copied
-
-        run_in_thread(build)
-        yield name
+        run_in_thread(template.build)
+        yield template
     finally:
-        run_in_thread(lambda: _pg_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        template.close()
 
 
 @pytest.fixture
-def pg_seeded(pg_template: str) -> Iterator[tuple[str, str]]:
+def pg_seeded(pg_template: _PgTemplate) -> Iterator[tuple[str, str]]:
     """(async URL, schema) of a migrated, demo-seeded schema in a PostgreSQL database of the
     test's own (a copy of the session's template), dropped afterwards."""
-    assert PG_URL
-    url = normalize_database_url(PG_URL)
-    name = f"udx_t_{uuid.uuid4().hex[:12]}"
-    run_in_thread(lambda: _pg_execute(url, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    name = pg_template.copy()
     try:
-        yield _pg_database_url(url, name), PG_SEEDED_SCHEMA
+        yield _pg_database_url(pg_template.url, name), PG_SEEDED_SCHEMA
     finally:
-        run_in_thread(lambda: _pg_execute(url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+        pg_template.drop_later(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
