@@ -1,5 +1,6 @@
 """Fixtures: real SQLite files (migrated once, copied per test) and, when
-UDX_TEST_DATABASE_URL is set, the real PostgreSQL with each test in its own schema."""
+UDX_TEST_DATABASE_URL is set, the real PostgreSQL with each test in its own schema (the
+seeded ones in a database of their own, copied from a template migrated once)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from handlers import build_router
@@ -96,18 +97,92 @@ def pg_schema() -> Iterator[tuple[str, str]]:
         pytest.skip(PG_SKIP_REASON)
     url = normalize_database_url(PG_URL)
     schema = f"t_{uuid.uuid4().hex[:12]}"
-
-    async def execute(sql: str) -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text(sql))
-        await engine.dispose()
-
-    run_in_thread(lambda: execute(f'CREATE SCHEMA "{schema}"'))
+    run_in_thread(lambda: _pg_execute(url, f'CREATE SCHEMA "{schema}"'))
     try:
         yield url, schema
     finally:
-        run_in_thread(lambda: execute(f'DROP SCHEMA "{schema}" CASCADE'))
+        run_in_thread(lambda: _pg_execute(url, f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+async def _pg_execute(url: str, *statements: str) -> None:
+    """Run statements outside a transaction (CREATE DATABASE refuses to run in one)."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for sql in statements:
+                await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def _pg_database_url(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+PG_SEEDED_SCHEMA = "seeded"
+
+
+class _PgTemplate:
+    """A PostgreSQL database of this session holding one migrated, demo-seeded schema; tests
+    get copies of it (CREATE DATABASE … TEMPLATE), so migrations and the demo seed run once, as
+    for SQLite. The copies are dropped in a thread of their own, while the next test runs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.name = f"udx_template_{uuid.uuid4().hex[:12]}"
+        self._dropper = ThreadPoolExecutor(1)
+        self._drops: list[Future[None]] = []
+
+    async def build(self) -> None:
+        await _pg_execute(self.url, f'CREATE DATABASE "{self.name}"')
+        template_url = _pg_database_url(self.url, self.name)
+        await _pg_execute(template_url, f'CREATE SCHEMA "{PG_SEEDED_SCHEMA}"')
+        store = await open_store(template_url, schema=PG_SEEDED_SCHEMA)
+        await seed_demo(store, now=SEED_NOW)
+        await store.close()  # a template must have no connections when it is copied
+
+    def copy(self) -> str:
+        """The name of a new copy."""
+        name = f"udx_t_{uuid.uuid4().hex[:12]}"
+        run_in_thread(
+            lambda: _pg_execute(self.url, f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
+        )
+        return name
+
+    def drop_later(self, name: str) -> None:
+        sql = f'DROP DATABASE "{name}" WITH (FORCE)'
+        self._drops.append(self._dropper.submit(lambda: asyncio.run(_pg_execute(self.url, sql))))
+
+    def close(self) -> None:
+        self._dropper.shutdown(wait=True)
+        run_in_thread(
+            lambda: _pg_execute(self.url, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        )
+        for drop in self._drops:
+            drop.result()  # a copy that could not be dropped: say so
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[_PgTemplate]:
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    template = _PgTemplate(normalize_database_url(PG_URL))
+    try:
+        run_in_thread(template.build)
+        yield template
+    finally:
+        template.close()
+
+
+@pytest.fixture
+def pg_seeded(pg_template: _PgTemplate) -> Iterator[tuple[str, str]]:
+    """(async URL, schema) of a migrated, demo-seeded schema in a PostgreSQL database of the
+    test's own (a copy of the session's template), dropped afterwards."""
+    name = pg_template.copy()
+    try:
+        yield _pg_database_url(pg_template.url, name), PG_SEEDED_SCHEMA
+    finally:
+        pg_template.drop_later(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -115,14 +190,7 @@ def database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
     """(async URL, schema or None) of a demo-seeded database: SQLite, then PostgreSQL."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url"), None
-    url, schema = request.getfixturevalue("pg_schema")
-
-    async def seed() -> None:
-        store = await open_store(url, schema=schema)
-        await seed_demo(store, now=SEED_NOW)
-        await store.close()
-
-    run_in_thread(seed)
+    url, schema = request.getfixturevalue("pg_seeded")
     return url, schema
 
 

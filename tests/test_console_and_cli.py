@@ -73,12 +73,14 @@ async def test_a_middleware_answers_the_console_too(services: Services) -> None:
     assert await services.store.participants.by_identity("console", "bea") is None
 
 
-def test_demo_creates_the_database_here_and_exits_cleanly_at_end_of_input(tmp_path: Path) -> None:
-    result = run_cli("demo", "--as", "tester", cwd=tmp_path, stdin="/help\n")
+def test_demo_creates_the_database_here_and_exits_cleanly_at_end_of_input(
+    cli: Cli, tmp_path: Path
+) -> None:
+    result = run_cli("demo", "--as", "tester", cwd=tmp_path, stdin="/help\n")  # a real process
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "udx.sqlite3").exists()
     assert "37 cities" in result.stdout and "Commands" in result.stdout
-    again = run_cli("demo", cwd=tmp_path, stdin="")  # stdin closed at once; seeding is idempotent
+    again = cli("demo", cwd=tmp_path, stdin="")  # stdin closed at once; seeding is idempotent
     assert again.returncode == 0 and "(0 new)" in again.stdout
 
 

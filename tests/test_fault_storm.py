@@ -33,6 +33,9 @@ from udx_bot.outbox_worker import OutboxWorker, Route
 from udx_bot.types import Reply, Section
 
 TOKEN = "123456:TEST"
+# one Telegram chat's limit, in the fake and in the worker's pacing: the Bot API's 1/s sped up
+# (the same on both sides, as in production; the fake's burst of one makes it the stricter)
+PER_CHAT_RATE = 4.0
 READERS = int(os.environ.get("UDX_STORM_READERS", "8"))
 # what may happen to one reader's message, at a part chosen at random
 FAULTS = ("none", "429", "5xx", "empty_502", "drop", "garbage", "slow", "blocked")
@@ -82,7 +85,7 @@ def long_reply(tag: str, platform: str) -> Reply:
 def routes(telegram: FakeTelegram, slack: FakeSlack) -> dict[str, Route]:
     # clients that give up before a "slow" answer (1.5 s) comes
     return {
-        **telegram_route(TOKEN, telegram.base_url, read_timeout=0.5),
+        **telegram_route(TOKEN, telegram.base_url, per_chat_rate=PER_CHAT_RATE, read_timeout=0.5),
         **slack_route("xoxb-test", slack.api_url, per_chat_rate=20, timeout=1),
     }
 
@@ -184,7 +187,7 @@ async def test_a_fan_out_through_a_storm_loses_nothing_and_sends_no_part_twice(
     faults = plan(rng, [chat for _, _, chat, _ in rows])
     # the Bot API's limits are stricter than the worker's pacing: 429 storms on top
     async with (
-        FakeTelegram(per_chat_rate=1, per_chat_burst=1, global_rate=20) as telegram,
+        FakeTelegram(per_chat_rate=PER_CHAT_RATE, per_chat_burst=1, global_rate=20) as telegram,
         FakeSlack(per_channel_rate=5, per_channel_burst=1) as slack,
     ):
         inject_telegram(telegram, {c: f for c, f in faults.items() if not c.startswith("D")})
@@ -230,7 +233,7 @@ async def test_a_digest_run_through_a_storm_loses_nothing_and_sends_no_part_twic
         rows.append((row.key, "telegram", chat, [Reply.from_json(d) for d in row.payload]))
     faults = plan(random.Random(17), [chat for _, chat in readers])
     async with (
-        FakeTelegram(per_chat_rate=1, per_chat_burst=1, global_rate=20) as telegram,
+        FakeTelegram(per_chat_rate=PER_CHAT_RATE, per_chat_burst=1, global_rate=20) as telegram,
         FakeSlack() as slack,
     ):
         inject_telegram(telegram, faults)

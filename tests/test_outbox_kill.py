@@ -11,19 +11,18 @@ import os
 import signal
 import sys
 from asyncio.subprocess import Process
-from collections import Counter
 from pathlib import Path
 
 from storage import open_store
 from storage.outbox import NewMessage
 from tests.fakes.telegram_api import FakeTelegram
-from tests.outbox_support import add_people
+from tests.outbox_support import WAIT_FOR_GO, Deliveries, add_people, go
 from tests.support import TEST_NOW
 from udx_bot.types import Reply
 
 RECIPIENTS = 300
 CONCURRENCY = 16  # the worker's sends in flight: the bound on duplicates after a kill
-WORKER = """
+WORKER = f"""
 import asyncio, sys
 from datetime import timedelta
 from storage import open_store
@@ -45,11 +44,13 @@ async def main():
     await worker.stop()
     await store.close()
 
+{WAIT_FOR_GO}
 asyncio.run(main())
 """
 
 
 async def _worker(url: str, schema: str | None, fake: FakeTelegram) -> Process:
+    """A worker process, started; it runs once told (``go``)."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -60,7 +61,7 @@ async def _worker(url: str, schema: str | None, fake: FakeTelegram) -> Process:
     }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-c", WORKER, schema or "", str(CONCURRENCY),
-        env=env, cwd=Path(__file__).parent.parent,
+        env=env, cwd=Path(__file__).parent.parent, stdin=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 
@@ -70,39 +71,37 @@ async def test_a_killed_worker_restarted_finishes_the_fan_out_at_once(
     url, schema = database
     store = await open_store(url, schema=schema)
     try:
-        people = await add_people(store, RECIPIENTS, first_id=90_000, now=TEST_NOW)
         async with FakeTelegram() as fake:
-
-            def delivered() -> Counter[object]:
-                return Counter(c.chat_id for c in fake.calls if c.ok and c.method == "sendMessage")
-
-            text = json.dumps([Reply.text("The network meets on Thursday.").to_json()])
-            rows = [
-                NewMessage(f"kill:{pid}", "test", "telegram", chat, chat, text, pid)
-                for pid, chat in people
-            ]
-            assert await store.outbox.enqueue_many(rows, now=TEST_NOW) == RECIPIENTS
-
-            first = await _worker(url, schema, fake)
+            delivered = Deliveries(fake)
+            # both start while the people and rows are written; the second runs only once the
+            # first is dead: a restart under the same name
+            first, second = await _worker(url, schema, fake), await _worker(url, schema, fake)
             try:
-                while sum(delivered().values()) < RECIPIENTS // 3 and first.returncode is None:  # noqa: ASYNC110
+                people = await add_people(store, RECIPIENTS, first_id=90_000, now=TEST_NOW)
+                text = json.dumps([Reply.text("The network meets on Thursday.").to_json()])
+                rows = [
+                    NewMessage(f"kill:{pid}", "test", "telegram", chat, chat, text, pid)
+                    for pid, chat in people
+                ]
+                assert await store.outbox.enqueue_many(rows, now=TEST_NOW) == RECIPIENTS
+
+                await go(first)
+                while delivered.total() < RECIPIENTS // 3 and first.returncode is None:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
                 first.send_signal(signal.SIGKILL)
                 await first.wait()
-            finally:
-                if first.returncode is None:
-                    first.kill()
-            assert 0 < sum(delivered().values()) < RECIPIENTS  # killed mid fan-out
+                assert 0 < delivered.total() < RECIPIENTS  # killed mid fan-out
 
-            # the same name: takes the dead worker's claims over, no waiting out the lease
-            second = await _worker(url, schema, fake)
-            try:
+                # the same name: takes the dead worker's claims over, no waiting out the lease
+                await go(second)
                 assert await asyncio.wait_for(second.wait(), 60) == 0
             finally:
-                if second.returncode is None:
-                    second.kill()
+                for proc in (first, second):
+                    if proc.returncode is None:
+                        proc.kill()
+                        await proc.wait()
 
-            copies = delivered()
+            copies = delivered.copies()
             assert {int(chat) for _, chat in people} == set(copies)  # everyone got it
             duplicates = sum(n - 1 for n in copies.values())
             assert duplicates <= CONCURRENCY  # at most the sends in flight when it was killed

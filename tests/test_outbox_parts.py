@@ -15,6 +15,9 @@ from udx_bot.types import Reply, Section
 
 TOKEN = "123456:TEST"
 SECTION = 3_000  # characters: three of them do not fit in one Telegram message (4,096)
+# one chat's limit in the fake and in the worker's pacing: the Bot API's 1/s, sped up so a
+# test waits a fraction of a second per part (the same limit on both sides, as in production)
+PER_CHAT_RATE = 4.0
 
 
 def long_reply(tag: str) -> Reply:
@@ -28,7 +31,7 @@ async def test_a_429_on_part_two_never_sends_part_one_again(
 ) -> None:
     store = any_store
     people = await add_people(store, 3, now=clock.now)
-    async with FakeTelegram(per_chat_rate=1, per_chat_burst=1) as fake:
+    async with FakeTelegram(per_chat_rate=PER_CHAT_RATE, per_chat_burst=1) as fake:
         for _, chat in people:
             fake.fail_next(int(chat), 429, after=1)  # part 1 goes through, part 2 gets a 429
         rows = [
@@ -45,9 +48,8 @@ async def test_a_429_on_part_two_never_sends_part_one_again(
             for pid, chat in people
         ]
         assert await store.outbox.enqueue_many(rows, now=clock.now) == 3
-        worker = OutboxWorker(
-            store, telegram_route(TOKEN, fake.base_url), clock=running_clock(clock.now)
-        )
+        route = telegram_route(TOKEN, fake.base_url, per_chat_rate=PER_CHAT_RATE)
+        worker = OutboxWorker(store, route, clock=running_clock(clock.now))
         result = await worker.run_until_idle(within=30)
         await worker.stop()
 
@@ -67,7 +69,7 @@ async def test_every_part_takes_a_slot_of_the_chat(store: Store, clock: FakeCloc
     """Pacing counts parts, not rows: a message queued after a long one to the same chat
     comes after all of its parts, none of them refused for going too fast."""
     [(pid, chat)] = await add_people(store, 1, now=clock.now)
-    async with FakeTelegram(per_chat_rate=1) as fake:
+    async with FakeTelegram(per_chat_rate=PER_CHAT_RATE) as fake:
         for key, reply in (("long", long_reply(chat)), ("short", Reply.text("short after"))):
             await store.outbox.enqueue(
                 key=key,
@@ -79,9 +81,8 @@ async def test_every_part_takes_a_slot_of_the_chat(store: Store, clock: FakeCloc
                 participant_id=pid,
                 now=clock.now,
             )
-        worker = OutboxWorker(
-            store, telegram_route(TOKEN, fake.base_url), clock=running_clock(clock.now)
-        )
+        route = telegram_route(TOKEN, fake.base_url, per_chat_rate=PER_CHAT_RATE)
+        worker = OutboxWorker(store, route, clock=running_clock(clock.now))
         result = await worker.run_until_idle(within=30)
         await worker.stop()
         texts = fake.visible_texts(int(chat))

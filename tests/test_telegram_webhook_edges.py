@@ -46,7 +46,11 @@ async def hook(services: Services) -> AsyncIterator[Hook]:
             telegram_webhook_secret=SECRET,
         )
         service = TelegramService(services)
-        web_runner, port = await start_server(build_app(service.routes()), 0, host="127.0.0.1")
+        # aiohttp keeps reading (lingering) what a refused streamed upload still sends, and a
+        # stop waits for that up to its shutdown timeout: a short one, the tests' uploads are over
+        web_runner, port = await start_server(
+            build_app(service.routes()), 0, host="127.0.0.1", shutdown_timeout=0.2
+        )
         await service.start()
         try:
             yield Hook(fake, service, f"http://127.0.0.1:{port}{WEBHOOK_PATH}")

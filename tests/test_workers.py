@@ -28,12 +28,11 @@ from storage.locks import LOCK_NAMESPACE, Leadership
 from storage.outbox import NewMessage
 from storage.tables import outbox
 from tests.fakes.telegram_api import FakeTelegram, visible_text
-from tests.outbox_support import add_people
-from tests.support import SEED_NOW, TEST_NOW
+from tests.outbox_support import WAIT_FOR_GO, Deliveries, add_people, go
+from tests.support import TEST_NOW
 from tests.telegram_support import with_telegram
 from udx_bot import runner
 from udx_bot.context import Services
-from udx_bot.demo import seed_demo
 from udx_bot.exclusive import Exclusive
 from udx_bot.platforms.telegram import TelegramService
 from udx_bot.scheduler import SchedulerService
@@ -44,7 +43,7 @@ RATE = 400.0  # each worker's UDX_TELEGRAM_RATE: the budget of the whole deploym
 FAKE_RATE = 440.0  # the fake's limit: two senders at once would get 429s by the hundred
 CONCURRENCY = 16
 WAIT = 90.0
-WORKER = """
+WORKER = f"""
 import asyncio, sys
 from datetime import timedelta
 from storage import open_store
@@ -68,15 +67,15 @@ async def main():
     await worker.stop()
     await store.close()
 
+{WAIT_FOR_GO}
 asyncio.run(main())
 """
 
 
 @pytest.fixture
-async def pg_store(pg_schema: tuple[str, str]) -> AsyncIterator[tuple[Store, str, str]]:
-    url, schema = pg_schema
+async def pg_store(pg_seeded: tuple[str, str]) -> AsyncIterator[tuple[Store, str, str]]:
+    url, schema = pg_seeded
     store = await open_store(url, schema=schema)
-    await seed_demo(store, now=SEED_NOW)
     try:
         yield store, url, schema
     finally:
@@ -105,6 +104,7 @@ async def _fan_out(store: Store, count: int) -> None:
 
 
 async def _worker(url: str, schema: str, fake: FakeTelegram, name: str, lease: float) -> Process:
+    """A worker process, started; it runs once told (``go``)."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -115,12 +115,9 @@ async def _worker(url: str, schema: str, fake: FakeTelegram, name: str, lease: f
         "PYTHONPATH": str(ROOT),
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-c", WORKER, schema, str(CONCURRENCY), str(lease), env=env, cwd=ROOT
-    )
-
-
-def _delivered(fake: FakeTelegram) -> Counter[object]:
-    return Counter(c.chat_id for c in fake.calls if c.ok and c.method == "sendMessage")
+        sys.executable, "-c", WORKER, schema, str(CONCURRENCY), str(lease),
+        env=env, cwd=ROOT, stdin=asyncio.subprocess.PIPE,
+    )  # fmt: skip
 
 
 async def _finish(*procs: Process) -> None:
@@ -140,21 +137,24 @@ async def test_two_workers_deliver_2000_rows_once_within_the_platform_limit(
 ) -> None:
     store, url, schema = pg_store
     count = 2000
-    await _fan_out(store, count)
     async with FakeTelegram(global_rate=FAKE_RATE) as fake:
+        delivered = Deliveries(fake)
         procs = [await _worker(url, schema, fake, f"w{n}", lease=60) for n in (1, 2)]
         try:
+            await _fan_out(store, count)  # while the two start
+            for proc in procs:
+                await go(proc)
             async with asyncio.timeout(WAIT):
-                # both started (imports take a second or two of CPU): measure from a quarter on
-                while sum(_delivered(fake).values()) < count // 4:  # noqa: ASYNC110
+                # both running (one may still be connecting): measure from a quarter on
+                while delivered.total() < count // 4:  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
-                started, at_start = time.monotonic(), sum(_delivered(fake).values())
-                while sum(_delivered(fake).values()) < count:  # noqa: ASYNC110
+                started, at_start = time.monotonic(), delivered.total()
+                while delivered.total() < count:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
                 elapsed = time.monotonic() - started
         finally:
             await _finish(*procs)
-        copies = _delivered(fake)
+        copies = delivered.copies()
         assert len(copies) == count and set(copies.values()) == {1}  # each exactly once
         assert fake.count_429 == 0  # the two never sent at once
     fraction = (count - at_start) / elapsed / RATE
@@ -167,12 +167,15 @@ async def test_the_sender_killed_mid_drain_is_taken_over_after_its_lease(
 ) -> None:
     store, url, schema = pg_store
     count, lease = 1200, 2.0
-    await _fan_out(store, count)
     async with FakeTelegram(global_rate=FAKE_RATE) as fake:
+        delivered = Deliveries(fake)
         procs = {n: await _worker(url, schema, fake, n, lease=lease) for n in ("k1", "k2")}
         try:
+            await _fan_out(store, count)  # while the two start
+            for proc in procs.values():
+                await go(proc)
             async with asyncio.timeout(WAIT):
-                while sum(_delivered(fake).values()) < count // 3:  # noqa: ASYNC110
+                while delivered.total() < count // 3:  # noqa: ASYNC110
                     await asyncio.sleep(0.02)
             async with store.db.read() as conn:
                 claimers = set(
@@ -193,7 +196,7 @@ async def test_the_sender_killed_mid_drain_is_taken_over_after_its_lease(
             for proc in procs.values():
                 if proc.returncode is None:
                     proc.kill()
-        copies = _delivered(fake)
+        copies = delivered.copies()
         assert len(copies) == count  # everyone got it
         assert sum(n - 1 for n in copies.values()) <= CONCURRENCY  # at most the sends in flight
         assert fake.count_429 == 0

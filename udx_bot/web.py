@@ -51,11 +51,15 @@ SHUTDOWN_TIMEOUT_S = 5.0
 
 
 async def start_server(
-    app: web.Application, port: int, host: str = "0.0.0.0"
+    app: web.Application,
+    port: int,
+    host: str = "0.0.0.0",
+    *,
+    shutdown_timeout: float = SHUTDOWN_TIMEOUT_S,
 ) -> tuple[web.AppRunner, int]:
     """Start serving; returns the runner and the bound port (port 0 picks a free one)."""
     runner = web.AppRunner(
-        app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+        app, handle_signals=False, access_log=None, shutdown_timeout=shutdown_timeout
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

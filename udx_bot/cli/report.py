@@ -15,7 +15,6 @@ from udx_bot.app import database
 from udx_bot.clock import Clock
 from udx_bot.config import Settings
 from udx_bot.i18n import LANGUAGES, Translator
-from udx_bot.reports import charts
 from udx_bot.reports import report_text as text
 from udx_bot.reports.report_input import Period, ReportInputError, build, find_pair, period
 
@@ -74,6 +73,9 @@ def outputs(
     data: ReportData, span: Period, t: Translator, fmt: str, out: Path, network: str, made: str
 ) -> list[tuple[Path, bytes]]:
     """The files of one format: (path, content)."""
+    # matplotlib loads when a chart is drawn, not at every start of the command line
+    from udx_bot.reports import charts
+
     if fmt == "png":
         progress("drawing the charts")
         return [
