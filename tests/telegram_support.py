@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -156,11 +157,13 @@ class TelegramHarness:
         self.fake = fake
         self.service = service
         self.done: set[int] = set()
+        self.times: Counter[int] = Counter()  # how often an update id was handled
         # Group 1 runs after the adapter's handlers (group 0) have finished with an update.
         service.application.add_handler(TypeHandler(Update, self._record), group=1)
 
     async def _record(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self.done.add(update.update_id)
+        self.times[update.update_id] += 1
         self.fake.changed()
 
     async def processed(self, update: dict[str, Any], within: float = 5.0) -> None:
