@@ -108,7 +108,8 @@ async def test_met_and_with_an_outcome_are_shown(
     with_pdf = await anna.send(command + " pdf")
     (pdf,) = [r.document for r in with_pdf.replies if r.document is not None]
     pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
-    table = pages[1].extract_text()
+    # pypdf's versions break the table's lines in different places: compare words only
+    table = " ".join(pages[1].extract_text().split())
     assert "Sheboygan, WI 5 1 2 2 2 1 " in table  # notes, active, requested … with an outcome
     assert "n/a" not in table and "k. A." not in table
 
