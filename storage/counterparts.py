@@ -117,7 +117,7 @@ class CounterpartRepository:
         their own, so the tiers are read in order, each sorted by shared SDGs and activity,
         until the page is full: the expensive sort only ever covers the tiers the page needs.
         """
-        params = _parameters(query)
+        params, shape = _parameters(query), _Shape.of(query)
         skip = page * page_size
         need = page_size + 1  # one more tells whether there is a next page
         found: list[tuple[int, bool, int]] = []  # (id, partner city, department rank)
@@ -125,7 +125,7 @@ class CounterpartRepository:
             for partner, department_rank, tier in self._tiers(query):
                 if need <= 0:
                     break
-                ids_of, count_of = _tier_statements(_Shape.of(query), tier)
+                ids_of, count_of = _tier_statements(shape, tier)
                 ids = list(
                     (await conn.execute(ids_of, {**params, "limit": need, "offset": skip}))
                     .scalars()
