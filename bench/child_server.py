@@ -3,11 +3,13 @@ bench/slow_slack_api.py), so its work does not share the measured bot's event lo
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 
 @asynccontextmanager
@@ -42,3 +44,10 @@ async def child_server(module: str, rtt_ms: float, what: str) -> AsyncIterator[s
 def serve_until_stdin_closes() -> asyncio.Future[str]:
     """What a child server awaits after printing its URL."""
     return asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+def main(module: str, serve: Callable[[float], Coroutine[Any, Any, None]]) -> None:
+    """A child server's command line: ``python -m <module> --rtt-ms N``."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}")
+    parser.add_argument("--rtt-ms", type=float, default=80.0)
+    asyncio.run(serve(parser.parse_args().rtt_ms))

@@ -9,12 +9,11 @@ Bot API server).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bench.child_server import child_server, serve_until_stdin_closes
+from bench.child_server import main as child_main
 
 
 async def serve(rtt_ms: float) -> None:
@@ -38,11 +37,5 @@ async def slow_bot_api(rtt_ms: float) -> AsyncIterator[str]:
         yield url
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.slow_bot_api")
-    parser.add_argument("--rtt-ms", type=float, default=80.0)
-    asyncio.run(serve(parser.parse_args().rtt_ms))
-
-
 if __name__ == "__main__":
-    main()
+    child_main("bench.slow_bot_api", serve)

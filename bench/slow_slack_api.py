@@ -13,8 +13,6 @@ forgotten). Its own process, so the bot being measured does not pay for the fake
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from bench.child_server import child_server, serve_until_stdin_closes
+from bench.child_server import main as child_main
 
 
 def _slow_slack(rtt_ms: float) -> Any:
@@ -81,11 +80,5 @@ async def slow_slack_api(rtt_ms: float) -> AsyncIterator[str]:
         yield url
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.slow_slack_api")
-    parser.add_argument("--rtt-ms", type=float, default=80.0)
-    asyncio.run(serve(parser.parse_args().rtt_ms))
-
-
 if __name__ == "__main__":
-    main()
+    child_main("bench.slow_slack_api", serve)
