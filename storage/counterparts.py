@@ -31,7 +31,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, exists, func, literal, 
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from storage.engine import Database
-from storage.participants import Participant, load_participants, members_only
+from storage.participants import Participant, members_only, participant_of, participants_in
 from storage.tables import participant_sdgs, participants
 
 PAGE_SIZE = 10
@@ -120,37 +120,32 @@ class CounterpartRepository:
         params, shape = _parameters(query), _Shape.of(query)
         skip = page * page_size
         need = page_size + 1  # one more tells whether there is a next page
-        found: list[tuple[int, bool, int]] = []  # (id, partner city, department rank)
+        found: list[tuple[Participant, bool, int]] = []  # (person, partner city, department rank)
         async with self.db.read() as conn:
             for partner, department_rank, tier in self._tiers(query):
                 if need <= 0:
                     break
-                ids_of, count_of = _tier_statements(shape, tier)
-                ids = list(
-                    (await conn.execute(ids_of, {**params, "limit": need, "offset": skip}))
-                    .scalars()
-                    .all()
-                )
-                if ids:
+                people_of, count_of = _tier_statements(shape, tier)
+                rows = (
+                    await conn.execute(people_of, {**params, "limit": need, "offset": skip})
+                ).all()
+                if rows:
                     skip = 0
                 elif skip:
                     size = (await conn.execute(count_of, params)).scalar_one()
                     skip = max(0, skip - int(size))
-                found.extend((pid, partner, department_rank) for pid in ids)
-                need -= len(ids)
-            has_next = len(found) > page_size
-            found = found[:page_size]
-            people = await load_participants(conn, [pid for pid, _, _ in found])
+                found.extend((participant_of(row), partner, department_rank) for row in rows)
+                need -= len(rows)
         items = [
             Counterpart(
-                participant=people[pid],
+                participant=person,
                 partner_city=partner,
                 department_rank=department_rank,
-                shared_sdgs=query.shared_sdgs(people[pid]),
+                shared_sdgs=query.shared_sdgs(person),
             )
-            for pid, partner, department_rank in found
-            if pid in people
+            for person, partner, department_rank in found[:page_size]
         ]
+        has_next = len(found) > page_size
         return CounterpartPage(items=items, page=page, has_next=has_next)
 
     @staticmethod
@@ -235,7 +230,7 @@ def _expanding(name: str) -> BindParameter[Any]:
 
 @lru_cache(maxsize=256)
 def _tier_statements(shape: _Shape, tier: _Tier) -> tuple[Select[Any], Select[Any]]:
-    """One tier's page of ids (best first) and its size, as statements built once per shape
+    """One tier's page of people (best first) and its size, as statements built once per shape
     (the values come as parameters: see :func:`_parameters`)."""
     p = participants
     where: list[ColumnElement[bool]] = [
@@ -281,11 +276,15 @@ def _tier_statements(shape: _Shape, tier: _Tier) -> tuple[Select[Any], Select[An
         if shape.sdgs
         else literal(0, Integer)
     )
-    ids = (
-        select(p.c.id)
+    shared_label = shared.label("shared")  # ordered by its label: counted once per row
+    page = (
+        select(p.c.id, shared_label, p.c.last_active_at.label("active"))
         .where(*where)
-        .order_by(shared.desc(), p.c.last_active_at.desc().nulls_last(), p.c.id)
+        .order_by(shared_label.desc(), p.c.last_active_at.desc().nulls_last(), p.c.id)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
     )
-    return ids, select(func.count()).select_from(p).where(*where)
+    # the people's rows (city, SDGs, partner cities) are read for the page only
+    order = (page.c.shared.desc(), page.c.active.desc().nulls_last(), page.c.id)
+    return participants_in(page, *order), select(func.count()).select_from(p).where(*where)

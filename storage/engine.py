@@ -34,6 +34,7 @@ from storage import sqlite_driver
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_POOL_SIZE = 16
 POOL_OVERFLOW = 8  # PostgreSQL: connections beyond the pool, opened on demand
+_READ = "udx_read"
 _WRITE = "udx_write"
 _ONE_STATEMENT = "udx_one_statement"
 # the databases the current task is writing to (a nested write must not wait for itself)
@@ -55,6 +56,16 @@ class Database:
         self.schema = schema  # PostgreSQL: the schema every table is in (None: the default)
         # SQLite: one writer at a time within the process (see the module)
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # the kinds of transaction, each a view of the engine (same pool) whose options say how
+        # its transactions begin and end on SQLite (see _configure_sqlite)
+        self._reads = {
+            one: engine.execution_options(**{_READ: True, _ONE_STATEMENT: one})
+            for one in (False, True)
+        }
+        self._writes = {
+            one: engine.execution_options(**{_WRITE: True, _ONE_STATEMENT: one})
+            for one in (False, True)
+        }
 
     @property
     def where(self) -> str:
@@ -124,8 +135,15 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn, conn.begin():
+    async def read(self, *, one_statement: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A transaction that only reads: every statement in it sees the same snapshot. On
+        SQLite its end (COMMIT) is sent to the connection's thread and not waited for: it
+        cannot fail, and whoever uses the connection next is queued behind it.
+
+        ``one_statement``: the block runs a single statement, which needs no transaction of its
+        own (a statement always sees one snapshot): on SQLite no BEGIN and no COMMIT at all
+        (every update reads its sender this way)."""
+        async with self._reads[one_statement].connect() as conn, conn.begin():
             yield conn
 
     @asynccontextmanager
@@ -140,10 +158,8 @@ class Database:
         for it made the turn, a few event-loop cycles long under load, the bound on updates per
         second."""
         async with self._writer(take_turn=not one_statement):
-            async with self.engine.connect() as conn:
-                await conn.execution_options(**{_WRITE: True, _ONE_STATEMENT: one_statement})
-                async with conn.begin():
-                    yield conn
+            async with self._writes[one_statement].connect() as conn, conn.begin():
+                yield conn
 
     @asynccontextmanager
     async def _writer(self, *, take_turn: bool = True) -> AsyncIterator[None]:
@@ -218,7 +234,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         options = conn.get_execution_options()
         if options.get(_ONE_STATEMENT):
             return  # the statement is its own transaction (see Database.write)
-        if options.get(_WRITE):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin = "BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN"
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite_driver.BatchedConnection):
+            # on the first statement's trip; a read's end is not waited for
+            driver.begin_with_next_statement(begin, read_only=bool(options.get(_READ)))
         else:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql(begin)

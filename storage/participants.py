@@ -14,7 +14,18 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Subquery,
+    bindparam,
+    case,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -193,7 +204,7 @@ def _arrival(row: Row[Any]) -> Arrival:
     ident: dict[str, Any] = {}
     person: dict[str, Any] = {}
     talk: dict[str, Any] = {}
-    for key, value in row._mapping.items():
+    for key, value in zip(row._fields, row, strict=True):
         if key.startswith(_IDENTITY_PREFIX):
             ident[key.removeprefix(_IDENTITY_PREFIX)] = value
         elif key.startswith(_CONVERSATION_PREFIX):
@@ -218,8 +229,25 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
         chunk = wanted[chunk_start : chunk_start + 500]
         rows = await conn.execute(_SELECT_PARTICIPANTS, {"ids": chunk})
         for row in rows:
-            result[row.id] = dict(row._mapping)
+            result[row.id] = row._asdict()
     return {pid: _participant(data) for pid, data in result.items()}
+
+
+def participants_in(page: Subquery, *order: ColumnElement[Any]) -> Select[Any]:
+    """The people of ``page`` (a subquery with an ``id`` column: a page of a ranking, say) with
+    city, SDGs and partner cities, in ``order`` (of ``page``'s columns): one statement where
+    reading the ids and then :func:`load_participants` would be two. Rows go to
+    :func:`participant_of`."""
+    return (
+        select(*_PARTICIPANT_SELECTED)
+        .select_from(page.join(_WITH_CITY, participants.c.id == page.c.id))
+        .order_by(*order)
+    )
+
+
+def participant_of(row: Row[Any]) -> Participant:
+    """A :class:`Participant` from a row of :func:`participants_in`."""
+    return _participant(row._asdict())
 
 
 def _participant(data: dict[str, Any]) -> Participant:
@@ -320,7 +348,7 @@ class ParticipantRepository:
         return arrival.participant, arrival.identity
 
     async def _arrival(self, platform: str, user_id: str) -> Arrival | None:
-        async with self.db.read() as conn:
+        async with self.db.read(one_statement=True) as conn:
             row = (
                 await conn.execute(_SELECT_ARRIVAL, {"platform": platform, "user_id": user_id})
             ).first()

@@ -9,15 +9,20 @@ of an update's own time (bench/telegram_rtt.py). :func:`connect` gives SQLAlchem
 connection) an aiosqlite connection whose cursors do all four in one trip: :meth:`BatchedCursor
 .execute` runs the statement, reads its description, rows, ``rowcount`` and ``lastrowid`` on the
 connection's thread and keeps them; fetching and closing are then answered from what was kept.
-Committing or rolling back with no
-transaction open (a statement that committed itself, see ``Database.write(one_statement=True)``)
-makes no trip either. Everything else is aiosqlite's own connection (``__getattr__``), so
-SQLAlchemy's adapter sees the driver it knows. Results are read whole, which is what the adapter
-does anyway (no server-side cursors are used here).
+
+A transaction's BEGIN makes no trip of its own either (:meth:`BatchedConnection
+.begin_with_next_statement`: the next statement runs it first, on its trip); the COMMIT of a
+transaction that only read is queued and not waited for; committing or rolling back with no
+transaction open (none was begun, or a statement committed itself, see
+``Database.write(one_statement=True)``) makes no trip. Everything else is aiosqlite's own
+connection (``__getattr__``), so SQLAlchemy's adapter sees the driver it knows. Results are
+read whole, which is what the adapter does anyway (no server-side cursors are used here).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Generator, Iterable, Sequence
 from threading import Thread
@@ -25,11 +30,17 @@ from typing import Any
 
 import aiosqlite
 
+LOG = logging.getLogger(__name__)
 _Result = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 
 
-def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Result:
-    """On the connection's thread: the statement and all it returns."""
+def _run(
+    conn: sqlite3.Connection, begin: str | None, sql: str, parameters: Any, many: bool
+) -> _Result:
+    """On the connection's thread: ``begin`` (the transaction's BEGIN, if one is due), then the
+    statement and all it returns."""
+    if begin is not None:
+        conn.execute(begin)
     cursor = conn.cursor()
     try:
         if many:
@@ -58,9 +69,11 @@ class BatchedCursor:
         self._rows: list[Any] = []
 
     async def _do(self, sql: str, parameters: Any, many: bool) -> BatchedCursor:
-        inner = self._connection.inner
+        connection = self._connection
+        inner = connection.inner
+        begin, connection.pending_begin = connection.pending_begin, None
         # aiosqlite's own way to run a function on its thread (every method of it uses it)
-        found = await inner._execute(_run, inner._conn, sql, parameters, many)  # type: ignore[no-untyped-call]
+        found = await inner._execute(_run, inner._conn, begin, sql, parameters, many)  # type: ignore[no-untyped-call]
         self.description, self._rows, self.rowcount, self.lastrowid = found
         return self
 
@@ -114,6 +127,17 @@ class BatchedConnection:
 
     def __init__(self, inner: aiosqlite.Connection) -> None:
         self.inner = inner
+        self.pending_begin: str | None = None  # a BEGIN the next statement runs first
+        self.read_only = False  # the open transaction only reads
+        self._ending: asyncio.Future[Any] | None = None  # a COMMIT not waited for
+
+    def begin_with_next_statement(self, begin: str, *, read_only: bool = False) -> None:
+        """Open a transaction with ``begin`` ("BEGIN", "BEGIN IMMEDIATE") on the next
+        statement's trip instead of a trip of its own. A write transaction's lock is then taken
+        by its first statement: a busy file fails that statement, as it failed the BEGIN.
+        ``read_only`` (the caller's promise): committing it is not waited for."""
+        self.pending_begin = begin
+        self.read_only = read_only
 
     def cursor(self) -> _NewCursor:
         return _NewCursor(self)
@@ -121,17 +145,51 @@ class BatchedConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> BatchedCursor:
         return await BatchedCursor(self).execute(sql, parameters)
 
+    def _in_transaction(self) -> bool:
+        # while a COMMIT not waited for is queued, the connection still says "in a
+        # transaction", but no new one can have begun yet (its statement would queue behind)
+        ending = self._ending
+        return self.inner._conn.in_transaction and (ending is None or ending.done())
+
     async def commit(self) -> None:
-        # nothing to commit (a statement that committed itself): no trip to the thread
-        if self.inner._conn.in_transaction:
-            await self.inner.commit()
+        # nothing to commit (never begun, or a statement that committed itself): no trip
+        self.pending_begin = None
+        if not self._in_transaction():
+            return
+        if self.read_only:
+            ending = _end_without_waiting(self.inner)
+            if ending is not None:
+                self._ending = ending
+                return
+        await self.inner.commit()
 
     async def rollback(self) -> None:
-        if self.inner._conn.in_transaction:
+        self.pending_begin = None
+        if self._in_transaction():
             await self.inner.rollback()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def _end_without_waiting(inner: aiosqlite.Connection) -> asyncio.Future[Any] | None:
+    """Queue the COMMIT of a transaction that only read on the connection's thread and return
+    at once, with the future it will complete (None: this aiosqlite keeps its queue elsewhere;
+    commit as usual). Nothing was written, so nothing can be lost or seen late; the queue runs
+    in order, so the connection's next user runs after it; a failure is logged."""
+    queue = getattr(inner, "_tx", None)
+    if queue is None:
+        return None
+    done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    done.add_done_callback(_log_failure)
+    # (future, function): what aiosqlite's own _execute queues
+    queue.put_nowait((done, inner._conn.commit))
+    return done
+
+
+def _log_failure(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        LOG.warning("ending a read-only SQLite transaction failed: %r", done.exception())
 
 
 async def connect(database: str, **kwargs: Any) -> BatchedConnection:

@@ -4,7 +4,10 @@ statement, giving what the plain driver gives (rows, counts, ids, errors)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -116,3 +119,106 @@ async def test_a_statement_that_commits_itself_is_one_trip_and_waits_on_its_thre
     async with store.db.read() as conn:
         rows = (await conn.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all()
     assert rows == ["alone", "held", "one"]
+
+
+class _CountingQueue:
+    """The connection's queue to its thread, noting the name of every call put on it."""
+
+    def __init__(self, queue: Any, seen: list[str]) -> None:
+        self.queue, self.seen = queue, seen
+
+    def put_nowait(self, item: Any) -> None:
+        function = item[1]
+        self.seen.append(getattr(getattr(function, "func", function), "__name__", "?"))
+        self.queue.put_nowait(item)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self.queue.get(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _trips_of(conn_driver: BatchedConnection) -> Iterator[list[str]]:
+    """Every call that goes to the connection's thread inside the block, waited for or not."""
+    inner = conn_driver.inner
+    seen: list[str] = []
+    original = inner._tx
+    inner._tx = _CountingQueue(original, seen)  # type: ignore[assignment]
+    try:
+        yield seen
+    finally:
+        inner._tx = original
+
+
+async def test_a_read_of_one_statement_is_one_trip_and_begins_no_transaction(
+    store: Store,
+) -> None:
+    async with store.db.read(one_statement=True) as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, BatchedConnection)
+        with _trips_of(driver) as trips:
+            rows = (await conn.execute(text("SELECT count(*) FROM cities"))).scalar_one()
+            assert not driver.inner._conn.in_transaction
+    assert rows > 0
+    assert trips == ["_run"]  # no BEGIN, no COMMIT
+
+
+async def test_a_read_begins_with_its_first_statement_and_sees_one_snapshot(
+    store: Store,
+) -> None:
+    """BEGIN rides on the first statement's trip, the COMMIT is not waited for; the read still
+    sees one snapshot, and the connection's next user starts after it ended."""
+    async with store.db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (v INTEGER)"))
+        await conn.execute(text("INSERT INTO t VALUES (1)"))
+
+    async def write_two() -> None:
+        async with store.db.write() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (2)"))
+
+    driver: BatchedConnection | None = None
+    with contextlib.ExitStack() as stack:
+        async with store.db.read() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, BatchedConnection)
+            trips = stack.enter_context(_trips_of(driver))
+            first = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+            # another update writes meanwhile (its own task, so not inside this read)
+            await asyncio.create_task(write_two(), context=contextvars.Context())
+            second = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+    assert (first, second) == (1, 1)  # one snapshot
+    assert trips == ["_run", "_run", "commit"]  # BEGIN with the first, COMMIT queued
+    for _ in range(3):  # the same pooled connection again and again: each sees the write
+        async with store.db.read() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 2
+        async with store.db.read():
+            pass  # begun and ended without a statement: nothing to end, no error
+
+
+async def test_a_write_takes_the_files_lock_with_its_first_statement(store: Store) -> None:
+    """``BEGIN IMMEDIATE`` rides on the first statement: a second connection's write waits
+    until the first commits (and sees its row)."""
+    async with store.db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (v INTEGER)"))
+    order: list[str] = []
+
+    path = str(store.db.engine.url.database)
+
+    def other() -> None:  # another process's writer, on a thread of its own
+        plain = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            plain.execute("BEGIN IMMEDIATE")
+            order.append("other has the lock")
+            count = plain.execute("SELECT count(*) FROM t").fetchone()[0]
+            order.append(f"other sees {count}")
+            plain.execute("ROLLBACK")
+        finally:
+            plain.close()
+
+    async with store.db.write() as conn:
+        await conn.execute(text("SELECT count(*) FROM t"))  # takes the file's write lock
+        waiting = asyncio.create_task(asyncio.to_thread(other))
+        await asyncio.sleep(0.05)
+        order.append("first writes")
+        await conn.execute(text("INSERT INTO t VALUES (1)"))
+    await asyncio.wait_for(waiting, 10)
+    assert order == ["first writes", "other has the lock", "other sees 1"]

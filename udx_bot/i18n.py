@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Literal
@@ -216,7 +216,7 @@ class Translator:
         return format_timedelta(-delta, add_direction=True, locale=self.locale)
 
     def fmt_number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
+        return _decimal(value, self.locale)
 
     def fmt_percent(self, value: float) -> str:
         """0.5 -> "50%" / "50 %"."""
@@ -225,8 +225,8 @@ class Translator:
     def fmt_list(
         self, items: Iterable[str], style: Literal["standard", "or", "unit"] = "standard"
     ) -> str:
-        values: Sequence[str] = list(items)
-        return format_list(values, style=style, locale=self.locale) if values else ""
+        values = tuple(items)
+        return _list(values, style, self.locale) if values else ""
 
     def weekday(self, index: int, width: Literal["abbreviated", "short", "wide"] = "wide") -> str:
         """Monday is 0."""
@@ -272,3 +272,15 @@ IN_COUNTRY = {
     "GB": N_("in the United Kingdom"),
     "US": N_("in the United States"),
 }
+
+
+# Babel's formatting, remembered: a listing formats the same few numbers and lists many times
+# (a Locale is hashable and compares by its identifier)
+@lru_cache(maxsize=4096)
+def _decimal(value: float, locale: Locale) -> str:
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _list(values: tuple[str, ...], style: Literal["standard", "or", "unit"], locale: Locale) -> str:
+    return format_list(list(values), style=style, locale=locale)

@@ -253,8 +253,10 @@ def _places() -> dict[str, Place]:
     return index
 
 
+@lru_cache(maxsize=4096)
 def place(name: str) -> Place | None:
-    """The reference names of the city called ``name`` (any of its names), if there are any."""
+    """The reference names of the city called ``name`` (any of its names), if there are any.
+    Remembered per name: every listing asks for the same few hundred cities."""
     return _places().get(slug(name))
 
 
