@@ -175,12 +175,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 (f"fan-out to {config.fanout:,} Telegram recipients", fig.fanout, ()),
                 ("the same fan-out by two worker processes", fanout_two_workers, ()),
             )
+            peaks = extra["rss_mb_peak_after"] = {"generate": fig.rss().values["rss_mb"]}
             for title, step, more in steps:
                 _say(f"bench: {title} …")
                 result = await step(services, network, config, *more)  # type: ignore[operator]
                 values.update(result.values)
                 notes.update(result.notes)
                 extra.update(result.extra)
+                # where the process's peak memory grew (rss_mb is the peak of the whole run)
+                peaks[step.__name__] = fig.rss().values["rss_mb"]
         finally:
             await replayer.close()
     result = fig.rss()

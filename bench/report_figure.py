@@ -12,12 +12,13 @@ from bench.figures import Config, Figures
 from bench.generate import Network
 from udx_bot.context import Services
 from udx_bot.i18n import Translator
-from udx_bot.reports import charts
 from udx_bot.reports.report_input import Period, build
 from udx_bot.reports.report_text import markdown
 
 
 async def reports(services: Services, network: Network, config: Config) -> Figures:
+    from udx_bot.reports import charts  # matplotlib, only now (as the bot loads it)
+
     figures = Figures()
     now = services.clock()
     span = Period((now - timedelta(days=366)).date(), now.date())
