@@ -21,7 +21,6 @@ read whole, which is what the adapter does anyway (no server-side cursors are us
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Generator, Iterable, Sequence
@@ -129,7 +128,7 @@ class BatchedConnection:
         self.inner = inner
         self.pending_begin: str | None = None  # a BEGIN the next statement runs first
         self.read_only = False  # the open transaction only reads
-        self._ending: asyncio.Future[Any] | None = None  # a COMMIT not waited for
+        self._ending: _Unwatched | None = None  # a COMMIT not waited for
 
     def begin_with_next_statement(self, begin: str, *, read_only: bool = False) -> None:
         """Open a transaction with ``begin`` ("BEGIN", "BEGIN IMMEDIATE") on the next
@@ -172,24 +171,43 @@ class BatchedConnection:
         return getattr(self.inner, name)
 
 
-def _end_without_waiting(inner: aiosqlite.Connection) -> asyncio.Future[Any] | None:
+class _Unwatched:
+    """Stands in for the future aiosqlite completes when its thread is done with a call: the
+    thread records the outcome here itself (``get_loop().call_soon_threadsafe`` runs the
+    completion at once), so the event loop is not woken for a call nobody waits for."""
+
+    def __init__(self) -> None:
+        self._done = False
+
+    def get_loop(self) -> _Unwatched:
+        return self
+
+    def call_soon_threadsafe(self, callback: Any, *args: Any) -> None:
+        callback(*args)  # aiosqlite's set_result / set_exception, called with this
+
+    def done(self) -> bool:
+        return self._done
+
+    def set_result(self, _result: Any) -> None:
+        self._done = True
+
+    def set_exception(self, error: BaseException) -> None:
+        self._done = True
+        LOG.warning("ending a read-only SQLite transaction failed: %r", error)
+
+
+def _end_without_waiting(inner: aiosqlite.Connection) -> _Unwatched | None:
     """Queue the COMMIT of a transaction that only read on the connection's thread and return
-    at once, with the future it will complete (None: this aiosqlite keeps its queue elsewhere;
-    commit as usual). Nothing was written, so nothing can be lost or seen late; the queue runs
-    in order, so the connection's next user runs after it; a failure is logged."""
+    at once (None: this aiosqlite keeps its queue elsewhere; commit as usual). Nothing was
+    written, so nothing can be lost or seen late; the queue runs in order, so the connection's
+    next user runs after it; a failure is logged."""
     queue = getattr(inner, "_tx", None)
     if queue is None:
         return None
-    done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    done.add_done_callback(_log_failure)
+    done = _Unwatched()
     # (future, function): what aiosqlite's own _execute queues
     queue.put_nowait((done, inner._conn.commit))
     return done
-
-
-def _log_failure(done: asyncio.Future[Any]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        LOG.warning("ending a read-only SQLite transaction failed: %r", done.exception())
 
 
 async def connect(database: str, **kwargs: Any) -> BatchedConnection:
