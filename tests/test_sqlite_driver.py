@@ -222,3 +222,18 @@ async def test_a_write_takes_the_files_lock_with_its_first_statement(store: Stor
         await conn.execute(text("INSERT INTO t VALUES (1)"))
     await asyncio.wait_for(waiting, 10)
     assert order == ["first writes", "other has the lock", "other sees 1"]
+
+
+async def test_every_connection_keeps_a_small_page_cache(store: Store) -> None:
+    """The pool holds a connection per update in flight; each one's page cache is bounded
+    (SQLite's default would let 64 of them take 128 MB)."""
+    from storage.engine import SQLITE_CACHE_KIB
+
+    async def cache_size() -> int:
+        async with store.db.read(one_statement=True) as conn:
+            value = (await conn.execute(text("PRAGMA cache_size"))).scalar_one()
+            await asyncio.sleep(0.01)  # hold it, so the others open connections of their own
+            return int(value)
+
+    sizes = await asyncio.gather(*(cache_size() for _ in range(4)))
+    assert sizes == [-SQLITE_CACHE_KIB] * 4
