@@ -128,6 +128,7 @@ class BatchedConnection:
         self.inner = inner
         self.pending_begin: str | None = None  # a BEGIN the next statement runs first
         self.read_only = False  # the open transaction only reads
+        self._changes_at_begin = 0
         self._ending: _Unwatched | None = None  # a COMMIT not waited for
 
     def begin_with_next_statement(self, begin: str, *, read_only: bool = False) -> None:
@@ -137,6 +138,8 @@ class BatchedConnection:
         ``read_only`` (the caller's promise): committing it is not waited for."""
         self.pending_begin = begin
         self.read_only = read_only
+        # what the connection has written so far: a "read" that wrote is committed as usual
+        self._changes_at_begin = self.inner._conn.total_changes
 
     def cursor(self) -> _NewCursor:
         return _NewCursor(self)
@@ -153,9 +156,10 @@ class BatchedConnection:
     async def commit(self) -> None:
         # nothing to commit (never begun, or a statement that committed itself): no trip
         self.pending_begin = None
+        read_only, self.read_only = self.read_only, False
         if not self._in_transaction():
             return
-        if self.read_only:
+        if read_only and self.inner._conn.total_changes == self._changes_at_begin:
             ending = _end_without_waiting(self.inner)
             if ending is not None:
                 self._ending = ending
@@ -164,6 +168,7 @@ class BatchedConnection:
 
     async def rollback(self) -> None:
         self.pending_begin = None
+        self.read_only = False
         if self._in_transaction():
             await self.inner.rollback()
 

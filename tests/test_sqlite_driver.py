@@ -237,3 +237,29 @@ async def test_every_connection_keeps_a_small_page_cache(store: Store) -> None:
 
     sizes = await asyncio.gather(*(cache_size() for _ in range(4)))
     assert sizes == [-SQLITE_CACHE_KIB] * 4
+
+
+async def test_a_read_that_wrote_is_committed_and_waited_for(store: Store) -> None:
+    """``Database.read`` promises to read only; should a statement in it write, its COMMIT is
+    waited for like a write's (so its failure is not just logged)."""
+    async with store.db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (v INTEGER)"))
+    waited: list[str] = []
+    with contextlib.ExitStack() as stack:
+        async with store.db.read() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, BatchedConnection)
+            trips = stack.enter_context(_trips_of(driver))
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
+            original = driver.inner._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                waited.append(getattr(fn, "__name__", "?"))
+                return await original(fn, *args, **kwargs)
+
+            driver.inner._execute = counted  # type: ignore[method-assign]
+    del driver.inner._execute
+    assert trips == ["_run", "commit"]
+    assert waited == ["commit"]  # through aiosqlite's own, awaited commit
+    async with store.db.read(one_statement=True) as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
