@@ -42,6 +42,9 @@ class Config:
     rtt_chats: int = 200  # distinct people sending at once
     rtt_per_chat: int = 3  # updates each of them sends
     rtt_serial_updates: int = 60  # updates measured with concurrency off
+    # the many-people bursts, each figure the median over them (one burst's rate swings by a
+    # quarter from run to run on this 2-core machine)
+    rtt_repetitions: int = 3
 
     @classmethod
     def quick(cls, fanout: int | None = None) -> Config:
@@ -59,6 +62,7 @@ class Config:
             rtt_chats=20,
             rtt_per_chat=2,
             rtt_serial_updates=4,
+            rtt_repetitions=1,
         )
 
 
