@@ -89,6 +89,16 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def median_of(values: Sequence[float]) -> float:
+    """The median, rounded as the figures are (one decimal)."""
+    return round(statistics.median(values), 1)
+
+
+def of_bursts(rounds: int) -> str:
+    """How a many-people figure was taken, for its note: "one burst", "median of 3 bursts"."""
+    return "one burst" if rounds == 1 else f"median of {rounds} bursts"
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 

@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.figures import Config, Figures, percentile
+from bench.figures import Config, Figures, median_of, of_bursts, percentile
 from bench.generate import Network
 from udx_bot.context import Services
 
@@ -207,16 +207,13 @@ async def slack_rtt(services: Services, network: Network, config: Config) -> Fig
         (serial,) = await _measure(services, sender, base_url, serial_users, 1, within)
     acks = [ms for b in concurrent for ms in b.acks_ms] + serial.acks_ms
 
-    def median(values: list[float]) -> float:
-        return round(statistics.median(values), 1)
-
     figures.values.update(
         {
-            "slack_ack_p50_ms": median(acks),
+            "slack_ack_p50_ms": median_of(acks),
             "slack_ack_p99_ms": round(percentile(acks, 99), 1),
-            "slack_reply_p50_ms": median([statistics.median(b.replies_ms) for b in concurrent]),
-            "slack_reply_p99_ms": median([percentile(b.replies_ms, 99) for b in concurrent]),
-            "slack_find_per_s_rtt": median([b.per_s for b in concurrent]),
+            "slack_reply_p50_ms": median_of([statistics.median(b.replies_ms) for b in concurrent]),
+            "slack_reply_p99_ms": median_of([percentile(b.replies_ms, 99) for b in concurrent]),
+            "slack_find_per_s_rtt": median_of([b.per_s for b in concurrent]),
             "slack_find_per_s_serial": round(serial.per_s, 1),
         }
     )
@@ -228,11 +225,10 @@ async def slack_rtt(services: Services, network: Network, config: Config) -> Fig
     figures.notes["slack_reply_p99_ms"] = (
         f"from sending the slash command until its response_url answer arrived, {len(users)} "
         f"people at once, {config.rtt_ms:g} ms per Slack call, "
-        f"UDX_CONCURRENT_UPDATES={concurrency}, median of {rounds} bursts"
+        f"UDX_CONCURRENT_UPDATES={concurrency}, {of_bursts(rounds)}"
     )
     figures.notes["slack_find_per_s_rtt"] = (
-        f"/udx find answered per second, {len(users)} people at once, median of {rounds} "
-        "bursts; serial: "
-        f"{len(serial_users)} people at once with UDX_CONCURRENT_UPDATES=1"
+        f"/udx find answered per second, {len(users)} people at once, {of_bursts(rounds)}; "
+        f"serial: {len(serial_users)} people at once with UDX_CONCURRENT_UPDATES=1"
     )
     return figures

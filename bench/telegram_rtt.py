@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.figures import BOT_TOKEN, Config, Figures, _update, percentile
+from bench.figures import BOT_TOKEN, Config, Figures, _update, median_of, of_bursts, percentile
 from bench.generate import Network
 from udx_bot.context import Services
 
@@ -208,17 +208,14 @@ async def telegram_rtt(services: Services, network: Network, config: Config) -> 
         )
     helps, finds, replies = concurrent[0::3], concurrent[1::3], concurrent[2::3]
 
-    def median(values: list[float]) -> float:
-        return round(statistics.median(values), 1)
-
     figures.values.update(
         {
-            "tg_help_per_s_rtt": median([b.per_s for b in helps]),
+            "tg_help_per_s_rtt": median_of([b.per_s for b in helps]),
             "tg_help_per_s_serial": round(serial[0].per_s, 1),
-            "tg_find_per_s_rtt": median([b.per_s for b in finds]),
+            "tg_find_per_s_rtt": median_of([b.per_s for b in finds]),
             "tg_find_per_s_serial": round(serial[1].per_s, 1),
-            "tg_reply_p50_ms": median([statistics.median(b.latencies_ms) for b in replies]),
-            "tg_reply_p99_ms": median([percentile(b.latencies_ms, 99) for b in replies]),
+            "tg_reply_p50_ms": median_of([statistics.median(b.latencies_ms) for b in replies]),
+            "tg_reply_p99_ms": median_of([percentile(b.latencies_ms, 99) for b in replies]),
             "tg_order_violations": sum(b.violations for b in concurrent),
             "tg_echo_per_s_rtt": round(echo[0].per_s, 1),
             "tg_echo_aiohttp_per_s_rtt": round(echo_aiohttp[0].per_s, 1),
@@ -226,12 +223,12 @@ async def telegram_rtt(services: Services, network: Network, config: Config) -> 
     )
     figures.notes["tg_help_per_s_rtt"] = (
         f"{chats} chats x {config.rtt_per_chat} updates at once, {config.rtt_ms:g} ms per Bot API "
-        f"call, UDX_CONCURRENT_UPDATES={services.settings.concurrent_updates}, median of "
-        f"{rounds} bursts; serial: {serial_chats} updates one at a time"
+        f"call, UDX_CONCURRENT_UPDATES={services.settings.concurrent_updates}, "
+        f"{of_bursts(rounds)}; serial: {serial_chats} updates one at a time"
     )
     figures.notes["tg_reply_p99_ms"] = (
         f"from the update's arrival to its reply being done, {chats} chats sending one /find "
-        f"each at once, median of {rounds} bursts"
+        f"each at once, {of_bursts(rounds)}"
     )
     figures.notes["tg_echo_per_s_rtt"] = (
         "a bare PTB echo bot, concurrent_updates(256), PTB's default (httpx) request; "
