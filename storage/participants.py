@@ -224,13 +224,13 @@ async def load_participants(conn: AsyncConnection, ids: Iterable[int]) -> dict[i
     wanted = list(ids)
     if not wanted:
         return {}
-    result: dict[int, dict[str, Any]] = {}
+    result: dict[int, Participant] = {}
     for chunk_start in range(0, len(wanted), 500):
         chunk = wanted[chunk_start : chunk_start + 500]
         rows = await conn.execute(_SELECT_PARTICIPANTS, {"ids": chunk})
         for row in rows:
-            result[row.id] = row._asdict()
-    return {pid: _participant(data) for pid, data in result.items()}
+            result[row.id] = participant_of(row)
+    return result
 
 
 def participants_in(page: Subquery, *order: ColumnElement[Any]) -> Select[Any]:
@@ -246,7 +246,8 @@ def participants_in(page: Subquery, *order: ColumnElement[Any]) -> Select[Any]:
 
 
 def participant_of(row: Row[Any]) -> Participant:
-    """A :class:`Participant` from a row of :func:`participants_in`."""
+    """A :class:`Participant` from a row with :data:`_PARTICIPANT_SELECTED`'s columns (of
+    :func:`participants_in` or :func:`load_participants`)."""
     return _participant(row._asdict())
 
 
